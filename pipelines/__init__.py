@@ -1,0 +1,1 @@
+"""Page cleaning, article merging, template detection and text normalisation."""

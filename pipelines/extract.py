@@ -1,0 +1,218 @@
+"""Clean one HTML page into typed text blocks plus metadata.
+
+Runs inside worker processes: top-level functions, plain picklable input and output.
+Cleaning happens in three steps: remove recognisable clutter containers from the DOM
+(site-independent cues, see ``_CUES``), run trafilatura, then drop leftover clutter blocks
+and lift review statements ("Medically reviewed by X on DATE") into metadata.
+"""
+import re
+
+import trafilatura
+from lxml import etree
+from trafilatura.utils import load_html
+
+EXTRACTOR = "trafilatura"
+EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha1"
+
+_WS = re.compile(r"\s+")
+_KIND = {"head": "h", "p": "p", "quote": "quote", "code": "code"}
+
+# Text of a clutter element (whole text, case-insensitive) -> how much non-link text the
+# removed container may hold besides the cue: labels sit in tiny boxes, promo boxes carry
+# a title and a teaser. Link text is free, so link-heavy boxes (menus, related lists) go too.
+_CUES = [(re.compile(p, re.I), budget) for p, budget in (
+    (r"recommended related to .{1,80}", 400),
+    (r"read the .{1,120} article\s*>\s*>?", 400),
+    (r"(today|more|popular|trending) on [\w.]+", 300),
+    (r"(most (popular|read|viewed|shared)|related (articles|stories|content|links)|"
+     r"you (may|might) also like|read this next|recommended( for you| reading)?)", 300),
+    (r"advertisement( - continue reading below)?|sponsored( content)?", 40),
+    (r"font size( [a+-]( [a+-])*)?|text size", 40),
+    (r"skip to (main )?(content|navigation|main)", 40),
+    (r"share( this( article| page| story)?| on)?:?", 40),
+    (r"(sign up|subscribe)( now)?( for| to)? .{0,60}newsletters?.{0,40}", 300),
+    (r"(free )?(e-?mail )?newsletters?( sign[- ]?up)?", 200),
+    (r"(we|this (web)?site) uses? cookies.{0,300}", 300),
+    (r"(< )?(prev(ious)?|next) page\s*>?|page \d+ of \d+", 60),
+)]
+_DROP_TAGS = ("script", "style", "noscript", "template", "svg")
+
+# Blocks that are never article text, whatever the page.
+_PAGER = re.compile(
+    r"(?:[<«‹]\s*)?(?:prev(?:ious)?|next)(?: page)?(?:\s*[>»›])?"
+    r"|(?:page )?\d+(?:\s*(?:\||of|/)\s*\d+)+(?:\s+next(?: page)?\s*[>»›]?)?"
+    r"|page \d+(?: of \d+)?|\(?continued\)?", re.I)
+_JUNK = re.compile(
+    r"advertisement|sponsored|font size( a a a)?|skip to (main )?content|please wait\.*"
+    r"|this feature is temporarily unavailable\..*|share( this)?|print|email"
+    r"|today on [\w.]+|recommended related to .*|read the .{1,120} article\s*>\s*>?", re.I)
+_CONTINUED = re.compile(r"\s*\(?\bcontinued\b\)?\s*(\.{3}|…)?\s*$", re.I)
+
+# "Medically reviewed by X on DATE", "WebMD Medical Reference Reviewed by X, MD on DATE".
+_REVIEW = re.compile(
+    r"^(?:.{0,60}?medical reference\s+)?(?:medically\s+)?reviewed by:?\s+(?P<by>.+?)"
+    r"(?:\s*(?:,\s*)?on\s+(?P<on>[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}|\d{1,2} [A-Z][a-z]+ \d{4}"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}))?\s*[.,;]?\s*(?P<rest>.*)$", re.I)
+
+
+def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()) -> dict:
+    """Main text of one page as ``blocks`` [(kind, text)] plus metadata (str or None each).
+
+    Kinds: "h" heading, "p" paragraph, "li" list item, "quote", "code", "cell" (one table
+    row, cells joined by " | ").
+    """
+    out = dict.fromkeys(("title", "author", "date", "description", "sitename",
+                         "reviewed_by", "reviewed_on"))
+    out["blocks"] = []
+    tree = load_html(html)
+    if tree is None:
+        return out
+    declutter(tree)
+    xml = trafilatura.extract(
+        tree, url=url, output_format="xml", with_metadata=True, include_comments=False,
+        include_tables=True, include_formatting=False, include_links=False,
+        include_images=False, prune_xpath=list(prune_xpaths) or None)
+    if not xml:
+        return out
+    doc = etree.fromstring(xml.encode("utf-8"))
+    for key in ("title", "author", "date", "description", "sitename"):
+        out[key] = doc.get(key) or None
+    blocks = [b for el in doc.iterfind("main/*") for b in _blocks(el)]
+    blocks, out["reviewed_by"], out["reviewed_on"] = take_review(blocks)
+    out["blocks"] = [b for b in blocks if not is_clutter(b)]
+    return out
+
+
+def is_clutter(block) -> bool:
+    """True for a block that is pager text, a "(continued)" heading or a lone widget label."""
+    kind, text = block
+    text = text.strip()
+    if _PAGER.fullmatch(text) or _JUNK.fullmatch(text):
+        return True
+    return kind == "h" and bool(_CONTINUED.search(text))
+
+
+def take_review(blocks):
+    """Remove review statements from ``blocks`` -> (blocks, reviewed_by, reviewed_on)."""
+    by = on = None
+    kept = []
+    for kind, text in blocks:
+        m = _REVIEW.match(text) if len(text) < 200 else None
+        if m and by is None:
+            by, on = m["by"].strip(" ,;"), m["on"]
+            if m["rest"].strip():
+                kept.append((kind, m["rest"].strip()))
+            continue
+        kept.append((kind, text))
+    return kept, by, on
+
+
+# --- DOM clean-up before trafilatura -------------------------------------------------
+
+def declutter(tree) -> None:
+    """Remove the containers of recognisable clutter cues, in place.
+
+    From each element whose whole text is a cue, climb while the parent adds little
+    non-link text (the cue's budget), then remove that container. A container holding a
+    large share of the page's paragraph text is never removed.
+    """
+    for el in tree.iter(*_DROP_TAGS):
+        el.text = None
+    total = _p_len(tree) or 1
+    hits = []
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag in ("html", "body", "head", "title", "meta"):
+            continue
+        text = _WS.sub(" ", el.text_content()).strip()
+        if not text or len(text) > 400:
+            continue
+        for cue, budget in _CUES:
+            if cue.fullmatch(text):
+                hits.append((el, budget))
+                break
+    for el, budget in hits:
+        box = _container(el, budget, total)
+        if box.getparent() is not None:
+            _drop(box)
+
+
+def _drop(el) -> None:
+    """Remove ``el`` but keep its tail text, which belongs to the parent's flow."""
+    parent, prev = el.getparent(), el.getprevious()
+    if el.tail:
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _container(el, budget: int, total: int):
+    """Largest ancestor-or-self of ``el`` that adds at most ``budget`` non-link chars."""
+    base = _plain_len(el)
+    box = el
+    while True:
+        parent = box.getparent()
+        if parent is None or parent.tag in ("body", "html", "main", "article"):
+            return box
+        if _plain_len(parent) - base > budget:
+            return box
+        if _p_len(parent) > 0.3 * total:
+            return box
+        box = parent
+
+
+def _plain_len(el) -> int:
+    """Length of the non-link text in ``el``."""
+    links = sum(len(a.text_content().strip()) for a in el.iter("a"))
+    return len(_WS.sub(" ", el.text_content()).strip()) - links
+
+
+def _p_len(el) -> int:
+    """Length of the paragraph text in ``el`` (the article's bulk)."""
+    return sum(len(p.text_content().strip()) for p in el.iter("p"))
+
+
+# --- trafilatura XML -> blocks --------------------------------------------------------
+
+def _text(el) -> str:
+    """Text of an element without its nested lists/tables, line breaks as spaces."""
+    parts = []
+
+    def walk(node):
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            if child.tag not in ("list", "table"):
+                if child.tag == "lb":
+                    parts.append(" ")
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(el)
+    return _WS.sub(" ", "".join(parts)).strip()
+
+
+def _blocks(el):
+    """Yield (kind, text) for one element of trafilatura's XML and its nested lists/tables."""
+    if el.tag == "list":
+        for item in el.iterfind("item"):
+            text = _text(item)
+            if text:
+                yield "li", text
+            for sub in item:
+                if sub.tag in ("list", "table"):
+                    yield from _blocks(sub)
+    elif el.tag == "table":
+        for row in el.iter("row"):
+            text = " | ".join(t for t in (_text(c) for c in row.iterfind("cell")) if t)
+            if text:
+                yield "cell", text
+    else:
+        text = _text(el)
+        if text:
+            yield _KIND.get(el.tag, "p"), text
+        for sub in el:
+            if sub.tag in ("list", "table"):
+                yield from _blocks(sub)

@@ -1,0 +1,53 @@
+"""Merge the pages of a multi-page article into one document."""
+from collections import Counter
+
+from pipelines.extract import is_clutter
+from pipelines.normalize import normalize_text
+
+_META = ("author", "date", "description", "reviewed_by", "reviewed_on")
+
+
+def _key(text: str) -> str:
+    """Comparison key: normalised, case-folded text."""
+    return normalize_text(text).casefold()
+
+
+def merge_pages(pages: list[dict]) -> dict:
+    """Merge ``extract_page`` results (in page order) into one article.
+
+    Drops pager text and "(continued)" headings, headings already seen on an earlier page
+    (the article title repeated on every page), and any non-heading block that appears on
+    2+ pages (template such as a video teaser at the top of every page). Metadata fields
+    take the first page's non-empty value.
+    """
+    pages = [p for p in pages if p]
+    seen_on = Counter()
+    for page in pages:
+        seen_on.update({_key(t) for k, t in page.get("blocks", ()) if k != "h"})
+    blocks, heads = [], set()
+    for page in pages:
+        for kind, text in page.get("blocks", ()):
+            key = _key(text)
+            if is_clutter((kind, text)):
+                continue
+            if kind == "h":
+                if key in heads:
+                    continue
+                heads.add(key)
+            elif len(pages) > 1 and seen_on[key] > 1:
+                continue
+            blocks.append((kind, text))
+    out = {"title": next((p["title"] for p in pages if p.get("title")), None),
+           "blocks": blocks}
+    for field in _META:
+        out[field] = next((p[field] for p in pages if p.get(field)), None)
+    return out
+
+
+def blocks_to_text(blocks) -> str:
+    """Plain text: one block per paragraph, separated by a blank line.
+
+    List items are prefixed with "- "; headings, paragraphs, quotes and table rows
+    ("cell" blocks, cells joined by " | ") are written as they are.
+    """
+    return "\n\n".join(("- " + text) if kind == "li" else text for kind, text in blocks)
