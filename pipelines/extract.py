@@ -6,6 +6,7 @@ Cleaning happens in three steps: remove recognisable clutter containers from the
 and lift review statements ("Medically reviewed by X on DATE") into metadata.
 """
 import re
+from copy import deepcopy
 
 import trafilatura
 from lxml import etree
@@ -68,19 +69,44 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     if tree is None:
         return out
     declutter(tree)
-    xml = trafilatura.extract(
-        tree, url=url, output_format="xml", with_metadata=True, include_comments=False,
-        include_tables=True, include_formatting=False, include_links=False,
-        include_images=False, prune_xpath=list(prune_xpaths) or None)
-    if not xml:
+    # Precision mode finds the article's core; recall mode also keeps headings and link
+    # lists that precision drops. Keep the recall blocks spanning the core (see _span).
+    runs = [_run(tree, url, prune_xpaths, mode) for mode in ("favor_precision", "favor_recall")]
+    doc = runs[0] if runs[0] is not None else runs[1]
+    if doc is None:
         return out
-    doc = etree.fromstring(xml.encode("utf-8"))
     for key in ("title", "author", "date", "description", "sitename"):
         out[key] = doc.get(key) or None
-    blocks = [b for el in doc.iterfind("main/*") for b in _blocks(el)]
+    core, wide = ([b for el in d.iterfind("main/*") for b in _blocks(el)] if d is not None
+                  else [] for d in runs)
+    blocks = _span(core, wide)
     blocks, out["reviewed_by"], out["reviewed_on"] = take_review(blocks)
     out["blocks"] = [b for b in blocks if not is_clutter(b)]
     return out
+
+
+def _run(tree, url, prune_xpaths, mode):
+    """trafilatura XML document of a copy of ``tree`` in one mode, or None."""
+    xml = trafilatura.extract(
+        deepcopy(tree), url=url, output_format="xml", with_metadata=True,
+        include_comments=False, include_tables=True, include_formatting=False,
+        include_links=False, include_images=False, prune_xpath=list(prune_xpaths) or None,
+        **{mode: True})
+    return etree.fromstring(xml.encode("utf-8")) if xml else None
+
+
+def _span(core, wide):
+    """Blocks of ``wide`` from the first to the last block of ``core``.
+
+    Falls back to ``core`` when ``wide`` does not contain most of it (recall mode then
+    picked another part of the page).
+    """
+    keys = {t for _, t in core}
+    hits = [i for i, (_, t) in enumerate(wide) if t in keys]
+    found = sum(len(wide[i][1]) for i in set(hits))
+    if not hits or found < 0.8 * sum(len(t) for t in keys):
+        return core
+    return wide[hits[0]:hits[-1] + 1]
 
 
 def is_clutter(block) -> bool:
