@@ -49,6 +49,10 @@ _JUNK = re.compile(
     r"|today on [\w.]+|recommended related to .*|read the .{1,120} article\s*>\s*>?", re.I)
 _CONTINUED = re.compile(r"\s*\(?\bcontinued\b\)?\s*(\.{3}|…)?\s*$", re.I)
 
+_BACK = re.compile(
+    r"(references?|bibliography|citations|footnotes|abbreviations|(article )?sources"
+    r"|conflicts? of interests?|competing interests|multimedia appendix.*)", re.I)
+
 # "Medically reviewed by X on DATE", "WebMD Medical Reference Reviewed by X, MD on DATE".
 _REVIEW = re.compile(
     r"^(?:.{0,60}?medical reference\s+)?(?:medically\s+)?reviewed by:?\s+(?P<by>.+?)"
@@ -79,7 +83,7 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
         out[key] = doc.get(key) or None
     core, wide = ([b for el in d.iterfind("main/*") for b in _blocks(el)] if d is not None
                   else [] for d in runs)
-    blocks = _span(core, wide)
+    blocks = _drop_back_matter(_trim(_span(core, wide)))
     blocks, out["reviewed_by"], out["reviewed_on"] = take_review(blocks)
     out["blocks"] = [b for b in blocks if not is_clutter(b)]
     return out
@@ -90,23 +94,49 @@ def _run(tree, url, prune_xpaths, mode):
     xml = trafilatura.extract(
         deepcopy(tree), url=url, output_format="xml", with_metadata=True,
         include_comments=False, include_tables=True, include_formatting=False,
-        include_links=False, include_images=False, prune_xpath=list(prune_xpaths) or None,
+        include_links=True, include_images=False, prune_xpath=list(prune_xpaths) or None,
         **{mode: True})
     return etree.fromstring(xml.encode("utf-8")) if xml else None
 
 
 def _span(core, wide):
-    """Blocks of ``wide`` from the first to the last block of ``core``.
+    """Blocks of ``wide`` from the first to the last block of ``core``, without the
+    link-only paragraphs (inline "read more" teasers) that only ``wide`` has.
 
     Falls back to ``core`` when ``wide`` does not contain most of it (recall mode then
     picked another part of the page).
     """
-    keys = {t for _, t in core}
-    hits = [i for i, (_, t) in enumerate(wide) if t in keys]
+    keys = {b[1] for b in core}
+    hits = [i for i, b in enumerate(wide) if b[1] in keys]
     found = sum(len(wide[i][1]) for i in set(hits))
     if not hits or found < 0.8 * sum(len(t) for t in keys):
         return core
-    return wide[hits[0]:hits[-1] + 1]
+    return [b for b in wide[hits[0]:hits[-1] + 1]
+            if b[1] in keys or not (b[0] == "p" and b[2] >= 0.9)]
+
+
+def _trim(blocks):
+    """Drop link-only blocks (related-article lists, teaser links) and orphan headings
+    from both ends, then forget link shares -> [(kind, text)]."""
+    start, end = 0, len(blocks)
+    while start < end and blocks[start][2] >= 0.9:
+        start += 1
+    while end > start and (blocks[end - 1][2] >= 0.9 or blocks[end - 1][0] == "head"
+                           or blocks[end - 1][0] == "h"):
+        end -= 1
+    return [(k, t) for k, t, _ in blocks[start:end]]
+
+
+def _drop_back_matter(blocks):
+    """Drop reference lists and similar back matter: a section under a back-matter
+    heading, up to the next other heading."""
+    kept, skip = [], False
+    for kind, text in blocks:
+        if kind == "h":
+            skip = bool(_BACK.fullmatch(text.strip(" :")))
+        if not skip:
+            kept.append((kind, text))
+    return kept
 
 
 def is_clutter(block) -> bool:
@@ -201,44 +231,53 @@ def _p_len(el) -> int:
 
 # --- trafilatura XML -> blocks --------------------------------------------------------
 
-def _text(el) -> str:
-    """Text of an element without its nested lists/tables, line breaks as spaces."""
-    parts = []
+def _text(el) -> tuple[str, float]:
+    """Text of an element without its nested lists/tables (line breaks as spaces), and
+    the share of it that is link text."""
+    parts, links = [], []
 
-    def walk(node):
+    def walk(node, in_link):
         if node.text:
             parts.append(node.text)
+            if in_link:
+                links.append(node.text)
         for child in node:
             if child.tag not in ("list", "table"):
                 if child.tag == "lb":
                     parts.append(" ")
-                walk(child)
+                walk(child, in_link or child.tag == "ref")
             if child.tail:
                 parts.append(child.tail)
+                if in_link:
+                    links.append(child.tail)
 
-    walk(el)
-    return _WS.sub(" ", "".join(parts)).strip()
+    walk(el, False)
+    text = _WS.sub(" ", "".join(parts)).strip()
+    link = len(_WS.sub(" ", "".join(links)).strip())
+    return text, (link / len(text) if text else 0.0)
 
 
 def _blocks(el):
-    """Yield (kind, text) for one element of trafilatura's XML and its nested lists/tables."""
+    """Yield (kind, text, link share) for one element of trafilatura's XML and its
+    nested lists/tables."""
     if el.tag == "list":
         for item in el.iterfind("item"):
-            text = _text(item)
+            text, links = _text(item)
             if text:
-                yield "li", text
+                yield "li", text, links
             for sub in item:
                 if sub.tag in ("list", "table"):
                     yield from _blocks(sub)
     elif el.tag == "table":
         for row in el.iter("row"):
-            text = " | ".join(t for t in (_text(c) for c in row.iterfind("cell")) if t)
+            cells = [_text(c) for c in row.iterfind("cell")]
+            text = " | ".join(t for t, _ in cells if t)
             if text:
-                yield "cell", text
+                yield "cell", text, sum(len(t) * r for t, r in cells) / len(text)
     else:
-        text = _text(el)
+        text, links = _text(el)
         if text:
-            yield _KIND.get(el.tag, "p"), text
+            yield _KIND.get(el.tag, "p"), text, links
         for sub in el:
             if sub.tag in ("list", "table"):
                 yield from _blocks(sub)
