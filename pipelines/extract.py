@@ -7,6 +7,7 @@ and lift review statements ("Medically reviewed by X on DATE") into metadata.
 """
 import re
 from copy import deepcopy
+from urllib.parse import urlsplit
 
 import trafilatura
 from lxml import etree
@@ -33,6 +34,7 @@ _CUES = [(re.compile(p, re.I), budget) for p, budget in (
     (r"share( this( article| page| story)?| on)?:?", 40),
     (r"(sign up|subscribe)( now)?( for| to)? .{0,60}newsletters?.{0,40}", 300),
     (r"(free )?(e-?mail )?newsletters?( sign[- ]?up)?", 200),
+    (r"(subscribe|sign up|join)( now| today| here)?", 150),
     (r"(we|this (web)?site) uses? cookies.{0,300}", 300),
     (r"(< )?(prev(ious)?|next) page\s*>?|page \d+ of \d+", 60),
 )]
@@ -81,7 +83,8 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
         return out
     for key in ("title", "author", "date", "description", "sitename"):
         out[key] = doc.get(key) or None
-    core, wide = ([b for el in d.iterfind("main/*") for b in _blocks(el)] if d is not None
+    host = _host(url)
+    core, wide = ([b for el in d.iterfind("main/*") for b in _blocks(el, host)] if d is not None
                   else [] for d in runs)
     blocks = _drop_back_matter(_trim(_span(core, wide)))
     blocks, out["reviewed_by"], out["reviewed_on"] = take_review(blocks)
@@ -116,15 +119,25 @@ def _span(core, wide):
 
 
 def _trim(blocks):
-    """Drop link-only blocks (related-article lists, teaser links) and orphan headings
-    from both ends, then forget link shares -> [(kind, text)]."""
+    """Drop site-link boxes -> [(kind, text)].
+
+    Removes link-only blocks (links within the site: related-article lists, teasers) and
+    orphan headings from both ends, and any section whose blocks are all such links
+    ("Alternate Versions: Español").
+    """
     start, end = 0, len(blocks)
     while start < end and blocks[start][2] >= 0.9:
         start += 1
-    while end > start and (blocks[end - 1][2] >= 0.9 or blocks[end - 1][0] == "head"
-                           or blocks[end - 1][0] == "h"):
+    while end > start and (blocks[end - 1][2] >= 0.9 or blocks[end - 1][0] == "h"):
         end -= 1
-    return [(k, t) for k, t, _ in blocks[start:end]]
+    blocks = blocks[start:end]
+    drop = set()
+    heads = [i for i, b in enumerate(blocks) if b[0] == "h"] + [len(blocks)]
+    for i, nxt in zip(heads, heads[1:]):
+        body = blocks[i + 1:nxt]
+        if body and all(b[2] >= 0.9 for b in body):
+            drop.update(range(i, nxt))
+    return [(k, t) for i, (k, t, _) in enumerate(blocks) if i not in drop]
 
 
 def _drop_back_matter(blocks):
@@ -174,6 +187,7 @@ def declutter(tree) -> None:
     """
     for el in tree.iter(*_DROP_TAGS):
         el.text = None
+    _keep_callouts(tree)
     total = _p_len(tree) or 1
     hits = []
     for el in tree.iter():
@@ -190,6 +204,18 @@ def declutter(tree) -> None:
         box = _container(el, budget, total)
         if box.getparent() is not None:
             _drop(box)
+
+
+def _keep_callouts(tree) -> None:
+    """Turn an <aside> that sits among the article's paragraphs and is mostly plain
+    text (a callout box, "Don't just sit there!") into a <div>: trafilatura drops asides."""
+    for aside in list(tree.iter("aside")):
+        parent = aside.getparent()
+        if parent is None or len(parent.findall("p")) < 3:
+            continue
+        text = len(_WS.sub(" ", aside.text_content()).strip())
+        if text and _plain_len(aside) > 0.7 * text:
+            aside.tag = "div"
 
 
 def _drop(el) -> None:
@@ -231,9 +257,15 @@ def _p_len(el) -> int:
 
 # --- trafilatura XML -> blocks --------------------------------------------------------
 
-def _text(el) -> tuple[str, float]:
+def _host(url: str | None, default: str = "") -> str:
+    """Host of ``url`` without "www."; ``default`` for relative links."""
+    netloc = urlsplit(url or "").netloc.lower()
+    return netloc.removeprefix("www.") or default
+
+
+def _text(el, host: str) -> tuple[str, float]:
     """Text of an element without its nested lists/tables (line breaks as spaces), and
-    the share of it that is link text."""
+    the share of it that is text of links within the site (``host``)."""
     parts, links = [], []
 
     def walk(node, in_link):
@@ -245,7 +277,7 @@ def _text(el) -> tuple[str, float]:
             if child.tag not in ("list", "table"):
                 if child.tag == "lb":
                     parts.append(" ")
-                walk(child, in_link or child.tag == "ref")
+                walk(child, in_link or (child.tag == "ref" and _host(child.get("target"), host) == host))
             if child.tail:
                 parts.append(child.tail)
                 if in_link:
@@ -257,27 +289,27 @@ def _text(el) -> tuple[str, float]:
     return text, (link / len(text) if text else 0.0)
 
 
-def _blocks(el):
-    """Yield (kind, text, link share) for one element of trafilatura's XML and its
+def _blocks(el, host: str):
+    """Yield (kind, text, internal link share) for one element of trafilatura's XML and its
     nested lists/tables."""
     if el.tag == "list":
         for item in el.iterfind("item"):
-            text, links = _text(item)
+            text, links = _text(item, host)
             if text:
                 yield "li", text, links
             for sub in item:
                 if sub.tag in ("list", "table"):
-                    yield from _blocks(sub)
+                    yield from _blocks(sub, host)
     elif el.tag == "table":
         for row in el.iter("row"):
-            cells = [_text(c) for c in row.iterfind("cell")]
+            cells = [_text(c, host) for c in row.iterfind("cell")]
             text = " | ".join(t for t, _ in cells if t)
             if text:
                 yield "cell", text, sum(len(t) * r for t, r in cells) / len(text)
     else:
-        text, links = _text(el)
+        text, links = _text(el, host)
         if text:
             yield _KIND.get(el.tag, "p"), text, links
         for sub in el:
             if sub.tag in ("list", "table"):
-                yield from _blocks(sub)
+                yield from _blocks(sub, host)
