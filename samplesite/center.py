@@ -89,8 +89,7 @@ class Center:
         """Hub entries (slug, title, summary) in hub order, without building generated articles."""
         if not self.generated:
             return list(self._arts.values())
-        return [SimpleNamespace(slug=generated.slug(i), title=generated.title(i),
-                                summary=f"Information and practical advice about {generated.TOPICS[i % 20]}.")
+        return [SimpleNamespace(slug=generated.slug(i), title=generated.title(i), summary=generated.summary(i))
                 for i in range(self.generated)]
 
     def all_articles(self):

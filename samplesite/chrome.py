@@ -2,7 +2,8 @@
 
 Each pick rotates through its pool by round, so two consecutive rounds (and rounds
 1, 2 and 3) never show the same item in the same place. Pools are at least three
-items long for single picks and three times the pick size for lists.
+items long for single picks and three times the pick size for lists; the ads of a
+page are one list, so an ad never moves to another slot of the same page.
 """
 
 import zlib
@@ -65,6 +66,12 @@ ADS = [
     "Sponsored: Find a clinical trial near you in less than two minutes.",
     "Sponsored: Compression sleeves for lymphedema, now covered by many plans.",
     "Sponsored: Meal kits built for people going through chemotherapy.",
+    "Sponsored: Gentle skin care made for sensitive, treated skin.",
+    "Sponsored: Talk to a licensed therapist online this week.",
+    "Sponsored: Mastectomy bras in every size, delivered discreetly.",
+    "Sponsored: Track symptoms and medicines with one free app.",
+    "Sponsored: Second opinions from leading cancer centers, by video.",
+    "Sponsored: Cooling caps that may reduce hair loss during chemo.",
 ]
 
 NEWSLETTERS = [
@@ -122,7 +129,7 @@ class Chrome:
         return pick(RECOMMENDED, self.seed, self.round, "rec", slug, page)
 
     def ad(self, slot):
-        return pick(ADS, self.seed, self.round, "ad", slot)
+        return pick_many(ADS, len(AD_SLOTS), self.seed, self.round, "ad")[AD_SLOTS.index(slot)]
 
     def promos(self):
         return pick_many(PROMOS, 4, self.seed, self.round, "promo")
@@ -143,7 +150,7 @@ class Chrome:
         """Every round-specific chrome string the site can show for these articles."""
         out = [self.newsletter(), self.cookie()]
         out += [s for promo in self.promos() for s in promo] + self.popular()
-        out += [ad for ad in ADS if any(ad == self.ad(s) for s in AD_SLOTS)]
+        out += [self.ad(slot) for slot in AD_SLOTS]
         for slug in slugs:
             out += list(self.video(slug))
             out += [s for p in range(1, pages + 1) for s in self.recommended(slug, p)]

@@ -5,6 +5,7 @@ page can be served in isolation.
 """
 
 import random
+from functools import lru_cache
 
 from .content import Article, Block
 
@@ -59,6 +60,11 @@ def title(i):
     return f"{ASPECTS[(i // len(TOPICS)) % len(ASPECTS)]} {topic}: Guide {i + 1}"
 
 
+def summary(i):
+    return f"Information and practical advice about {TOPICS[i % len(TOPICS)]}."
+
+
+@lru_cache(maxsize=4096)  # the pages of one article are usually fetched together
 def article(i, pages, seed=0):
     """Synthetic article number i with the given page count."""
     rng = random.Random(f"{seed}-{i}")
@@ -81,7 +87,7 @@ def article(i, pages, seed=0):
             blocks.append(Block("ul", items=tuple(rng.sample(ITEMS, rng.randint(3, 5)))))
         body.append(tuple(blocks))
     kind = "single" if pages == 1 else KINDS[i % len(KINDS)]
-    return Article(slug(i), title(i), f"Information and practical advice about {topic}.",
+    return Article(slug(i), title(i), summary(i),
                    "modern" if i % 3 == 2 else "classic", kind, tuple(body), i % 2 == 0,
                    "HealthCenter Staff", "Brunilda Nazario, MD", "January 15, 2026")
 
