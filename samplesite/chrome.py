@@ -1,9 +1,9 @@
 """Page chrome that changes from round to round: teasers, ads, promos, timestamps.
 
-Each pick rotates through its pool by round, so two consecutive rounds (and rounds
-1, 2 and 3) never show the same item in the same place. Pools are at least three
-items long for single picks and three times the pick size for lists; the ads of a
-page are one list, so an ad never moves to another slot of the same page.
+Every pool is split into three shares and each round draws only from its own share
+(rounds 1, 2 and 3 use different shares), so no chrome string of one round shows up
+anywhere on the site in the next: a cleaner cannot learn round 2's clutter from
+round 1. Within a round, articles draw different items from the round's share.
 """
 
 import zlib
@@ -17,6 +17,10 @@ VIDEOS = [
      "See how surgeons find the first lymph node a tumor drains into, using a tracer and a small probe."),
     ("Video: Living well during radiation",
      "Patients share the small routines that helped them get through six weeks of daily sessions."),
+    ("Video: Eating well on chemo days",
+     "A dietitian cooks three simple meals that are easy on the stomach and quick to make."),
+    ("Video: Talking to your kids about cancer",
+     "A child psychologist suggests words that fit each age, from toddlers to teenagers."),
 ]
 
 RECOMMENDED = [
@@ -35,6 +39,9 @@ RECOMMENDED = [
     ("Nutrition Tips for Patients",
      "Eating well during treatment helps your body heal, and a dietitian can suggest easy meals for the "
      "days when food has little appeal."),
+    ("Going Back to Work",
+     "Many people return to their jobs during or after treatment, and a flexible schedule agreed early "
+     "with your employer can make the change much smoother."),
 ]
 
 PROMOS = [
@@ -101,19 +108,27 @@ def _h(*parts):
     return zlib.crc32(":".join(map(str, parts)).encode())
 
 
+def share(pool, seed, round):
+    """The third of pool that belongs to this round."""
+    return pool[(round + _h(seed, len(pool))) % 3::3]
+
+
 def pick(pool, seed, round, *slot):
-    """One item of pool for a slot; different in every consecutive round."""
-    return pool[(_h(seed, *slot) + round) % len(pool)]
+    """One item of the round's share of pool for a slot."""
+    items = share(pool, seed, round)
+    return items[_h(seed, *slot) % len(items)]
 
 
 def pick_many(pool, k, seed, round, *slot):
-    """k consecutive items of pool for a slot; disjoint between consecutive rounds."""
-    start = _h(seed, *slot) % len(pool) + round * k
-    return [pool[(start + i) % len(pool)] for i in range(k)]
+    """k different items of the round's share of pool for a slot."""
+    items = share(pool, seed, round)
+    start = _h(seed, *slot)
+    return [items[(start + i) % len(items)] for i in range(k)]
 
 
 def minutes_ago(seed, round, *slot):
-    return 1 + (_h(seed, *slot) + round * 13) % 59
+    # The residue mod 3 encodes the round, so timestamps never repeat across rounds either.
+    return 3 * (_h(seed, *slot) % 19) + (round + _h(seed)) % 3 + 1
 
 
 class Chrome:
@@ -152,7 +167,7 @@ class Chrome:
         out += [s for promo in self.promos() for s in promo] + self.popular()
         out += [self.ad(slot) for slot in AD_SLOTS]
         for slug in slugs:
-            out += list(self.video(slug))
+            out += list(self.video(slug)) + [self.updated(slug)]
             out += [s for p in range(1, pages + 1) for s in self.recommended(slug, p)]
         return list(dict.fromkeys(out))
 

@@ -177,6 +177,7 @@ def test_round_2_scripted_changes(site):
     before = by_slug(site)
     r1_chrome = round_chrome(site)
     r1_pages = {u: get(u)[2] for a in before.values() for u in a["page_urls"]}
+    r1_pages[site.hub_url] = get(site.hub_url)[2]
     site.set_round(2)
     after = by_slug(site)
     hub = get(site.hub_url)[2]
@@ -224,6 +225,15 @@ def test_round_3_reverts_the_edit_and_the_failing_page(site):
     assert sc["old_sentence"] in text and sc["new_sentence"] not in text
     assert arts[sc["removed"]]["status"] == 404 and sc["added"] in arts
     assert len(arts[sc["grown"]]["page_urls"]) == 4
+
+
+def test_chrome_differs_in_every_round(site):
+    seen = []
+    for round in (1, 2, 3):
+        site.set_round(round)
+        chrome = set(round_chrome(site))
+        assert chrome and not chrome & set().union(*seen), f"round {round} repeats chrome"
+        seen.append(chrome)
 
 
 def test_hostile_article_is_escaped_and_edited():
