@@ -1,0 +1,33 @@
+# healtharchive: `make demo` shows the archive working end to end, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8001
+
+.PHONY: demo test browser bench clean
+
+# The virtual environment, with every dependency pinned by requirements.lock.
+$(BIN)/.installed: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[test]"
+	touch $@
+
+## demo: serve the sample health center, crawl it twice with an edit in between, open Datasette on PORT.
+demo: $(BIN)/.installed
+	$(BIN)/python -m healtharchive.demo --port $(PORT)
+
+## test: the whole test suite (browser tests need Debian's chromium: `make browser`).
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+## browser: install Debian's chromium for the headless-browser tests (needs root).
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+## bench: every benchmark in bench/ (minutes; see README "Performance").
+bench: $(BIN)/.installed
+	for script in bench/*.py; do case $$script in */metrics.py) ;; *) $(BIN)/python $$script || exit 1;; esac; done
+
+clean:
+	rm -rf $(VENV) archive.db archive.db-* warc/ .pytest_cache

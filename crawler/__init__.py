@@ -1,0 +1,1 @@
+"""healtharchive's Scrapy project: settings, items, site profiles and the spiders."""

@@ -1,0 +1,323 @@
+"""The base of every healtharchive spider: follow each article through all of its pages.
+
+An article is requested once per crawl (by its canonical URL), its pages are fetched one after the
+other (the next page is found on the current one), and one ``ArticleItem`` carries them all to the
+pipelines. Pagination is guarded: only links to the same article count as pages (a blog's "next
+post" does not), a page already taken or a page with the same content as an earlier one ends the
+article, and ``ARTICLE_MAX_PAGES`` caps it.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from .items import ArticleItem, Page
+from .profiles import Profile, load_profile
+from .urls import canonical_url, host_of, page_number, same_site
+
+NEXT_TEXT = (
+    "translate(normalize-space(.), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+)
+NEXT_LINKS = (
+    "//link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
+    " | //a[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
+    f" | //a[starts-with({NEXT_TEXT}, 'next') or starts-with({NEXT_TEXT}, 'continue')"
+    f" or {NEXT_TEXT} = '>' or {NEXT_TEXT} = '\u203a' or {NEXT_TEXT} = '\u00bb']/@href"
+)
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def signature(response) -> str:
+    """Fingerprint of a page's paragraphs, to spot a "next page" that repeats an earlier one."""
+    texts = (" ".join(t.split()) for t in response.xpath("//p//text()").getall())
+    return hashlib.sha1("\n".join(t for t in texts if t).encode()).hexdigest()
+
+
+@dataclass
+class Assembly:
+    """An article being collected, page after page."""
+
+    first_url: str
+    key: str
+    start: bool = False
+    known_pages: list[str] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    signatures: set[str] = field(default_factory=set)
+    parts: list[str] | None = None
+
+
+class ArticleSpider(scrapy.Spider):
+    """Follows articles through their pages and yields one ``ArticleItem`` per article.
+
+    Subclasses decide where articles come from (``start()``) and whether a center is crawled
+    (``scope``: hosts and path prefixes, used for discovery and for counting missed articles).
+
+    Settings: ``ARTICLE_MAX_PAGES``, ``ARCHIVE_DB`` (articles already archived are revisited and
+    their pages requested conditionally).
+    Stats: ``healtharchive/start_urls``, ``healtharchive/start_urls_ok``, ``healtharchive/skipped/<why>``.
+    """
+
+    profile_name = "generic"
+    # 304 and 404/410 are outcomes for the archive; any other error status reaches page_failed.
+    handle_httpstatus_list = [304, 404, 410]
+
+    def __init__(self, *args, profile: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.args = dict(kwargs, profile=profile) if profile else dict(kwargs)
+        self.profile: Profile = load_profile(profile or self.profile_name)
+        self.scope: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+        self.requested: set[str] = set()
+        self.assembled: set[str] = set()
+        self.known: dict[str, list[str]] = {}
+        self.hubs: set[str] = set()
+        self.archive = None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_pages = crawler.settings.getint("ARTICLE_MAX_PAGES")
+        return spider
+
+    def scope_dict(self) -> dict | None:
+        return {"hosts": list(self.scope[0]), "paths": list(self.scope[1])} if self.scope else None
+
+    def in_scope(self, url: str) -> bool:
+        if not self.scope:
+            return True
+        hosts, paths = self.scope
+        path = url.split(host_of(url), 1)[-1] if host_of(url) else ""
+        return host_of(url) in hosts and (not paths or any(path.startswith(p) for p in paths))
+
+    # the archive's knowledge
+
+    def open_archive(self):
+        """Read-only view of the archive, for revisits and validators (None when there is no archive yet)."""
+        from pipelines.store import Archive, ArchiveError
+
+        if self.archive is None:
+            try:
+                self.archive = Archive(self.settings.get("ARCHIVE_DB"), readonly=True)
+            except ArchiveError:
+                return None
+        return self.archive
+
+    def revisits(self):
+        """Requests for every live article the archive holds in this crawl's scope."""
+        archive = self.open_archive()
+        if archive is None or not self.scope:
+            return
+        for article in archive.live_articles(*self.scope):
+            self.known[article["url"]] = article["page_urls"]
+            request = self.article_request(article["url"])
+            if request:
+                yield request
+
+    def validators(self, url: str):
+        archive = self.open_archive()
+        return archive.validators(url) if archive else (None, None)
+
+    def closed(self, reason):
+        if self.archive is not None:
+            self.archive.close()
+
+    # requests
+
+    def start_request(self, url: str, callback=None) -> scrapy.Request | None:
+        self.crawler.stats.inc_value("healtharchive/start_urls")
+        if callback is None:
+            return self.article_request(url, start=True)
+        return scrapy.Request(url, callback=callback, errback=self.start_failed, meta={"start_url": True})
+
+    def article_request(self, url: str, start: bool = False) -> scrapy.Request | None:
+        key = canonical_url(url)
+        if key in self.requested:
+            return None
+        self.requested.add(key)
+        if key not in self.known and self.open_archive():
+            self.known[key] = self.archive.known_pages(key)
+        asm = Assembly(first_url=url, key=key, start=start, known_pages=self.known.get(key, []))
+        asm.seen.add(url)
+        return self.page_request(asm, url, 1)
+
+    def page_request(self, asm: Assembly, url: str, number: int, conditional: bool = True) -> scrapy.Request:
+        meta = {}
+        if conditional and asm.known_pages:
+            meta["validators"] = self.validators(url)
+        return scrapy.Request(
+            url, callback=self.parse_page, errback=self.page_failed, meta=meta,
+            cb_kwargs={"asm": asm, "number": number}, dont_filter=True,
+        )
+
+    def start_failed(self, failure):
+        self.logger.error("start URL failed: %s: %s", failure.request.url, failure.getErrorMessage())
+
+    # discovery
+
+    def discover(self, response, hub: bool = False):
+        """Article requests for the in-scope links of a hub or article page (center crawls only)."""
+        if not self.scope or not isinstance(response, HtmlResponse):
+            return
+        extractor = LinkExtractor(
+            allow=self.profile.article_allow,
+            deny=self.profile.article_deny,
+            restrict_xpaths=self.profile.article_links if hub and self.profile.article_links else (),
+        )
+        for link in extractor.extract_links(response):
+            if self.in_scope(link.url) and canonical_url(link.url) not in self.hubs:
+                request = self.article_request(link.url)
+                if request:
+                    yield request
+
+    def parse_hub(self, response):
+        """A hub page: discover its articles, then follow the hub's own pagination."""
+        if response.meta.get("start_url"):
+            self.crawler.stats.inc_value("healtharchive/start_urls_ok")
+        yield from self.discover(response, hub=True)
+        for href in response.xpath(NEXT_LINKS).getall():
+            url = response.urljoin(href)
+            if canonical_url(url) == canonical_url(response.url) and page_number(url) > page_number(response.url):
+                yield scrapy.Request(url, callback=self.parse_hub)
+                break
+
+    # the pages of an article
+
+    def parse_page(self, response, asm: Assembly, number: int):
+        page = Page(
+            url=response.url, number=number, status=response.status, fetched_at=utcnow(),
+            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
+        )
+        if response.status in (404, 410):
+            asm.pages.append(page)
+            if number == 1 and asm.start:
+                self.crawler.stats.inc_value("healtharchive/start_urls_gone")
+            yield self.item(asm, "gone" if number == 1 else "incomplete")
+            return
+        if number == 1 and asm.start:
+            self.crawler.stats.inc_value("healtharchive/start_urls_ok")
+        if response.status == 304:
+            page.not_modified = True
+            asm.pages.append(page)
+            next_url = asm.known_pages[number] if number < len(asm.known_pages) else None
+        else:
+            if not isinstance(response, HtmlResponse):
+                self.skip(response.url, "not_html")
+                if number == 1:
+                    return
+                yield self.item(asm, "incomplete")
+                return
+            if number == 1:
+                if not self.in_scope(response.url):
+                    self.skip(response.url, "out_of_scope")  # e.g. redirected away from the center
+                    return
+                asm.key = self.article_key(response)
+                if asm.key in self.assembled:
+                    self.skip(response.url, "duplicate")
+                    return
+                self.assembled.add(asm.key)
+                yield from self.discover(response)
+            fingerprint = signature(response)
+            if fingerprint in asm.signatures:
+                self.skip(response.url, "repeated_page")
+                yield from self.finish(asm)
+                return
+            asm.signatures.add(fingerprint)
+            page.html = response.text
+            asm.pages.append(page)
+            next_url = self.next_page(response, asm, number)
+        if next_url and next_url not in asm.seen and len(asm.pages) < self.max_pages:
+            asm.seen.add(next_url)
+            yield self.page_request(asm, next_url, number + 1)
+        else:
+            yield from self.finish(asm)
+
+    def article_key(self, response) -> str:
+        """The article's identity: its rel=canonical on the same site, else its URL made canonical."""
+        href = response.xpath("//link[@rel='canonical']/@href").get()
+        if href:
+            url = response.urljoin(href.strip())
+            if same_site(url, response.url) and canonical_url(url).rstrip("/").count("/") > 2:
+                return canonical_url(url)
+        return canonical_url(response.url)
+
+    def next_page(self, response, asm: Assembly, number: int) -> str | None:
+        """The URL of the article's next page or part, or None on its last page."""
+        if self.profile.parts:
+            if asm.parts is None:
+                urls = [response.urljoin(h) for h in response.xpath(self.profile.parts).getall()]
+                asm.parts = [u for u in dict.fromkeys(urls) if u not in asm.seen and same_site(u, response.url)]
+            return asm.parts.pop(0) if asm.parts else None
+        if self.profile.next_page:
+            href = response.xpath(self.profile.next_page).get()
+            return response.urljoin(href) if href else None
+        this = canonical_url(response.url)
+        candidates = [response.urljoin(h) for h in response.xpath(NEXT_LINKS).getall()]
+        # A numbered pager without rel=next: the link to page number + 1.
+        candidates += [
+            u for u in (response.urljoin(h) for h in response.xpath("//a/@href").getall())
+            if page_number(u) == number + 1
+        ]
+        for url in candidates:
+            if canonical_url(url) == this and url not in asm.seen and page_number(url) > number:
+                return url
+        return None
+
+    def page_failed(self, failure):
+        request = failure.request
+        asm, number = request.cb_kwargs["asm"], request.cb_kwargs["number"]
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            self.skip(request.url, "ignored")
+            if number == 1:
+                return None
+        status = failure.value.response.status if failure.check(HttpError) else None
+        self.logger.warning("page %d of %s failed: %s", number, asm.first_url, failure.getErrorMessage())
+        if number == 1 and asm.start:
+            self.logger.error("start URL failed: %s: %s", request.url, failure.getErrorMessage())
+        if number == 1 and not asm.known_pages:
+            self.skip(request.url, "failed_new_article")
+            return None
+        asm.pages.append(Page(url=request.url, number=number, status=status, fetched_at=utcnow(),
+                              error=failure.getErrorMessage()))
+        return self.item(asm, "incomplete")
+
+    def finish(self, asm: Assembly):
+        """Emit the article, fetching again in full any page that answered 304 when another page changed."""
+        stale = [p for p in asm.pages if p.not_modified]
+        if stale and len(stale) < len(asm.pages):
+            page = stale[0]
+            yield scrapy.Request(
+                page.url, callback=self.parse_refetch, errback=self.page_failed, dont_filter=True,
+                cb_kwargs={"asm": asm, "number": page.number},
+            )
+            return
+        yield self.item(asm, "not_modified" if stale else "ok")
+
+    def parse_refetch(self, response, asm: Assembly, number: int):
+        if response.status != 200 or not isinstance(response, HtmlResponse):
+            yield self.item(asm, "incomplete")
+            return
+        page = next(p for p in asm.pages if p.number == number)
+        page.status, page.html, page.not_modified, page.fetched_at = 200, response.text, False, utcnow()
+        page.etag, page.last_modified = _header(response, b"ETag"), _header(response, b"Last-Modified")
+        yield from self.finish(asm)
+
+    def item(self, asm: Assembly, state: str) -> ArticleItem:
+        return ArticleItem(url=asm.key, spider=self.name, profile=self.profile.name, state=state, pages=asm.pages)
+
+    def skip(self, url: str, why: str):
+        self.crawler.stats.inc_value(f"healtharchive/skipped/{why}")
+        self.logger.debug("skipped (%s): %s", why, url)
+
+
+def _header(response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -1,0 +1,1 @@
+"""Project commands: ``crawl`` here replaces Scrapy's to give an honest exit status."""

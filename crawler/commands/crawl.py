@@ -1,0 +1,34 @@
+"""``scrapy crawl`` with an exit status that tells whether the crawl archived what it was asked to.
+
+Scrapy's own command exits 0 even when every request failed. This one exits 1 when every start URL
+failed (``healtharchive/start_urls_ok`` stayed 0) or the archive could not be written
+(``healtharchive/archive_errors``), and 0 otherwise.
+"""
+
+from scrapy.commands.crawl import Command as ScrapyCrawl
+from scrapy.exceptions import UsageError
+
+
+def failure(stats) -> str | None:
+    """Why the crawl failed, or None."""
+    if stats.get("healtharchive/archive_errors"):
+        return "the archive could not be written"
+    if stats.get("healtharchive/start_urls") and not stats.get("healtharchive/start_urls_ok"):
+        return "every start URL failed"
+    return None
+
+
+class Command(ScrapyCrawl):
+    def run(self, args, opts):
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name")
+        crawler = self._create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+            return
+        reason = failure(crawler.stats.get_stats())
+        if reason:
+            crawler.spider.logger.error("crawl failed: %s", reason)
+            self.exitcode = 1

@@ -1,0 +1,42 @@
+"""What the spiders hand to the pipelines: one item per article, carrying every page fetched for it.
+
+Items are plain dataclasses of strings and numbers, so that a queue (scrapy-redis) can sit between
+the crawl and the writer.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Page:
+    """One HTTP response for one page of an article (or the failure to get it)."""
+
+    url: str
+    number: int
+    status: int | None = None  # None: no response (timeout, connection error, refused)
+    fetched_at: str = ""
+    html: str | None = None  # None when not modified (304) or failed
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    error: str | None = None
+    warc: dict | None = None  # where the response is stored: file, offset, length, digest
+
+
+@dataclass
+class ArticleItem:
+    """An article as crawled: its canonical URL and its pages in order.
+
+    ``state`` says what the crawl saw: ``ok`` (every page fetched), ``not_modified`` (every page
+    answered 304), ``incomplete`` (some page failed) or ``gone`` (the article answers 404/410).
+    The cleaning pipeline fills ``title``, ``blocks`` and ``meta``.
+    """
+
+    url: str
+    spider: str
+    profile: str
+    state: str = "ok"
+    pages: list[Page] = field(default_factory=list)
+    title: str | None = None
+    blocks: list = field(default_factory=list)
+    meta: dict = field(default_factory=dict)

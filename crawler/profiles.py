@@ -1,0 +1,63 @@
+"""Site profiles: what a spider needs to know about a site, as data.
+
+A profile is a TOML file in ``crawler/profiles/`` (``generic.toml`` is the default). Every key is optional:
+
+```toml
+start_urls = ["https://www.webmd.com/breast-cancer/default.htm"]
+scope_hosts = ["www.webmd.com"]      # hosts a center crawl may visit (default: the hub's)
+scope_paths = ["/breast-cancer/"]    # path prefixes (default: the hub's folder)
+article_links = "//main//a"          # XPath of the hub areas holding article links (default: the whole page)
+article_allow = ['/breast-cancer/']  # regexes an article URL must match (default: anything in scope)
+article_deny = ['/default\\.htm$']   # regexes that exclude URLs from being articles
+next_page = "//a[@class='next']"     # XPath of the next-page link (default: rel=next, pager links, "Next")
+parts = "//nav[@class='tabs']//a"    # XPath of links to the other parts of a multi-part article, in order
+prune = ["//div[@class='promo']"]    # extra XPaths removed before extraction
+sitemap_urls = ["https://.../sitemap.xml"]
+```
+"""
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PROFILE_DIR = Path(__file__).with_name("profiles")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str = "generic"
+    description: str = ""
+    start_urls: tuple[str, ...] = ()
+    scope_hosts: tuple[str, ...] = ()
+    scope_paths: tuple[str, ...] = ()
+    article_links: str | None = None
+    article_allow: tuple[str, ...] = ()
+    article_deny: tuple[str, ...] = ()
+    next_page: str | None = None
+    parts: str | None = None
+    prune: tuple[str, ...] = ()
+    sitemap_urls: tuple[str, ...] = ()
+    sitemap_follow: tuple[str, ...] = field(default=())
+
+
+class UnknownProfile(ValueError):
+    pass
+
+
+def profile_names() -> list[str]:
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.toml"))
+
+
+def load_profile(name: str | None) -> Profile:
+    """The profile called ``name`` (``generic`` when None); a clear error for an unknown name."""
+    name = name or "generic"
+    path = PROFILE_DIR / f"{name}.toml"
+    if not path.is_file():
+        raise UnknownProfile(f"unknown profile {name!r}; known profiles: {', '.join(profile_names())}")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    known = {f.name for f in fields(Profile)}
+    unknown = set(data) - known
+    if unknown:
+        raise UnknownProfile(f"profile {name!r} has unknown keys: {', '.join(sorted(unknown))}")
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    return Profile(name=name, **values)

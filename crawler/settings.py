@@ -1,0 +1,69 @@
+"""Scrapy settings for healtharchive: polite and safe by default.
+
+Every setting here can be overridden with ``-s NAME=VALUE``. The project's own settings:
+
+- ``ARCHIVE_DB``: path of the SQLite archive (default ``archive.db``).
+- ``WARC_DIR``: where WARC files are written (default: ``warc/`` beside the archive).
+- ``ALLOW_PRIVATE_ADDRESSES``: fetch loopback and private addresses (off; the demo and tests set it).
+- ``ARTICLE_MAX_PAGES``: cap on the pages followed for one article (pagination loop guard).
+- ``GONE_AFTER_MISSES``: crawls an article may be missing from its center before it is ``gone``.
+- ``TEMPLATE_MIN_ARTICLES``: a block seen in this many articles of a site in one crawl is template.
+- ``EXTRACT_WORKERS``: size of the extraction process pool (default: the number of cores).
+- ``PROGRESS_INTERVAL``: seconds between progress lines.
+"""
+
+BOT_NAME = "healtharchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+USER_AGENT = "healtharchive/0.1 (+https://github.com/healtharchive/healtharchive; health web archive for research)"
+
+# Politeness: robots.txt, one site at a time, adaptive delays.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 60
+RETRY_TIMES = 2
+
+# Safety: big enough for a 5 MB page, small enough that a runaway download cannot fill the disk.
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+ALLOW_PRIVATE_ADDRESSES = False
+
+DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt (100), so not even robots.txt is fetched from a refused address.
+    "crawler.middlewares.AddressGuard": 50,
+    "crawler.middlewares.ConditionalRequests": 560,
+}
+
+ITEM_PIPELINES = {
+    "pipelines.cleaning.CleaningPipeline": 300,
+    "pipelines.archive.ArchivePipeline": 800,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.Progress": 500,
+}
+
+ARCHIVE_DB = "archive.db"
+WARC_DIR = None
+ARTICLE_MAX_PAGES = 30
+GONE_AFTER_MISSES = 3
+TEMPLATE_MIN_ARTICLES = 3
+EXTRACT_WORKERS = None
+PROGRESS_INTERVAL = 30.0
+
+# Items carry pages' HTML: keep few in flight so memory stays flat on big centers.
+CONCURRENT_ITEMS = 16
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

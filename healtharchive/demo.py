@@ -1,0 +1,47 @@
+"""``make demo``: the bundled sample health center, crawled twice with an edit in between, in Datasette.
+
+Run as ``python -m healtharchive.demo [--port 8001] [--db archive.db]``. The sample center is served on
+127.0.0.1; round 1 is crawled, the site then changes (an edited sentence, a grown article, a removed
+article, a new one, a failing page, rotated promos) and is crawled again, so the archive has
+something to diff. Then the archive is served in Datasette until Ctrl-C.
+"""
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from samplesite import SampleSite
+
+CRAWL_SETTINGS = ["-s", "ALLOW_PRIVATE_ADDRESSES=True", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+                  "-s", "LOG_LEVEL=WARNING"]
+
+
+def crawl(hub_url: str, db: str) -> int:
+    scrapy = Path(sys.executable).with_name("scrapy")
+    command = [str(scrapy), "crawl", "healthcenter", "-a", f"start_url={hub_url}", "-s", f"ARCHIVE_DB={db}",
+               *CRAWL_SETTINGS]
+    return subprocess.run(command, check=False).returncode
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8001, help="Datasette's port")
+    parser.add_argument("--db", default="archive.db", help="the archive to build and serve")
+    args = parser.parse_args(argv)
+    for path in Path(".").glob(f"{args.db}*"):
+        path.unlink()  # a fresh demo archive every time
+    with SampleSite() as site:
+        print(f"sample health center: {site.hub_url}", flush=True)
+        for round_ in (1, 2):
+            site.set_round(round_)
+            print(f"crawl {round_} of 2 ...", flush=True)
+            if crawl(site.hub_url, args.db) != 0:
+                sys.exit(f"demo: crawl {round_} failed")
+    from .cli import cli
+
+    cli.main(["serve", args.db, "--port", str(args.port)], standalone_mode=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Scrapy item pipeline: write each article to the archive, and close the crawl's books."""
+
+import logging
+import sqlite3
+
+from scrapy import signals
+
+from crawler.commands.crawl import failure
+from crawler.urls import host_of
+
+from .extract import EXTRACTOR, EXTRACTOR_VERSION
+from .normalize import content_hash, normalize_text
+from .store import Archive, ArchiveError
+from .template import TemplateBlocks
+
+logger = logging.getLogger(__name__)
+
+
+class ArchivePipeline:
+    """Versions each article in the SQLite archive, one transaction per article.
+
+    Blocks that repeat across many articles of a site in this crawl (promos, related-article boxes)
+    are template and are dropped before the text is compared; at the end of the crawl, versions
+    written before a block was recognised are amended. A center crawl also counts a miss for every
+    live article it did not see. Outcomes are counted as ``healtharchive/outcome/<name>``; a write
+    failure as ``healtharchive/archive_errors``, which stops the crawl.
+
+    Settings: ``ARCHIVE_DB``, ``GONE_AFTER_MISSES``, ``TEMPLATE_MIN_ARTICLES``.
+    """
+
+    def __init__(self, crawler, path: str, gone_after: int, min_articles: int):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.path = path
+        self.gone_after = gone_after
+        self.templates = TemplateBlocks(min_articles=min_articles)
+        self.known: dict[str, set[str]] = {}
+        self.archive = None
+        self.crawl_id = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        pipeline = cls(crawler, s.get("ARCHIVE_DB"), s.getint("GONE_AFTER_MISSES"), s.getint("TEMPLATE_MIN_ARTICLES"))
+        # Closing the books needs the finish reason, which the spider_closed signal brings.
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self):
+        spider = self.crawler.spider
+        self.archive = Archive(self.path)
+        self.known = self.archive.template_texts()
+        self.crawl_id = self.archive.start_crawl(spider.name, spider.profile.name, spider.args, spider.scope_dict())
+        self.stats.set_value("healtharchive/crawl_id", self.crawl_id)
+
+    def is_template(self, host: str, text: str) -> bool:
+        block = ("p", text.removeprefix("- "))
+        return self.templates.is_template(host, block) or content_hash(normalize_text(block[1]).casefold()) in self.known.get(host, ())
+
+    def process_item(self, item):
+        host = host_of(item.url)
+        if item.state == "ok":
+            self.templates.observe(host, item.url, item.blocks)
+            item.blocks = [b for b in item.blocks if b[0] == "h" or not self.is_template(host, b[1])]
+        try:
+            outcome = self.archive.record(self.crawl_id, item, EXTRACTOR, EXTRACTOR_VERSION, host)
+        except (sqlite3.Error, ArchiveError) as exc:
+            self.stats.inc_value("healtharchive/archive_errors")
+            logger.error("cannot write %s to %s: %s", item.url, self.path, exc)
+            self.crawler.engine.close_spider(self.crawler.spider, "archive_error")
+            return item
+        if outcome:
+            self.stats.inc_value("healtharchive/articles")
+            self.stats.inc_value(f"healtharchive/outcome/{outcome}")
+            logger.debug("%s: %s", outcome, item.url)
+        return item
+
+    def spider_closed(self, spider, reason):
+        if self.archive is None:
+            return
+        try:
+            for host, texts in self.templates.found().items():
+                self.archive.remember_templates(self.crawl_id, host, texts)
+            amended = self.archive.amend_templates(self.crawl_id, self.is_template)
+            self.stats.set_value("healtharchive/amended_versions", amended)
+            if spider.scope:
+                hosts, paths = spider.scope
+                gone = self.archive.mark_missing(self.crawl_id, hosts, paths, self.gone_after)
+                self.stats.inc_value("healtharchive/outcome/gone", gone)
+            stats = self.stats.get_stats()
+            self.archive.finish_crawl(
+                self.crawl_id,
+                "failed" if failure(stats) else "finished",
+                reason,
+                stats.get("response_received_count", 0),
+                stats.get("log_count/ERROR", 0),
+            )
+        except sqlite3.Error as exc:
+            self.stats.inc_value("healtharchive/archive_errors")
+            logger.error("cannot finish the crawl in %s: %s", self.path, exc)
+        finally:
+            self.archive.close()

@@ -1,0 +1,165 @@
+"""The archive's schema and its migrations.
+
+``PRAGMA user_version`` holds the schema version. Each migration upgrades one version to the next in
+place, inside one transaction, so an archive made by an older release opens without losing a row.
+
+Public names (CONTRACT): ``crawls``, ``articles``, ``versions``, ``observations``, ``captures``. From
+version 2 on, ``versions``, ``observations`` and ``captures`` are views over compact tables:
+
+- ``texts``: each distinct cleaned text once (content-addressed by its hash);
+- ``version_log``: versions, pointing at their text;
+- ``observation_log`` and ``capture_log``: integer times and codes, so an unchanged recrawl adds only
+  a few dozen bytes per article.
+"""
+
+OUTCOMES = ("new", "changed", "unchanged", "incomplete", "gone")
+OUTCOME_CODE = {name: i for i, name in enumerate(OUTCOMES, start=1)}
+
+_OUTCOME_CASE = "CASE o.outcome " + " ".join(f"WHEN {c} THEN '{n}'" for n, c in OUTCOME_CODE.items()) + " END"
+_ISO = "strftime('%Y-%m-%dT%H:%M:%SZ', {}, 'unixepoch')"
+
+# Version 1: the first release's plain tables.
+V1 = """
+CREATE TABLE crawls (id INTEGER PRIMARY KEY, spider TEXT, started_at TEXT, finished_at TEXT);
+CREATE TABLE articles (id INTEGER PRIMARY KEY, url TEXT UNIQUE, title TEXT, status TEXT,
+    first_seen TEXT, last_seen TEXT);
+CREATE TABLE versions (id INTEGER PRIMARY KEY, article_id INTEGER REFERENCES articles(id), version INTEGER,
+    title TEXT, text TEXT, content_hash TEXT, page_count INTEGER, crawled_at TEXT);
+CREATE TABLE observations (id INTEGER PRIMARY KEY, article_id INTEGER REFERENCES articles(id),
+    crawl_id INTEGER REFERENCES crawls(id), observed_at TEXT, outcome TEXT, version_id INTEGER);
+CREATE TABLE captures (id INTEGER PRIMARY KEY, crawl_id INTEGER REFERENCES crawls(id),
+    article_id INTEGER REFERENCES articles(id), url TEXT, page_number INTEGER, status INTEGER, fetched_at TEXT);
+"""
+
+# Version 2: content-addressed texts, compact logs behind views, provenance, full-text search.
+V2 = f"""
+ALTER TABLE crawls ADD COLUMN profile TEXT;
+ALTER TABLE crawls ADD COLUMN args TEXT;
+ALTER TABLE crawls ADD COLUMN scope TEXT;
+ALTER TABLE crawls ADD COLUMN status TEXT;
+ALTER TABLE crawls ADD COLUMN finish_reason TEXT;
+ALTER TABLE crawls ADD COLUMN pages_fetched INTEGER;
+ALTER TABLE crawls ADD COLUMN errors INTEGER;
+ALTER TABLE articles ADD COLUMN host TEXT;
+ALTER TABLE articles ADD COLUMN missed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE articles ADD COLUMN current_version_id INTEGER;
+
+CREATE TABLE texts (id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, text TEXT NOT NULL, words INTEGER);
+CREATE TABLE version_log (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    version INTEGER NOT NULL,
+    title TEXT,
+    text_id INTEGER NOT NULL REFERENCES texts(id),
+    page_count INTEGER,
+    page_urls TEXT,
+    capture_ids TEXT,
+    crawl_id INTEGER REFERENCES crawls(id),
+    crawled_at TEXT,
+    extractor TEXT,
+    extractor_version TEXT,
+    author TEXT,
+    published TEXT,
+    description TEXT,
+    reviewed_by TEXT,
+    reviewed_on TEXT,
+    UNIQUE (article_id, version)
+);
+CREATE TABLE observation_log (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL,
+    crawl_id INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    outcome INTEGER NOT NULL,
+    version_id INTEGER
+);
+CREATE TABLE urls (id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE);
+CREATE TABLE warc_files (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);
+-- etag, last_modified and digest are NULL when equal to the previous capture of the URL (revisit_of).
+CREATE TABLE capture_log (
+    id INTEGER PRIMARY KEY,
+    crawl_id INTEGER NOT NULL,
+    article_id INTEGER,
+    url_id INTEGER NOT NULL,
+    page INTEGER,
+    status INTEGER,
+    at INTEGER NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    digest TEXT,
+    revisit_of INTEGER,
+    warc_file_id INTEGER,
+    warc_offset INTEGER,
+    warc_length INTEGER
+);
+CREATE TABLE template_blocks (host TEXT NOT NULL, hash TEXT NOT NULL, text TEXT, crawl_id INTEGER,
+    PRIMARY KEY (host, hash)) WITHOUT ROWID;
+
+INSERT INTO texts (hash, text, words)
+    SELECT content_hash, text, length(text) - length(replace(text, ' ', '')) + 1
+    FROM versions GROUP BY content_hash;
+INSERT INTO version_log (id, article_id, version, title, text_id, page_count, crawled_at, crawl_id)
+    SELECT v.id, v.article_id, v.version, v.title, t.id, v.page_count, v.crawled_at,
+        (SELECT o.crawl_id FROM observations o WHERE o.version_id = v.id ORDER BY o.id LIMIT 1)
+    FROM versions v JOIN texts t ON t.hash = v.content_hash;
+INSERT INTO observation_log (id, article_id, crawl_id, at, outcome, version_id)
+    SELECT id, article_id, crawl_id, CAST(strftime('%s', observed_at) AS INTEGER),
+        {"CASE outcome " + " ".join(f"WHEN '{n}' THEN {c}" for n, c in OUTCOME_CODE.items()) + " END"}, version_id
+    FROM observations;
+INSERT OR IGNORE INTO urls (url) SELECT url FROM captures;
+INSERT INTO capture_log (id, crawl_id, article_id, url_id, page, status, at)
+    SELECT c.id, c.crawl_id, c.article_id, u.id, c.page_number, c.status, CAST(strftime('%s', c.fetched_at) AS INTEGER)
+    FROM captures c JOIN urls u ON u.url = c.url;
+UPDATE articles SET host = substr(url, instr(url, '//') + 2, instr(substr(url, instr(url, '//') + 2) || '/', '/') - 1),
+    current_version_id = (SELECT max(id) FROM version_log WHERE article_id = articles.id);
+UPDATE crawls SET status = 'finished' WHERE finished_at IS NOT NULL;
+DROP TABLE versions;
+DROP TABLE observations;
+DROP TABLE captures;
+
+CREATE VIEW versions AS
+    SELECT v.id, v.article_id, v.version, v.title, t.text, t.hash AS content_hash, v.page_count, v.crawled_at,
+        v.crawl_id, v.page_urls, v.capture_ids, v.extractor, v.extractor_version, t.words,
+        v.author, v.published, v.description, v.reviewed_by, v.reviewed_on
+    FROM version_log v JOIN texts t ON t.id = v.text_id;
+CREATE VIEW observations AS
+    SELECT o.id, o.article_id, o.crawl_id, {_ISO.format("o.at")} AS observed_at, {_OUTCOME_CASE} AS outcome,
+        o.version_id
+    FROM observation_log o;
+CREATE VIEW captures AS
+    SELECT c.id, c.crawl_id, c.article_id, u.url, c.page AS page_number, c.status, {_ISO.format("c.at")} AS fetched_at,
+        c.etag, c.last_modified, c.digest, c.revisit_of, w.path AS warc_file, c.warc_offset, c.warc_length
+    FROM capture_log c JOIN urls u ON u.id = c.url_id LEFT JOIN warc_files w ON w.id = c.warc_file_id;
+
+CREATE INDEX version_log_article ON version_log (article_id, version);
+CREATE INDEX version_log_crawl ON version_log (crawl_id);
+CREATE INDEX observation_log_article ON observation_log (article_id, crawl_id);
+CREATE INDEX observation_log_crawl ON observation_log (crawl_id, outcome);
+CREATE INDEX capture_log_url ON capture_log (url_id);
+CREATE INDEX articles_status ON articles (status, host);
+
+CREATE VIRTUAL TABLE versions_fts USING fts5 (title, text, content='versions', content_rowid='id',
+    tokenize='porter unicode61');
+INSERT INTO versions_fts (rowid, title, text) SELECT id, title, text FROM versions;
+"""
+
+MIGRATIONS = [V1, V2]
+LATEST = len(MIGRATIONS)
+
+
+def migrate(conn) -> int:
+    """Bring the database up to ``LATEST``; returns the version it had before."""
+    before = conn.execute("PRAGMA user_version").fetchone()[0]
+    if before > LATEST:
+        raise RuntimeError(
+            f"archive schema version {before} is newer than this healtharchive ({LATEST}): upgrade healtharchive"
+        )
+    for number in range(before + 1, LATEST + 1):
+        # executescript commits first; BEGIN/COMMIT make each step all-or-nothing.
+        try:
+            conn.executescript(f"BEGIN; {MIGRATIONS[number - 1]} PRAGMA user_version = {number}; COMMIT;")
+        except Exception:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return before
