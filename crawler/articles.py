@@ -195,6 +195,7 @@ class ArticleSpider(scrapy.Spider):
         page = Page(
             url=response.url, number=number, status=response.status, fetched_at=utcnow(),
             etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
+            warc=response.meta.get("warc"),
         )
         if response.status in (404, 410):
             asm.pages.append(page)
@@ -308,6 +309,7 @@ class ArticleSpider(scrapy.Spider):
         page = next(p for p in asm.pages if p.number == number)
         page.status, page.html, page.not_modified, page.fetched_at = 200, response.text, False, utcnow()
         page.etag, page.last_modified = _header(response, b"ETag"), _header(response, b"Last-Modified")
+        page.warc = response.meta.get("warc")
         yield from self.finish(asm)
 
     def item(self, asm: Assembly, state: str) -> ArticleItem:

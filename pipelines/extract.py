@@ -57,9 +57,9 @@ _BACK = re.compile(
 
 # "Medically reviewed by X on DATE", "WebMD Medical Reference Reviewed by X, MD on DATE".
 _REVIEW = re.compile(
-    r"^(?:.{0,60}?medical reference\s+)?(?:medically\s+)?reviewed by:?\s+(?P<by>.+?)"
-    r"(?:\s*(?:,\s*)?on\s+(?P<on>[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}|\d{1,2} [A-Z][a-z]+ \d{4}"
-    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}))?\s*[.,;]?\s*(?P<rest>.*)$", re.I)
+    r"^(?:.{0,60}?medical reference\s+)?(?:medically\s+)?reviewed by:?\s+(?P<by>(?-i:[A-Z]).{1,80}?)"
+    r"(?:,?\s+on\s+(?P<on>[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}|\d{1,2} [A-Z][a-z]+ \d{4}"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})(?P<rest>.*)|\s*\.?)$", re.I)
 
 
 def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()) -> dict:
@@ -169,8 +169,9 @@ def take_review(blocks):
         m = _REVIEW.match(text) if len(text) < 200 else None
         if m and by is None:
             by, on = m["by"].strip(" ,;"), m["on"]
-            if m["rest"].strip():
-                kept.append((kind, m["rest"].strip()))
+            rest = (m["rest"] or "").strip(" .;,")
+            if rest:
+                kept.append((kind, rest))
             continue
         kept.append((kind, text))
     return kept, by, on

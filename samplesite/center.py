@@ -109,7 +109,9 @@ class Center:
 
     def clutter(self):
         slugs = [a.slug for a in self.listing()] + list(self._removed)
-        return LABELS + self.chrome.strings(slugs)
+        pages = self.pages_per_article if self.generated else max(
+            len(a.pages) for a in [*self._arts.values(), *self._removed.values()])
+        return LABELS + self.chrome.strings(slugs, pages)
 
     def scenario(self):
         if self.generated:

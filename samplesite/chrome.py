@@ -161,8 +161,8 @@ class Chrome:
     def updated(self, slot):
         return f"Updated {minutes_ago(self.seed, self.round, 'upd', slot)} minutes ago"
 
-    def strings(self, slugs, pages=6):
-        """Every round-specific chrome string the site can show for these articles."""
+    def strings(self, slugs, pages):
+        """Every round-specific chrome string the site can show for these articles (of up to `pages` pages)."""
         out = [self.newsletter(), self.cookie()]
         out += [s for promo in self.promos() for s in promo] + self.popular()
         out += [self.ad(slot) for slot in AD_SLOTS]

@@ -94,7 +94,7 @@ def article(i, pages, seed=0):
 
 def index_of(slug_):
     """Article number from a generated slug, or None."""
-    head, _, num = slug_.rpartition("-guide-")
+    num = slug_.rpartition("-guide-")[2]
     if not num.isdigit() or slug(int(num)) != slug_:
         return None
     return int(num)
