@@ -166,6 +166,7 @@ def test_conditional_requests(site):
     assert get(url, {"If-None-Match": etag})[0] == 304
     assert get(url, {"If-Modified-Since": modified})[0] == 304
     assert get(url, {"If-None-Match": '"nope"'})[0] == 200
+    assert get(url, {"If-None-Match": f'"nope", W/{etag}'})[0] == 304
     assert get(url)[1]["ETag"] == etag, "same round, same body"
     site.set_round(2)
     assert get(url, {"If-None-Match": etag})[0] == 200
