@@ -1,0 +1,144 @@
+"""Merging multi-page articles, cross-article template blocks, text normalisation."""
+from pipelines.extract import extract_page
+from pipelines.merge import blocks_to_text, merge_pages
+from pipelines.normalize import content_hash, normalize_text
+from pipelines.template import TemplateBlocks
+
+URL = "https://www.example-health.com/allergies/news/peanut-study"
+TITLE = "Babies Who Eat Peanuts Early May Avoid Allergy"
+TEASER = "Video: what happens during an allergy test, and how to prepare your child for it."
+
+# Paragraphs per page, long enough to read as article text.
+BODY = [
+    ["Life-threatening peanut allergies have been on the rise in the past decade, "
+     "with little hope for a cure, doctors say in a new report on young children.",
+     "Parents have been told for years to avoid giving foods containing peanuts to "
+     "babies for fear of triggering an allergy, but new research shows the opposite."],
+    ["In the study, children at high risk who ate peanut snacks by 11 months of age "
+     "cut their chances of becoming allergic by more than 80 percent overall.",
+     "Experts say the research should change the guidance that doctors give to parents "
+     "of infants who already have eczema or an egg allergy at a young age."],
+    ["A skin patch allowed people with peanut allergies to eat tiny amounts of peanuts "
+     "after they wore it for a year, a second study presented at the meeting found.",
+     "Researchers cautioned that families should not try this at home without the "
+     "supervision of an allergist, because reactions can still be very severe."],
+]
+
+
+def webmd_page(n: int, pages: int = 3) -> str:
+    """Page ``n`` (1-based) in the style of WebMD's classic health-center template."""
+    pager = " | ".join(f'<a href="?page={i}">{i}</a>' if i != n else str(i)
+                       for i in range(1, pages + 1))
+    heading = TITLE if n == 1 else "A Change in Guidelines? continued..."
+    paras = "".join(f"<p>{p}</p>" for p in BODY[n - 1])
+    promo = """<div class="box"><h3>Recommended Related to Allergies</h3>
+        <h2><a href="/a/1">Peanut Allergy Basics</a></h2>
+        <p>Peanut allergy is one of the most common food allergies in children.</p>
+        <a href="/a/1">Read the Peanut Allergy Basics article &gt; &gt;</a></div>""" if n == 1 else ""
+    return f"""<html><head><title>Allergies Health Center - Page {n}</title></head><body>
+      <header><a href="#main">Skip to content</a><nav><ul><li><a href="/">Home</a></li>
+        <li><a href="/a">Allergies</a></li><li><a href="/b">Asthma</a></li></ul></nav></header>
+      <div id="content"><div class="col-main"><div class="article">
+        <div class="teaser"><p>{TEASER}</p></div>
+        <h1>{TITLE}</h1>
+        <div class="tools"><div>Font Size</div><a href="#">A</a> <a href="#">A</a> <a href="#">A</a></div>
+        <h2>{heading}</h2>{paras}{promo}
+        <div class="pagination"><div>{pager}</div><div><a href="?page={n + 1}">Next Page &gt;</a></div></div>
+      </div></div>
+      <div class="col-right"><h2>Today on WebMD</h2><ul>
+        <li><a href="/x/1">12 Natural Ways to Defeat Allergies</a></li>
+        <li><a href="/x/2">Need Nasal Allergy Relief?</a></li></ul></div></div>
+      <footer><p>Copyright Example Health. All rights reserved.</p></footer></body></html>"""
+
+
+def test_synthetic_webmd_article():
+    pages = [extract_page(webmd_page(n), f"{URL}?page={n}") for n in (1, 2, 3)]
+    merged = merge_pages(pages)
+    text = blocks_to_text(merged["blocks"])
+    paras = [p for page in BODY for p in page]
+    positions = [text.find(p) for p in paras]
+    assert -1 not in positions and positions == sorted(positions)       # all kept, in order
+    assert text.count(TITLE) <= 1
+    for junk in ("continued", "Next Page", "1 | 2 | 3", "Font Size", "Skip to content",
+                 "Today on WebMD", "Recommended Related to", "article > >", TEASER):
+        assert junk not in text, junk
+
+
+def _page(*blocks, **meta):
+    return {"title": meta.pop("title", None), "blocks": list(blocks), **meta}
+
+
+def test_merge_drops_repeats_pager_and_continued():
+    pages = [
+        _page(("p", "Video teaser shown on every page"), ("h", "Peanut Allergy"),
+              ("p", "First page text."), ("p", "1 | 2 | 3"), ("p", "Next Page >"),
+              title="Peanut Allergy", author="A. Writer"),
+        _page(("p", "Video teaser shown on every page"), ("h", "Peanut Allergy"),
+              ("h", "Treatment (continued)"), ("li", "Second page item"),
+              ("p", "Page 2 of 3"), reviewed_by="Dr. R"),
+        _page(("p", "Video teaser shown on every page"), ("h", "Outlook"),
+              ("p", "Third page text."), ("p", "< Previous Page")),
+    ]
+    merged = merge_pages(pages)
+    assert merged["blocks"] == [("h", "Peanut Allergy"), ("p", "First page text."),
+                                ("li", "Second page item"), ("h", "Outlook"),
+                                ("p", "Third page text.")]
+    assert merged["title"] == "Peanut Allergy"
+    assert merged["author"] == "A. Writer" and merged["reviewed_by"] == "Dr. R"
+    assert merged["date"] is None
+
+
+def test_single_page_keeps_everything_but_pager():
+    page = _page(("h", "Title"), ("p", "Same line."), ("p", "Same line."), ("p", "1 | 2"))
+    assert merge_pages([page])["blocks"] == [("h", "Title"), ("p", "Same line."),
+                                             ("p", "Same line.")]
+
+
+def test_blocks_to_text():
+    text = blocks_to_text([("h", "Title"), ("p", "Para."), ("li", "one"), ("li", "two")])
+    assert text == "Title\n\nPara.\n\n- one\n\n- two"
+
+
+def test_review_statement_becomes_metadata():
+    html = f"""<html><body><article><h1>{TITLE}</h1>
+      <p>{BODY[0][0]}</p><p>{BODY[0][1]}</p>
+      <p>WebMD Medical Reference Reviewed by Jane Doe, MD on March 01, 2024</p>
+      <p>{BODY[1][0]}</p></article></body></html>"""
+    page = extract_page(html, URL)
+    assert page["reviewed_by"] == "Jane Doe, MD"
+    assert page["reviewed_on"] == "March 01, 2024"
+    assert not any("Reviewed by" in t for _, t in page["blocks"])
+
+
+def test_template_blocks():
+    tb = TemplateBlocks(min_articles=3)
+    promo = ("p", "Sign up for our  free health newsletter!")
+    for i in range(3):
+        tb.observe("example.com", f"a{i}", [("h", "Symptoms"), promo, ("p", f"Body {i}.")])
+    tb.observe("example.com", "a0", [promo])                   # same article again
+    assert tb.is_template("example.com", ("p", "Sign up for our free health newsletter!"))
+    assert not tb.is_template("other.org", promo)               # per host
+    assert not tb.is_template("example.com", ("h", "Symptoms"))  # headings never
+    assert not tb.is_template("example.com", ("p", "Body 1."))
+    blocks = [("h", "Symptoms"), promo, ("p", "Body 9.")]
+    assert tb.strip("example.com", blocks) == [("h", "Symptoms"), ("p", "Body 9.")]
+
+
+def test_template_needs_distinct_articles_and_is_bounded():
+    tb = TemplateBlocks(min_articles=2, max_entries=10)
+    tb.observe("h", "a", [("p", "x")])
+    tb.observe("h", "a", [("p", "x")])
+    assert not tb.is_template("h", ("p", "x"))
+    for i in range(50):
+        tb.observe("h", f"b{i}", [("p", f"unique {i}")])
+    assert len(tb._seen) <= 10
+
+
+def test_normalize_and_hash_are_stable():
+    curly = "\u201cPeanuts\u201d aren\u2019t nuts \u2014 they\u2019re legumes.  \n\n\n\nNext para. "
+    straight = '"Peanuts" aren\'t nuts - they\'re legumes.\n\nNext para.'
+    assert normalize_text(curly) == straight
+    assert content_hash(curly) == content_hash(straight)
+    assert content_hash(straight).startswith("sha256:") and len(content_hash("")) == 71
+    assert normalize_text("e\u0301") == "\u00e9"                # NFC
+    assert content_hash("a b") != content_hash("a\n\nb")        # paragraphs matter
