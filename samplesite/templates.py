@@ -5,7 +5,8 @@
 pager, "Today on WebMD" promos). "modern" follows Cleveland Clinic's Health
 Essentials pages (data-identity attributes, billboard ads with an ad-policy note
 between paragraphs, share buttons under the headline, "Related Articles" cards).
-Clutter boxes carry opaque class names so that class-name rules cannot find them.
+Clutter boxes carry opaque class names and ids (as minified real sites do) so that
+class-name rules cannot find them; only the article container keeps WebMD's "textArea".
 """
 
 from html import escape
@@ -54,9 +55,9 @@ def recommended_box(chrome, slug, page):
 
 def ad_box(chrome, slot, modern=False):
     if modern:
-        return (f'<div data-identity="billboard-ad" class="q5 w0"><div class="q5a"><p class="l1">Advertisement</p>'
+        return (f'<div data-identity="c81" class="q5 w0"><div class="q5a"><p class="l1">Advertisement</p>'
                 f'<div id="billboard_{slot}" class="r9">{escape(chrome.ad(slot))}</div>'
-                '<div data-identity="ad-policy" class="t44"><p>HealthCenter is a non-profit academic medical '
+                '<div data-identity="c82" class="t44"><p>HealthCenter is a non-profit academic medical '
                 'center. Advertising on our site helps support our mission. We do not endorse products or '
                 'services. <a href="/about/advertising">Policy</a></p></div></div></div>')
     return (f'<div class="q5 w0"><p class="l1">Advertisement</p>'
@@ -64,7 +65,7 @@ def ad_box(chrome, slot, modern=False):
 
 
 def share_bar(slug, title, modern=False):
-    attr = ' data-identity="social-share-links"' if modern else ""
+    attr = ' data-identity="c83"' if modern else ""
     url = f"/breast-cancer/{slug}"
     return (f'<div class="s9f k2"{attr}>'
             f'<a class="y1" href="https://www.facebook.com/sharer/sharer.php?u={url}">Facebook</a> '
@@ -74,8 +75,8 @@ def share_bar(slug, title, modern=False):
             f'<a class="y5" rel="nofollow" href="/breast-cancer/print/{slug}">Print</a></div>')
 
 
-FONT_SIZER = ('<div class="font_sizer_fmt rs_skip"><div class="font_sizer_text_fmt">Font Size</div>'
-              + "".join(f'<div id="fs_0{i}" class="font_sizer_002a_fmt"><a title="{t} font" href="javascript:'
+FONT_SIZER = ('<div class="f3 rs0"><div class="f3t">Font Size</div>'
+              + "".join(f'<div id="f0{i}" class="f3a"><a title="{t} font" href="javascript:'
                         f"setClass('textArea', 'copy{t}');\">A</a></div>"
                         for i, t in ((1, "Small"), (2, "Medium"), (3, "Large")))
               + "</div>")
@@ -94,10 +95,10 @@ def newsletter(chrome):
 
 def promos(chrome, modern=False):
     if modern:
-        cards = "".join(f'<div data-identity="vertical-card" class="c2"><h5><a href="/features/p{i}">{escape(t)}'
-                        f'</a></h5><p data-identity="card-body-text">{escape(b)}</p></div>'
+        cards = "".join(f'<div data-identity="c86" class="c2"><h5><a href="/features/p{i}">{escape(t)}'
+                        f'</a></h5><p data-identity="c87">{escape(b)}</p></div>'
                         for i, (t, b) in enumerate(chrome.promos()))
-        return f'<section class="g44 h2"><h3>Related Articles</h3><section data-identity="card-panel">{cards}</section></section>'
+        return f'<section class="g44 h2"><h3>Related Articles</h3><section data-identity="c85">{cards}</section></section>'
     items = "".join(f'<li><a href="/features/p{i}">{escape(t)}</a><p>{escape(b)}</p></li>'
                     for i, (t, b) in enumerate(chrome.promos()))
     return f'<div class="g44 h2"><h3>Today on WebMD</h3><ul>{items}</ul></div>'
@@ -121,12 +122,12 @@ def pager(art, page, urls):
         return f'<nav class="j5 p0">{prev}{nxt}</nav>'
     # page-param pagers use query-only links, as WebMD does; path pagers use full paths
     href = (lambda i: f"?page={i}" if i > 1 else urls[0]) if art.pagination == "page-param" else (lambda i: urls[i - 1])
-    nums = ' <span class="pipe_fmt">|</span> '.join(
-        f'<span class="current_fmt">{i}</span>' if i == page else f'<a href="{href(i)}" title="Page {i}">{i}</a>'
+    nums = ' <span class="i9">|</span> '.join(
+        f'<span class="i8">{i}</span>' if i == page else f'<a href="{href(i)}" title="Page {i}">{i}</a>'
         for i in range(1, n + 1))
     prev = f'<a href="{href(page - 1)}">&lt; Prev Page</a> ' if page > 1 else ""
     nxt = f' <a href="{href(page + 1)}">Next Page <span>&gt;</span></a>' if page < n else ""
-    return f'<div class="pagination_fmt"><div class="right_fmt">{prev}{nums}{nxt}</div></div>'
+    return f'<div class="pg2 u7"><div class="pg2r">{prev}{nums}{nxt}</div></div>'
 
 
 def head_links(art, page, urls, origin):
@@ -169,9 +170,9 @@ def classic_page(title, head, main, chrome, description=""):
 <body>
 <div id="centering_area"><div id="page_area">
 <div id="bannerAd_ctr" class="b7q0">{ad_box(chrome, "top")}</div>
-<header id="masthead"><a href="#mainContentContainer_area" class="jawsonly">Skip to content</a>
+<header id="masthead"><a href="#mainContentContainer_area" class="j0">Skip to content</a>
 <div id="logo"><a href="/"><img src="/img/logo.png" alt="HealthCenter: Better information. Better health."></a></div>
-<form action="/search/results" method="get" role="search"><label class="jawsonly" for="q">Enter Search Keywords</label>
+<form action="/search/results" method="get" role="search"><label class="j0" for="q">Enter Search Keywords</label>
 <input type="text" id="q" name="query"><input type="submit" value="Search"></form>
 <nav id="nav"><ul><li><a href="/a-to-z-guides/default.htm">Health A-Z</a></li>
 <li><a href="/drugs/index-drugs.aspx">Drugs &amp; Supplements</a></li><li><a href="/living-healthy/">Living Healthy</a></li>
@@ -179,12 +180,12 @@ def classic_page(title, head, main, chrome, description=""):
 </header>
 {cookie_banner(chrome)}
 <div id="mainContentContainer_area">
-<div id="breadcrumb_rdr"><a href="/">Home</a> &gt; <a href="{HUB}">{CENTER}</a></div>
+<div id="b3x" class="k0"><a href="/">Home</a> &gt; <a href="{HUB}">{CENTER}</a></div>
 <div class="titlebar" id="hdr"><h1>{CENTER}</h1></div>
 <div id="mainContent_area">
 {main}
 </div>
-<div id="rightRail_area">{promos(chrome)}{popular(chrome)}{ad_box(chrome, "side")}</div>
+<div id="d9r" class="k1">{promos(chrome)}{popular(chrome)}{ad_box(chrome, "side")}</div>
 </div>
 <footer id="footer"><p>{FOOTER}</p></footer>
 </div></div>
@@ -207,7 +208,7 @@ def modern_page(title, head, main, chrome, description=""):
 <li><a href="/diabetes/default.htm">Diabetes</a></li><li><a href="{HUB}">Breast Cancer</a></li>
 <li><a href="/about/contact">Contact Us</a></li></ul></nav></header>
 {cookie_banner(chrome)}
-<div data-identity="leaderboard-ad" class="b7q0">{ad_box(chrome, "top", True)}</div>
+<div data-identity="c84" class="b7q0">{ad_box(chrome, "top", True)}</div>
 <main id="main" data-identity="post">
 {main}
 {promos(chrome, True)}
@@ -223,8 +224,8 @@ def article_page(art, page, urls, chrome, origin):
     modern = art.layout == "modern"
     heading = escape(art.title) + (" (continued)" if page > 1 else "")
     body = body_with_clutter(art, page, chrome, modern)
-    byline = (f'<div class="author_fmt">By {escape(art.author)}<br>HealthCenter Medical Reference</div>'
-              f'<div class="reviewedBy_fmt">Reviewed by {escape(art.reviewer)} on {escape(art.reviewed)}</div>'
+    byline = (f'<div class="a4 m1">By {escape(art.author)}<br>HealthCenter Medical Reference</div>'
+              f'<div class="a4 m2">Reviewed by {escape(art.reviewer)} on {escape(art.reviewed)}</div>'
               if page == 1 else "")
     updated = f'<div class="p4 x81"><span>{chrome.updated(art.slug)}</span></div>'
     head = head_links(art, page, urls, origin)
@@ -256,7 +257,7 @@ def article_page(art, page, urls, chrome, origin):
 {body}
 </div>
 </div>
-<div class="attribution_rdr">{pager(art, page, urls)}</div>
+<div class="a7 k3">{pager(art, page, urls)}</div>
 {newsletter(chrome)}"""
     return classic_page(f"{title} | {CENTER}", head, main, chrome, art.summary)
 
