@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 
 from . import generated, templates
 from .chrome import LABELS, Chrome
-from .content import SCENARIO, articles_for, removed_for
+from .content import HOSTILE, SCENARIO, articles_for, removed_for
 from .pdf import make_pdf
 
 PREFIX = "/breast-cancer/"
@@ -118,7 +118,7 @@ class Center:
             return {}
         out = dict(SCENARIO)
         if self.hostile:
-            out["hostile"] = "pathology-report"
+            out["hostile"] = HOSTILE.slug
         return out
 
     # --- responses -------------------------------------------------------------------------
