@@ -89,7 +89,7 @@ def next_links(kind, url, html):
     return [urljoin(url, h) for h in doc.xpath("//body//a/@href")]
 
 
-def test_each_page_links_to_the_next_the_kind_s_way(round1):
+def test_each_page_links_to_the_next_in_its_own_way(round1):
     for art in round1.articles():
         urls = art["page_urls"]
         for i, url in enumerate(urls):
