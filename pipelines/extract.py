@@ -276,9 +276,13 @@ def _text(el, host: str) -> tuple[str, float]:
                 links.append(node.text)
         for child in node:
             if child.tag not in ("list", "table"):
-                if child.tag == "lb":
+                inline = child.tag in ("hi", "ref", "del")
+                if not inline:                      # <lb/>, nested <p>: word break
                     parts.append(" ")
-                walk(child, in_link or (child.tag == "ref" and _host(child.get("target"), host) == host))
+                walk(child, in_link or (child.tag == "ref"
+                                        and _host(child.get("target"), host) == host))
+                if not inline:
+                    parts.append(" ")
             if child.tail:
                 parts.append(child.tail)
                 if in_link:
