@@ -189,6 +189,11 @@ def declutter(tree) -> None:
     for el in tree.iter(*_DROP_TAGS):
         el.text = None
     _keep_callouts(tree)
+    for summary in list(tree.iter("summary")):    # <details><summary>References</summary>
+        parent = summary.getparent()
+        if (parent is not None and parent.tag == "details" and parent.getparent() is not None
+                and _BACK.fullmatch(_WS.sub(" ", summary.text_content()).strip(" :"))):
+            _drop(parent)
     total = _p_len(tree) or 1
     hits = []
     for el in tree.iter():
