@@ -28,7 +28,7 @@ _CUES = [(re.compile(p, re.I), budget) for p, budget in (
     (r"(today|more|popular|trending) on [\w.]+", 300),
     (r"(most (popular|read|viewed|shared)|related (articles|stories|content|links)|"
      r"you (may|might) also like|read this next|recommended( for you| reading)?)", 300),
-    (r"advertisement( - continue reading below)?|sponsored( content)?", 40),
+    (r"advertisement( - continue reading below)?|sponsored( content)?", 200),
     (r"font size( [a+-]( [a+-])*)?|text size", 40),
     (r"skip to (main )?(content|navigation|main)", 40),
     (r"share( this( article| page| story)?| on)?:?", 40),
@@ -121,15 +121,20 @@ def _span(core, wide):
 def _trim(blocks):
     """Drop site-link boxes -> [(kind, text)].
 
-    Removes link-only blocks (links within the site: related-article lists, teasers) and
-    orphan headings from both ends, and any section whose blocks are all such links
+    Removes link-only blocks (links within the site: related-article lists, teasers),
+    teaser cards and orphan headings from the ends, and any section whose blocks are all such links
     ("Alternate Versions: Español").
     """
     start, end = 0, len(blocks)
     while start < end and blocks[start][2] >= 0.9:
         start += 1
-    while end > start and (blocks[end - 1][2] >= 0.9 or blocks[end - 1][0] == "h"):
-        end -= 1
+    while end > start:
+        if blocks[end - 1][2] >= 0.9 or blocks[end - 1][0] == "h":
+            end -= 1
+        elif end - start > 1 and _card(blocks[end - 2], blocks[end - 1]):
+            end -= 2
+        else:
+            break
     blocks = blocks[start:end]
     drop = set()
     heads = [i for i, b in enumerate(blocks) if b[0] == "h"] + [len(blocks)]
@@ -138,6 +143,11 @@ def _trim(blocks):
         if body and all(b[2] >= 0.9 for b in body):
             drop.update(range(i, nxt))
     return [(k, t) for i, (k, t, _) in enumerate(blocks) if i not in drop]
+
+
+def _card(head, body) -> bool:
+    """A teaser card: a heading that is a site link, then a one-line blurb."""
+    return head[0] == "h" and head[2] >= 0.9 and body[0] == "p" and len(body[1]) < 200
 
 
 def _drop_back_matter(blocks):
