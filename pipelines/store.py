@@ -6,6 +6,7 @@ an article that could not be fetched completely keeps its last good version.
 """
 
 import json
+import os
 import time
 from datetime import datetime, timezone
 
@@ -24,6 +25,16 @@ def epoch(iso: str | None) -> int:
     if not iso:
         return int(time.time())
     return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class ArchiveError(Exception):
@@ -57,6 +68,7 @@ class Archive:
 
     def start_crawl(self, spider: str, profile: str, args: dict, scope: dict | None) -> int:
         with self.db.atomic():
+            self._close_dead_crawls()
             return self.db.table("crawls").insert(
                 {
                     "spider": spider,
@@ -65,8 +77,16 @@ class Archive:
                     "scope": json.dumps(scope) if scope else None,
                     "started_at": utcnow(),
                     "status": "running",
+                    "pid": os.getpid(),
                 }
             ).last_pk
+
+    def _close_dead_crawls(self):
+        """A crawl left 'running' by a process that no longer exists was interrupted (killed, crashed)."""
+        for row in list(self.db.query("SELECT id, pid FROM crawls WHERE status = 'running'")):
+            if row["pid"] and not _alive(row["pid"]):
+                self.db.execute("UPDATE crawls SET status = 'interrupted', finish_reason = 'process died' "
+                                "WHERE id = ?", [row["id"]])
 
     def finish_crawl(self, crawl_id: int, status: str, reason: str, pages: int, errors: int):
         with self.db.atomic():

@@ -5,6 +5,8 @@ failed (``healtharchive/start_urls_ok`` stayed 0) or the archive could not be wr
 (``healtharchive/archive_errors``), and 0 otherwise.
 """
 
+import sys
+
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
@@ -22,6 +24,13 @@ class Command(ScrapyCrawl):
     def run(self, args, opts):
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
+        # Bad spider arguments (unknown profile, missing start_url) are one clear line, not a traceback.
+        try:
+            self.crawler_process.spider_loader.load(args[0])(**opts.spargs)
+        except (ValueError, TypeError) as exc:
+            print(f"Error: {exc}", file=sys.stderr)
+            self.exitcode = 2
+            return
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()

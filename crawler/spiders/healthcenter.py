@@ -23,9 +23,10 @@ class HealthCenterSpider(ArticleSpider):
     name = "healthcenter"
 
     def __init__(self, start_url: str | None = None, **kwargs):
-        urls = [start_url] if start_url else []
-        super().__init__(start_url=start_url, **kwargs) if start_url else super().__init__(**kwargs)
-        self.hub_urls = urls or list(self.profile.start_urls)
+        if start_url:
+            kwargs["start_url"] = start_url
+        super().__init__(**kwargs)
+        self.hub_urls = [start_url] if start_url else list(self.profile.start_urls)
         if not self.hub_urls:
             raise ValueError("healthcenter needs a hub: -a start_url=URL (or a profile with start_urls)")
         first = self.hub_urls[0]
