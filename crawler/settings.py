@@ -4,6 +4,7 @@ Every setting here can be overridden with ``-s NAME=VALUE``. The project's own s
 
 - ``ARCHIVE_DB``: path of the SQLite archive (default ``archive.db``).
 - ``WARC_DIR``: where WARC files are written (default: ``warc/`` beside the archive).
+- ``WARC_ENABLED``, ``WARC_MAX_SIZE``: write WARC files (default True), rotated at this size (bytes).
 - ``ALLOW_PRIVATE_ADDRESSES``: fetch loopback and private addresses (off; the demo and tests set it).
 - ``ARTICLE_MAX_PAGES``: cap on the pages followed for one article (pagination loop guard).
 - ``GONE_AFTER_MISSES``: crawls an article may be missing from its center before it is ``gone``.
@@ -42,6 +43,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100), so not even robots.txt is fetched from a refused address.
     "crawler.middlewares.AddressGuard": 50,
     "crawler.middlewares.ConditionalRequests": 560,
+    # Next to the downloader: requests as sent, responses as received (see crawler/warc.py).
+    "crawler.warc.WarcWriter": 950,
 }
 
 ITEM_PIPELINES = {
@@ -55,6 +58,8 @@ EXTENSIONS = {
 
 ARCHIVE_DB = "archive.db"
 WARC_DIR = None
+WARC_ENABLED = True
+WARC_MAX_SIZE = 1_000_000_000
 ARTICLE_MAX_PAGES = 30
 GONE_AFTER_MISSES = 3
 TEMPLATE_MIN_ARTICLES = 3

@@ -18,7 +18,7 @@ class CleaningPipeline:
     The pool (one worker per core) lets a 2-core machine fetch and extract at the same time; Scrapy's
     reactor thread only waits for the results. A page that cannot be cleaned, or an article whose
     cleaned text is empty, becomes ``incomplete``: no version is ever made from it.
-    Counted as ``healtharchive/extract_errors`` and ``healtharchive/empty_text``.
+    Counted as ``healtharchive/pages_extracted``, ``healtharchive/extract_errors`` and ``healtharchive/empty_text``.
 
     Settings: ``EXTRACT_WORKERS`` (default: the number of cores).
     """
@@ -54,6 +54,7 @@ class CleaningPipeline:
             logger.error("cannot clean %s: %s: %s", item.url, type(exc).__name__, exc)
             item.state = "incomplete"
             return item
+        self.crawler.stats.inc_value("healtharchive/pages_extracted", len(pages))
         merged = merge_pages(pages)
         item.title = merged["title"]
         item.blocks = merged["blocks"]
