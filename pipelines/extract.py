@@ -57,9 +57,12 @@ _BACK = re.compile(
 
 # "Medically reviewed by X on DATE", "WebMD Medical Reference Reviewed by X, MD on DATE".
 _REVIEW = re.compile(
-    r"^(?:.{0,60}?medical reference\s+)?(?:medically\s+)?reviewed by:?\s+(?P<by>(?-i:[A-Z]).{1,80}?)"
+    r"^(?:.{0,60}?medical reference\s+)?(?:medically\s+)?reviewed by:?\s+"
+    r"(?P<by>(?-i:[A-Z]).{1,80}?)"
     r"(?:,?\s+on\s+(?P<on>[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}|\d{1,2} [A-Z][a-z]+ \d{4}"
-    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})(?P<rest>.*)|\s*\.?)$", re.I)
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})(?P<rest>.*)|\s+[—|•]\s.*|\s*\.?)$", re.I)
+_TITLE_END = re.compile(r"$|\s+[-|:–—]\s")   # "<heading>" or "<heading> | Site"
+_LOWER = "translate(., 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 
 
 def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()) -> dict:
@@ -74,6 +77,7 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     tree = load_html(html)
     if tree is None:
         return out
+    dom_review = _review_in_dom(tree)
     declutter(tree)
     # Precision mode finds the article's core; recall mode also keeps headings and link
     # lists that precision drops. Keep the recall blocks spanning the core (see _span).
@@ -87,9 +91,24 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     core, wide = ([b for el in d.iterfind("main/*") for b in _blocks(el, host)] if d is not None
                   else [] for d in runs)
     blocks = _drop_back_matter(_trim(_span(core, wide)))
-    blocks, out["reviewed_by"], out["reviewed_on"] = take_review(blocks)
+    blocks, by, on = take_review(blocks)
+    out["reviewed_by"], out["reviewed_on"] = (by, on) if by else dom_review
     out["blocks"] = [b for b in blocks if not is_clutter(b)]
+    out["title"] = _title(out["title"], tree)
     return out
+
+
+def _title(title, tree):
+    """trafilatura's title, unless the page's <title> is another heading (plus a site
+    suffix): trafilatura takes the <h1>, which on section templates names the section
+    ("Allergies Health Center") rather than the article."""
+    page = _WS.sub(" ", tree.findtext("head/title") or "").strip().casefold()
+    if not page or (title and title.casefold() in page):
+        return title
+    heads = (_WS.sub(" ", h.text_content()).strip() for h in tree.iter("h1", "h2", "h3"))
+    named = [h for h in heads if len(h) >= 10 and _TITLE_END.match(page, len(h))
+             and page.startswith(h.casefold())]
+    return max(named, key=len) if named else title
 
 
 def _run(tree, url, prune_xpaths, mode):
@@ -185,6 +204,21 @@ def take_review(blocks):
             continue
         kept.append((kind, text))
     return kept, by, on
+
+
+def _review_in_dom(tree) -> tuple[str | None, str | None]:
+    """(reviewed_by, reviewed_on) from the page's byline area, which trafilatura drops."""
+    for node in tree.xpath(f"//body//text()[contains({_LOWER}, 'reviewed by')]"):
+        el = node.getparent()
+        while el is not None and el.tag not in ("body", "html"):
+            text = _WS.sub(" ", el.text_content()).strip()
+            if len(text) > 200:
+                break
+            m = _REVIEW.match(text)
+            if m:
+                return m["by"].strip(" ,;"), m["on"]
+            el = el.getparent()
+    return None, None
 
 
 # --- DOM clean-up before trafilatura -------------------------------------------------

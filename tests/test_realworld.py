@@ -92,7 +92,9 @@ def test_page(name):
 
 def test_webmd_metadata():
     page = extract_page(html(WEBMD), truth()[WEBMD]["url"])
+    assert page["title"] == "Babies Who Eat Peanuts Early May Avoid Allergy"
     assert page["author"] and "Brenda Goodman" in page["author"]
+    assert page["reviewed_by"] == "Hansa D. Bhargava, MD"
     assert all(kind in {"h", "p", "li", "quote", "code", "cell"} for kind, _ in page["blocks"])
 
 
