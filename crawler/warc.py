@@ -389,3 +389,53 @@ def read_raw(path: Path, offset: int, length: int) -> bytes:
     if len(data) != length:
         raise ValueError(f"{path} is shorter than {offset}+{length}")
     return data
+
+
+class WarcReader:
+    """Reads the archive's captures back from their WARC records, following revisits to their originals.
+
+    ``db`` is an open sqlite3 connection to the archive at ``archive_db``; ``warc_dir`` is where the WARC
+    files are when they were moved (see ``resolve_warc_path``).
+    """
+
+    def __init__(self, db, archive_db: str, warc_dir: str | None = None):
+        self.db = db
+        self.archive_db = archive_db
+        self.warc_dir = warc_dir
+        self._originals: dict[tuple[str, str], tuple[Path, int, int] | None] = {}
+
+    def path(self, stored: str) -> Path:
+        return resolve_warc_path(stored, self.archive_db, self.warc_dir)
+
+    def locations(self, url: str):
+        """(path, offset, length) of every capture of ``url`` that has a record, newest first."""
+        rows = self.db.execute(
+            "SELECT w.path, c.warc_offset, c.warc_length FROM capture_log c JOIN urls u ON u.id = c.url_id "
+            "JOIN warc_files w ON w.id = c.warc_file_id WHERE u.url = ? ORDER BY c.id DESC", [url]).fetchall()
+        return [(self.path(r[0]), r[1], r[2]) for r in rows]
+
+    def original(self, url: str, digest: str) -> tuple[Path, int, int] | None:
+        """Location of the ``response`` record of ``url`` whose payload digest is ``digest``."""
+        key = (url, digest)
+        if key not in self._originals:
+            self._originals[key] = None
+            for path, offset, length in self.locations(url):
+                headers = read_headers(path, offset)
+                if (headers is not None and headers.get_header("WARC-Type") == "response"
+                        and headers.get_header("WARC-Payload-Digest") == digest):
+                    self._originals[key] = (path, offset, length)
+                    break
+        return self._originals[key]
+
+    def payload(self, stored: str, offset: int):
+        """(WARC headers of the capture's record, HTTP headers of the original response, decoded payload)."""
+        path = self.path(stored)
+        rec_headers, http_headers, body = read_record(path, offset)
+        if rec_headers.get_header("WARC-Type") == "revisit":
+            url = rec_headers.get_header("WARC-Refers-To-Target-URI") or rec_headers.get_header("WARC-Target-URI")
+            found = self.original(url, rec_headers.get_header("WARC-Payload-Digest"))
+            if found is None:
+                raise LookupError(f"the original of revisit {rec_headers.get_header('WARC-Record-ID')} "
+                                  f"({url}) is not in the archive's WARC files")
+            _, http_headers, body = read_record(found[0], found[1])
+        return rec_headers, http_headers, body

@@ -134,3 +134,8 @@ def serve(path, port, host):
 
 def main():
     cli()
+
+
+from .export import export_command  # noqa: E402  (issue 5: WARC export)
+
+cli.add_command(export_command)
