@@ -78,15 +78,13 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     if tree is None:
         return out
     dom_review = _review_in_dom(tree)
+    meta = trafilatura.extract_metadata(deepcopy(tree), default_url=url)
+    for key in ("title", "author", "date", "description", "sitename"):
+        out[key] = getattr(meta, key, None) or None
     declutter(tree)
     # Precision mode finds the article's core; recall mode also keeps headings and link
     # lists that precision drops. Keep the recall blocks spanning the core (see _span).
     runs = [_run(tree, url, prune_xpaths, mode) for mode in ("favor_precision", "favor_recall")]
-    doc = runs[0] if runs[0] is not None else runs[1]
-    if doc is None:
-        return out
-    for key in ("title", "author", "date", "description", "sitename"):
-        out[key] = doc.get(key) or None
     host = _host(url)
     core, wide = ([b for el in d.iterfind("main/*") for b in _blocks(el, host)] if d is not None
                   else [] for d in runs)
@@ -114,7 +112,7 @@ def _title(title, tree):
 def _run(tree, url, prune_xpaths, mode):
     """trafilatura XML document of a copy of ``tree`` in one mode, or None."""
     xml = trafilatura.extract(
-        deepcopy(tree), url=url, output_format="xml", with_metadata=True,
+        deepcopy(tree), url=url, output_format="xml", with_metadata=False,
         include_comments=False, include_tables=True, include_formatting=False,
         include_links=True, include_images=False, prune_xpath=list(prune_xpaths) or None,
         **{mode: True})
