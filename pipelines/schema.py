@@ -144,7 +144,43 @@ CREATE VIRTUAL TABLE versions_fts USING fts5 (title, text, content='versions', c
 INSERT INTO versions_fts (rowid, title, text) SELECT id, title, text FROM versions;
 """
 
-MIGRATIONS = [V1, V2]
+# Version 3 (issue 5): texts re-derived from the WARC files by a newer extractor, and scheduled runs.
+# version_texts: one row per (version, extractor version) whose text is known. 'crawl' = the text made
+# when the version was crawled (kept when a re-extraction replaces it), 'verified' = re-extraction gave
+# the same text, 'rederived' = re-extraction gave this text, which version_log now points at.
+# same_as_previous = 1 when this text equals the article's previous version's text under the same
+# extractor version (flagged, never merged or deleted: the history keeps its version numbers).
+V3 = """
+CREATE TABLE version_texts (
+    version_id INTEGER NOT NULL REFERENCES version_log(id),
+    extractor_version TEXT NOT NULL,
+    text_id INTEGER NOT NULL REFERENCES texts(id),
+    how TEXT NOT NULL,
+    derived_at TEXT NOT NULL,
+    same_as_previous INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (version_id, extractor_version)
+);
+CREATE INDEX version_texts_text ON version_texts (text_id);
+CREATE VIEW version_derivations AS
+    SELECT vt.version_id, v.article_id, v.version, vt.extractor_version, vt.how, vt.same_as_previous,
+        vt.derived_at, t.hash AS content_hash, t.text, vt.text_id = v.text_id AS current
+    FROM version_texts vt JOIN version_log v ON v.id = vt.version_id JOIN texts t ON t.id = vt.text_id;
+CREATE TABLE schedule_runs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    spider TEXT,
+    crawl_id INTEGER,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    exit_code INTEGER,
+    status TEXT,
+    counts TEXT,
+    log_file TEXT
+);
+CREATE INDEX schedule_runs_name ON schedule_runs (name, started_at);
+"""
+
+MIGRATIONS = [V1, V2, V3]
 LATEST = len(MIGRATIONS)
 
 

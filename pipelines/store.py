@@ -333,7 +333,8 @@ class Archive:
                                     [row["id"], row["title"], text])
         if amended:
             with self.db.atomic():
-                self.db.execute("DELETE FROM texts WHERE id NOT IN (SELECT text_id FROM version_log)")
+                self.db.execute("DELETE FROM texts WHERE id NOT IN (SELECT text_id FROM version_log) "
+                                "AND id NOT IN (SELECT text_id FROM version_texts)")
         return amended
 
     def remember_templates(self, crawl_id: int, host: str, texts) -> None:
