@@ -14,7 +14,7 @@ from lxml import etree
 from trafilatura.utils import load_html
 
 EXTRACTOR = "trafilatura"
-EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha1"
+EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha2"
 
 _WS = re.compile(r"\s+")
 _KIND = {"head": "h", "p": "p", "quote": "quote", "code": "code"}
@@ -36,7 +36,7 @@ _CUES = [(re.compile(p, re.I), budget) for p, budget in (
     (r"(free )?(e-?mail )?newsletters?( sign[- ]?up)?", 200),
     (r"(subscribe|sign up|join)( now| today| here)?", 150),
     (r"(we|this (web)?site) uses? cookies.{0,300}", 300),
-    (r"(< )?(prev(ious)?|next) page\s*>?|page \d+ of \d+", 60),
+    (r"(< )?(prev(ious)?|next) page\s*>?|page \d+ of \d+|\d+( ?\| ?\d+)+", 60),
 )]
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg")
 
@@ -183,7 +183,7 @@ def is_clutter(block) -> bool:
     """True for a block that is pager text, a "(continued)" heading or a lone widget label."""
     kind, text = block
     text = text.strip()
-    if _PAGER.fullmatch(text) or _JUNK.fullmatch(text):
+    if (kind != "cell" and _PAGER.fullmatch(text)) or _JUNK.fullmatch(text):
         return True
     return kind == "h" and bool(_CONTINUED.search(text))
 
