@@ -225,3 +225,18 @@ def test_malformed_page_does_not_kill_the_crawl(tmp_path):
     conn = archived(tmp_path / "a.db")
     good = text_of(conn, tiny.url + "/a/good")
     assert PROSE[1] in good["text"]
+
+
+def test_five_megabyte_page_is_archived_under_the_default_cap(tmp_path):
+    paragraphs = [f"Paragraph {i}: " + " ".join(PROSE * 9) for i in range(2_000)]
+    page = article_html("A Very Long Guide", paragraphs)
+    assert len(page.encode()) >= 5 * 1024 * 1024
+    tiny = TinySite({"/guide/long": page})
+    try:
+        (tmp_path / "urls.txt").write_text(tiny.url + "/guide/long\n")
+        result = run_crawl("pages", tmp_path / "a.db", f"urls_file={tmp_path / 'urls.txt'}")
+    finally:
+        tiny.close()
+    assert result.returncode == 0, result.stderr[-2000:]
+    text = archived(tmp_path / "a.db").execute("SELECT text FROM versions").fetchone()["text"]
+    assert "Paragraph 0:" in text and "Paragraph 1999:" in text
