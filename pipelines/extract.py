@@ -139,8 +139,8 @@ def _trim(blocks):
     """Drop site-link boxes -> [(kind, text)].
 
     Removes link-only blocks (links within the site: related-article lists, teasers),
-    teaser cards and orphan headings from the ends, and any section whose blocks are all such links
-    ("Alternate Versions: Español").
+    teaser cards and orphan headings from the ends, and any section whose blocks are all
+    such links ("Alternate Versions: Español").
     """
     start, end = 0, len(blocks)
     while start < end and blocks[start][2] >= 0.9:

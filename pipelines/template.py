@@ -40,6 +40,10 @@ class TemplateBlocks:
             if len(self._seen) > self.max_entries:
                 self._seen.popitem(last=False)
 
+    def __len__(self) -> int:
+        """Number of (host, block) entries tracked."""
+        return len(self._seen)
+
     def is_template(self, host: str, block) -> bool:
         key = _key(block)
         return key is not None and len(self._seen.get((host, key), ())) >= self.min_articles
