@@ -136,6 +136,8 @@ def main():
     cli()
 
 
-from .export import export_command  # noqa: E402  (issue 5: WARC export)
+from .export import export_command  # noqa: E402  (issue 5: scheduling, re-extraction, WARC export)
+from .schedule import schedule_command  # noqa: E402
 
 cli.add_command(export_command)
+cli.add_command(schedule_command)
