@@ -1,0 +1,193 @@
+"""Helpers shared by the bench/ scripts: serve a generated center, run a real Scrapy process, measure it.
+
+Not a benchmark itself (running it does nothing).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+SCRAPY = str(Path(sys.executable).with_name("scrapy"))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# The crawl as a user runs it on a local center: delays off, everything else as shipped.
+CRAWL_SETTINGS = {
+    "ALLOW_PRIVATE_ADDRESSES": "True",
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "LOG_LEVEL": "INFO",
+}
+
+
+@dataclass
+class Run:
+    """One finished Scrapy process."""
+
+    command: list[str]
+    returncode: int
+    wall: float  # seconds from spawn to exit
+    log: str
+    main_peak: int = 0  # bytes, VmHWM of the scrapy process
+    workers_peak: dict[int, int] = field(default_factory=dict)  # pid -> VmHWM of each extraction worker
+    others_peak: dict[int, int] = field(default_factory=dict)  # e.g. multiprocessing's resource tracker
+
+    def stat(self, name: str, default=0):
+        """A value from Scrapy's end-of-crawl stats dump."""
+        m = re.search(r"'%s': ([^,\n}]+)" % re.escape(name), self.log)
+        if not m:
+            return default
+        value = m.group(1).strip()
+        try:
+            return float(value) if "." in value else int(value)
+        except ValueError:
+            return value
+
+    @property
+    def pages(self) -> int:
+        return self.stat("response_received_count")
+
+    @property
+    def workers_sum(self) -> int:
+        return sum(self.workers_peak.values())
+
+    @property
+    def workers_max(self) -> int:
+        return max(self.workers_peak.values(), default=0)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                out += [int(p) for p in f.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def _hwm(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def run_scrapy(args: list[str], settings: dict | None = None, cwd: Path = ROOT, timeout: float = 1800,
+               poll: float = 0.1) -> Run:
+    """Run ``scrapy ARGS -s K=V ...`` as a real subprocess; record wall time and peak RSS of it and its children.
+
+    Peak RSS is the kernel's high-water mark (VmHWM) of each process, sampled every ``poll`` seconds until
+    the process exits, so a short spike between samples is still counted.
+    """
+    command = [SCRAPY, *args]
+    for key, value in {**CRAWL_SETTINGS, **(settings or {})}.items():
+        command += ["-s", f"{key}={value}"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with tempfile.TemporaryFile("w+") as log:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+        main_peak, workers, others = 0, {}, {}
+        deadline = start + timeout
+        while proc.poll() is None:
+            main_peak = max(main_peak, _hwm(proc.pid))
+            stack = _children(proc.pid)
+            while stack:
+                pid = stack.pop()
+                stack += _children(pid)
+                cmd = _cmdline(pid)
+                bucket = others if "resource_tracker" in cmd else workers
+                bucket[pid] = max(bucket.get(pid, 0), _hwm(pid))
+            if time.perf_counter() > deadline:
+                proc.kill()
+            time.sleep(poll)
+        wall = time.perf_counter() - start
+        log.seek(0)
+        text = log.read()
+    return Run(command, proc.returncode, wall, text, main_peak, workers, others)
+
+
+def crawl_center(hub_url: str, db: Path, settings: dict | None = None, **kw) -> Run:
+    """``scrapy crawl healthcenter`` into ``db`` (the real command, from the repository root)."""
+    run = run_scrapy(["crawl", "healthcenter", "-a", f"start_url={hub_url}"],
+                     {"ARCHIVE_DB": str(db), **(settings or {})}, **kw)
+    if run.returncode != 0:
+        raise SystemExit(f"crawl failed ({run.returncode}):\n{run.log[-3000:]}")
+    return run
+
+
+def bare_crawl(hub_url: str, settings: dict | None = None, **kw) -> Run:
+    """``scrapy runspider bench/bare_spider.py``: the same pages, nothing kept."""
+    run = run_scrapy(["runspider", str(ROOT / "bench" / "bare_spider.py"), "-a", f"start_url={hub_url}"],
+                     settings, **kw)
+    if run.returncode != 0:
+        raise SystemExit(f"bare crawl failed ({run.returncode}):\n{run.log[-3000:]}")
+    return run
+
+
+class Site:
+    """A generated sample center served from a background thread of this process (``SampleSite``)."""
+
+    def __init__(self, articles: int, pages: int = 3, **kw):
+        from samplesite import SampleSite
+
+        self.site = SampleSite(generated=articles, pages_per_article=pages, **kw)
+
+    def __enter__(self):
+        self.site.start()
+        return self.site
+
+    def __exit__(self, *exc):
+        self.site.stop()
+
+
+def mb(n: int | float) -> str:
+    return f"{n / 1e6:.0f} MB"
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    """A plain-text (Markdown-compatible) table."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(cells[0]), sep] + [line(r) for r in cells[1:]])
+
+
+def machine() -> str:
+    import platform
+
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "")
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores {model}, Python {platform.python_version()}"
+
+
+if __name__ == "__main__":
+    print("helpers for the bench/ scripts; run one of them instead (see docs/performance.md)")
