@@ -12,12 +12,14 @@ from urllib.parse import urlsplit
 import trafilatura
 from lxml import etree
 from trafilatura.utils import load_html
+from trafilatura.xpaths import BODY_XPATH
 
 EXTRACTOR = "trafilatura"
 EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha2"
 
 _WS = re.compile(r"\s+")
 _KIND = {"head": "h", "p": "p", "quote": "quote", "code": "code"}
+_BLOCK = {"head", "p", "quote", "code", "list", "table", "div"}   # block tags in trafilatura XML
 
 # Text of a clutter element (whole text, case-insensitive) -> how much non-link text the
 # removed container may hold besides the cue: labels sit in tiny boxes, promo boxes carry
@@ -236,6 +238,7 @@ def declutter(tree) -> None:
         if (parent is not None and parent.tag == "details" and parent.getparent() is not None
                 and _BACK.fullmatch(_WS.sub(" ", summary.text_content()).strip(" :"))):
             _drop(parent)
+    _mark_main(tree)
     total = _p_len(tree) or 1
     hits = []
     for el in tree.iter():
@@ -252,6 +255,33 @@ def declutter(tree) -> None:
         box = _container(el, budget, total)
         if box.getparent() is not None:
             _drop(box)
+
+
+def _mark_main(tree) -> None:
+    """Tag the article container as <article> when trafilatura would find none.
+
+    Without a container it knows (BODY_XPATH), trafilatura falls back to a paragraph-only
+    pass that loses headings and lists. The container is the deepest element holding 70%
+    of the page's paragraph text.
+    """
+    if any(expr(tree) for expr in BODY_XPATH):
+        return
+    weight, depth = {}, {}
+    for p in tree.iter("p"):
+        n = len(_WS.sub(" ", p.text_content()).strip())
+        for anc in p.iterancestors():
+            weight[anc] = weight.get(anc, 0) + n
+    total = weight.get(tree.find("body"), 0)
+    if not total:
+        return
+    best = None
+    for el, w in weight.items():
+        if w >= 0.7 * total:
+            depth.setdefault(el, sum(1 for _ in el.iterancestors()))
+            if best is None or depth[el] > depth[best]:
+                best = el
+    if best is not None and best.tag in ("div", "section", "main", "td"):
+        best.tag = "article"
 
 
 def _keep_callouts(tree) -> None:
@@ -358,6 +388,13 @@ def _blocks(el, host: str):
             text = " | ".join(t for t, _ in cells if t)
             if text:
                 yield "cell", text, sum(len(t) * r for t, r in cells) / len(text)
+    elif el.tag not in _KIND and any(sub.tag in _BLOCK for sub in el):
+        if el.text and el.text.strip():     # wrapper (<div>): its own text, then children
+            yield "p", _WS.sub(" ", el.text).strip(), 0.0
+        for sub in el:
+            yield from _blocks(sub, host)
+            if sub.tail and sub.tail.strip():
+                yield "p", _WS.sub(" ", sub.tail).strip(), 0.0
     else:
         text, links = _text(el, host)
         if text:
