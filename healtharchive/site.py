@@ -35,6 +35,8 @@ def load_metadata(database_name: str = "archive") -> dict:
     databases = metadata.get("databases", {})
     if "archive" in databases and database_name != "archive":
         databases[database_name] = databases.pop("archive")
+        metadata["description_html"] = metadata.get("description_html", "").replace(
+            'href="/archive/', f'href="/{database_name}/')
     return metadata
 
 
