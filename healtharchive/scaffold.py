@@ -1,0 +1,308 @@
+"""``healtharchive genspider NAME URL``: scaffold a spider for a new site (as city-scrapers' genspider does).
+
+From one article page of the site it writes, under the repository root:
+
+- ``crawler/profiles/NAME.toml``: the site's profile (start URL, scope, article rule, sitemaps from
+  robots.txt, an empty prune list), with comments on what to fill in;
+- ``crawler/spiders/NAME.py``: the spider, ``scrapy crawl NAME``;
+- ``tests/files/NAME/<page>.html``: the page as fetched (with the project's User-Agent), or as read from a
+  local file for offline use (``URL`` may be a path; ``--url`` then gives the page's real address, else
+  its rel=canonical is used);
+- ``tests/test_spider_NAME.py``: tests built from that page: the profile loads, the spider starts, the
+  pagination rules find what they found at scaffold time, the cleaned text holds snippets of the article
+  as the pipeline cleans it today, and a TODO (a skipped test) for what must not be in the text.
+
+See docs/adding-a-site.md.
+"""
+
+import re
+import textwrap
+from datetime import datetime, timezone
+from pathlib import Path
+from posixpath import dirname
+from urllib.parse import urljoin, urlsplit
+
+import click
+
+NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+RESERVED = {"generic", "healthcenter", "pages", "sitemaps", "articles", "test"}
+MAX_BYTES = 10 * 1024 * 1024
+
+
+class ScaffoldError(click.ClickException):
+    pass
+
+
+def fetch(url: str, timeout: float = 30.0) -> tuple[bytes, str]:
+    """(body, final URL) of an http(s) page, fetched with the project's User-Agent."""
+    import urllib.request
+
+    from crawler.settings import USER_AGENT
+
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.5"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) only)
+            body = response.read(MAX_BYTES + 1)
+            final = response.geturl()
+    except OSError as exc:
+        raise ScaffoldError(f"cannot fetch {url}: {exc}") from exc
+    if len(body) > MAX_BYTES:
+        raise ScaffoldError(f"{url} is larger than {MAX_BYTES // 1024 // 1024} MB")
+    return body, final
+
+
+def page_address(body: bytes, given: str | None, source: str) -> str:
+    """The page's real URL: ``--url``, else its rel=canonical or og:url."""
+    if given:
+        return given
+    from scrapy.http import HtmlResponse
+
+    response = HtmlResponse(url="http://localhost/", body=body)
+    href = (response.xpath("//link[@rel='canonical']/@href").get()
+            or response.xpath("//meta[@property='og:url']/@content").get())
+    if href and href.strip().startswith(("http://", "https://")):
+        return href.strip()
+    raise ScaffoldError(f"{source} is a local file with no rel=canonical: give its real address with --url URL")
+
+
+def file_name(url: str) -> str:
+    """``tests/files/NAME/<this>``: the page's last path segment, as a safe ``.html`` name."""
+    path = urlsplit(url).path.rstrip("/")
+    stem = path.rsplit("/", 1)[-1] if path else "index"
+    stem = re.sub(r"\.(s?html?|php|aspx?|jsp)$", "", stem, flags=re.I)
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-.") or "index"
+    return f"{stem[:80]}.html"
+
+
+def folder_of(url: str) -> str:
+    """The folder holding the page: ``/conditions/`` for ``/conditions/asthma/`` and ``/conditions/asthma``."""
+    return dirname(urlsplit(url).path.rstrip("/")).rstrip("/") + "/"
+
+
+def class_name(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_")) + "Spider"
+
+
+def snippets(blocks, count: int = 3, words: int = 10) -> list[str]:
+    """Short openings of a few long paragraphs (first, middle, last) of the cleaned text."""
+    paragraphs = [text for kind, text in blocks if kind in ("p", "li", "quote") and len(text) >= 80]
+    if not paragraphs:
+        paragraphs = [text for _, text in blocks if len(text) >= 20]
+    picks = sorted({0, len(paragraphs) // 2, len(paragraphs) - 1}) if paragraphs else []
+    out = []
+    for i in picks[:count]:
+        out.append(" ".join(paragraphs[i].split()[:words]))
+    return out
+
+
+def analyse(body: bytes, url: str, name: str) -> dict:
+    """What the pipeline and the generic rules make of the page today."""
+    from scrapy.http import HtmlResponse
+
+    from crawler.articles import Assembly, ArticleSpider
+    from pipelines.extract import extract_page
+    from pipelines.merge import merge_pages
+
+    response = HtmlResponse(url=url, body=body)
+    spider = ArticleSpider(name=f"genspider-{name}")
+    asm = Assembly(first_url=url, key=url)
+    asm.seen.add(url)
+    next_url = spider.next_page(response, asm, 1)
+    merged = merge_pages([extract_page(response.text, url, ())])
+    return {"next_page": next_url, "title": merged.get("title"), "blocks": merged["blocks"],
+            "canonical": spider.article_key(response)}
+
+
+def toml_str(value: str) -> str:
+    """A TOML literal string when possible (regexes read as written), else a basic string."""
+    if "'" not in value and "\n" not in value:
+        return f"'{value}'"
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render_profile(name: str, url: str, hub: str, info: dict, saved: str) -> str:
+    parts = urlsplit(url)
+    folder = folder_of(url)
+    allow = re.escape(folder) + r"[^/]+/?$"
+    robots = f"{parts.scheme}://{parts.netloc}/robots.txt"
+    next_note = (f"# At scaffold time the generic rules found a next page: {info['next_page']}"
+                 if info["next_page"] else "# At scaffold time the generic rules found no next page on the saved page.")
+    return textwrap.dedent(f"""\
+        # {name}: scaffolded by `healtharchive genspider` on {saved} from {url}
+        # Saved page: tests/files/{name}/{file_name(url)}. Fill in the TODOs, then run
+        # `.venv/bin/python -m pytest tests/test_spider_{name}.py`. Keys: see crawler/profiles.py and docs/adding-a-site.md.
+        description = {toml_str(f"{parts.netloc} articles (scaffolded; TODO: describe the site)")}
+        # TODO: the site's hub pages (A-Z index, topic index) that link to its articles.
+        start_urls = [{toml_str(hub)}]
+        scope_hosts = [{toml_str(parts.netloc)}]
+        scope_paths = [{toml_str(folder)}]
+        # Article URLs: regexes searched in the absolute URL (TODO: check against a few more articles).
+        article_allow = [{toml_str(allow)}]
+        article_deny = []
+        {next_note}
+        # If the site paginates differently, set next_page (XPath of the next page's link) or, for an article
+        # split into parts/tabs, parts (XPath of the links to its other parts, in order):
+        # next_page = "//a[@rel='next']/@href"
+        # parts = "//nav[@class='tabs']//a/@href"
+        # TODO: XPaths of clutter that survives cleaning (see the MUST_NOT list of the test), e.g.
+        # "//div[@data-module='related']", "//p[starts-with(normalize-space(), 'Advertising on our site')]"
+        prune = []
+        # Sitemaps: those robots.txt lists (entries are taken when they match the article rules above).
+        sitemap_urls = [{toml_str(robots)}]
+        """)
+
+
+def render_spider(name: str, url: str, saved: str) -> str:
+    return textwrap.dedent(f'''\
+        """``scrapy crawl {name}``: {urlsplit(url).netloc}, with the ``{name}`` profile.
+
+        Scaffolded by ``healtharchive genspider`` on {saved} from {url}.
+        Checked against a saved page: ``tests/files/{name}/{file_name(url)}`` (that page only; TODO: say here
+        what else was checked, and what was not).
+        """
+
+        from crawler.sitemaps import SiteSpider
+
+
+        class {class_name(name)}(SiteSpider):
+            name = "{name}"
+            profile_name = "{name}"
+        ''')
+
+
+def render_test(name: str, url: str, info: dict) -> str:
+    must = "".join(f"    {s!r},\n" for s in snippets(info["blocks"]))
+    return textwrap.dedent('''\
+        """The {name} spider, tested on its saved page (scaffolded by ``healtharchive genspider``).
+
+        MUST_HAVE holds openings of the article's paragraphs as the pipeline cleaned them at scaffold time;
+        fill MUST_NOT with the clutter you see on the page, then add prune XPaths to the profile until the
+        test passes.
+        """
+
+        from pathlib import Path
+
+        import pytest
+        from scrapy.http import HtmlResponse
+
+        from crawler.articles import Assembly
+        from crawler.profiles import load_profile
+        from crawler.spiders.{name} import {cls}
+        from pipelines.extract import extract_page
+        from pipelines.merge import blocks_to_text, merge_pages
+
+        PAGE = Path(__file__).with_name("files") / "{name}" / "{page}"
+        URL = {url!r}
+        NEXT_PAGE = {next_page!r}  # what the pagination rules found on this page at scaffold time
+
+        MUST_HAVE = [
+        {must}]
+        # TODO: what must NOT be in the text: menus, "Related" boxes, promos, newsletter and cookie boxes,
+        # share bars, footers seen on the page, e.g. "Sign up for our newsletter".
+        MUST_NOT: list[str] = []
+
+
+        def response() -> HtmlResponse:
+            return HtmlResponse(url=URL, body=PAGE.read_bytes())
+
+
+        def cleaned() -> str:
+            profile = load_profile("{name}")
+            page = extract_page(response().text, URL, profile.prune)
+            return " ".join(blocks_to_text(merge_pages([page])["blocks"]).split())
+
+
+        def test_profile_and_spider():
+            profile = load_profile("{name}")
+            spider = {cls}()
+            assert spider.name == "{name}" and spider.profile.name == "{name}"
+            assert spider.hub_urls == list(profile.start_urls)
+            assert spider.in_scope(URL)
+            assert spider.sitemap_article(URL), "the saved page is an article under the profile's rules"
+
+
+        def test_next_page():
+            spider = {cls}()
+            asm = Assembly(first_url=URL, key=URL, seen={{URL}})
+            assert spider.next_page(response(), asm, 1) == NEXT_PAGE
+
+
+        def test_text_has_the_article():
+            text = cleaned()
+            missing = [s for s in MUST_HAVE if " ".join(s.split()) not in text]
+            assert not missing, f"missing from the cleaned text: {{missing}}"
+
+
+        def test_text_has_no_clutter():
+            if not MUST_NOT:
+                pytest.skip("TODO: list in MUST_NOT the clutter that must not be in the text")
+            text = cleaned()
+            leaked = [s for s in MUST_NOT if s in text]
+            assert not leaked, f"clutter in the cleaned text: {{leaked}}"
+        ''').format(name=name, cls=class_name(name), page=file_name(url), url=url,
+                    next_page=info["next_page"], must=must)
+
+
+def scaffold(name: str, source: str, root: Path, real_url: str | None = None, hub: str | None = None,
+             force: bool = False) -> dict[str, Path]:
+    """Write the profile, spider, saved page and test of a new site; returns {kind: path}."""
+    if not NAME.match(name) or name in RESERVED:
+        raise ScaffoldError(f"bad spider name {name!r}: lowercase letters, digits and _, starting with a letter"
+                            f" (not one of {', '.join(sorted(RESERVED))})")
+    root = Path(root)
+    if not (root / "crawler" / "profiles").is_dir() or not (root / "crawler" / "spiders").is_dir():
+        raise ScaffoldError(f"{root} is not a healtharchive checkout (no crawler/profiles, crawler/spiders): "
+                            "run from the repository root or pass --root")
+    local = Path(source[7:] if source.startswith("file://") else source)
+    if source.startswith(("http://", "https://")):
+        body, final = fetch(source)
+        url = real_url or final
+    elif local.is_file():
+        body = local.read_bytes()
+        url = page_address(body, real_url, source)
+    else:
+        raise ScaffoldError(f"{source} is neither an http(s) URL nor a file")
+    if not url.startswith(("http://", "https://")):
+        raise ScaffoldError(f"--url must be an http(s) URL, not {url}")
+    paths = {
+        "profile": root / "crawler" / "profiles" / f"{name}.toml",
+        "spider": root / "crawler" / "spiders" / f"{name}.py",
+        "page": root / "tests" / "files" / name / file_name(url),
+        "test": root / "tests" / f"test_spider_{name}.py",
+    }
+    existing = [str(p) for p in paths.values() if p.exists()]
+    if existing and not force:
+        raise ScaffoldError(f"already there: {', '.join(existing)} (--force overwrites)")
+    info = analyse(body, url, name)
+    saved = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    hub = hub or urljoin(url, folder_of(url))
+    paths["page"].parent.mkdir(parents=True, exist_ok=True)
+    paths["page"].write_bytes(body)
+    paths["profile"].write_text(render_profile(name, url, hub, info, saved), encoding="utf-8")
+    paths["spider"].write_text(render_spider(name, url, saved), encoding="utf-8")
+    paths["test"].write_text(render_test(name, url, info), encoding="utf-8")
+    return paths
+
+
+@click.command(name="genspider")
+@click.argument("name")
+@click.argument("url")
+@click.option("--url", "real_url", help="The page's real address, when URL is a local file without rel=canonical.")
+@click.option("--hub", help="The site's hub page for start_urls (default: the page's folder).")
+@click.option("--root", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="The repository root to write into.")
+@click.option("--force", is_flag=True, help="Overwrite the files if they exist.")
+def genspider_command(name, url, real_url, hub, root, force):
+    """Scaffold a spider for a new site from one of its article pages.
+
+    Writes crawler/profiles/NAME.toml, crawler/spiders/NAME.py, the page as
+    tests/files/NAME/<page>.html and tests/test_spider_NAME.py. URL may be a local
+    file (offline); its address is then --url or its rel=canonical.
+
+    Example: healtharchive genspider mysite https://www.example.org/health/asthma
+    """
+    paths = scaffold(name, url, Path(root), real_url=real_url, hub=hub, force=force)
+    for kind, path in paths.items():
+        click.echo(f"wrote {kind:<7} {path}")
+    click.echo(f"next: fill the TODOs in {paths['profile'].name} and {paths['test'].name}, then run "
+               f".venv/bin/python -m pytest {paths['test']} and scrapy crawl {name}")
