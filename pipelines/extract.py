@@ -258,28 +258,36 @@ def declutter(tree) -> None:
 
 
 def _mark_main(tree) -> None:
-    """Tag the article container as <article> when trafilatura would find none.
+    """Point trafilatura at the article container.
 
-    Without a container it knows (BODY_XPATH), trafilatura falls back to a paragraph-only
-    pass that loses headings and lists. The container is the deepest element holding 70%
-    of the page's paragraph text.
+    trafilatura takes the first element matching its container patterns (BODY_XPATH);
+    when that is a breadcrumb bar or a teaser holding little of the page's paragraph
+    text, it comes up short and falls back to a paragraph-only pass that loses headings
+    and lists. Such decoys lose their class/id; if no container is left, the deepest
+    element holding 70% of the paragraph text becomes an <article>.
     """
-    if any(expr(tree) for expr in BODY_XPATH):
-        return
-    weight, depth = {}, {}
+    weight = {}
     for p in tree.iter("p"):
         n = len(_WS.sub(" ", p.text_content()).strip())
-        for anc in p.iterancestors():
-            weight[anc] = weight.get(anc, 0) + n
+        for el in [p, *p.iterancestors()]:
+            weight[el] = weight.get(el, 0) + n
     total = weight.get(tree.find("body"), 0)
     if not total:
         return
-    best = None
-    for el, w in weight.items():
-        if w >= 0.7 * total:
-            depth.setdefault(el, sum(1 for _ in el.iterancestors()))
-            if best is None or depth[el] > depth[best]:
-                best = el
+    for _ in range(10):
+        hit = next((r[0] for expr in BODY_XPATH if (r := expr(tree))), None)
+        if hit is None:
+            break
+        if weight.get(hit, 0) >= 0.3 * total:
+            return
+        for attr in ("class", "id", "role", "itemprop"):
+            hit.attrib.pop(attr, None)
+        if hit.tag in ("article", "main"):
+            hit.tag = "div"
+    else:
+        return
+    deep = [el for el, w in weight.items() if w >= 0.7 * total]
+    best = max(deep, key=lambda el: sum(1 for _ in el.iterancestors()), default=None)
     if best is not None and best.tag in ("div", "section", "main", "td"):
         best.tag = "article"
 

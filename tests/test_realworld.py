@@ -37,10 +37,6 @@ KNOWN = {
         "the truth's sentence is not on the page (LLM-drafted paraphrase)",
     ("wcxb-4558-health-ucdavis-edu", "Which type of meditation"):
         "link-only 'resources' buttons after the article: trafilatura drops them",
-    ("wcxb-4180-health-ucdavis-edu", "What is a normal amount"):
-        "trafilatura drops this page's <h2> questions in both precision and recall modes",
-    ("wcxb-4180-health-ucdavis-edu", "What if there are still"):
-        "trafilatura drops this page's <h2> questions in both precision and recall modes",
     ("wcxb-0251-hrsa-gov", "Maintaining good oral health"):
         "topic-card teasers (class 'teaser') are discarded by trafilatura",
     ("wcxb-0251-hrsa-gov", "Between 2015 and 2018"):
@@ -90,8 +86,12 @@ def test_page(name):
         pytest.xfail("; ".join(f"{w} {s[:30]!r} ({_known(name, s)})" for w, s in problems))
 
 
-def test_webmd_metadata():
+def test_webmd_blocks_and_metadata():
     page = extract_page(html(WEBMD), truth()[WEBMD]["url"])
+    assert page["blocks"][0] == ("h", "Babies Who Eat Peanuts Early May Avoid Allergy")
+    assert ("h", "A Change in Guidelines?") in page["blocks"]
+    assert sum(kind == "p" for kind, _ in page["blocks"]) >= 10
+    assert page["blocks"][1][1].startswith("Feb. 23, 2015 -- Life-threatening")
     assert page["title"] == "Babies Who Eat Peanuts Early May Avoid Allergy"
     assert page["author"] and "Brenda Goodman" in page["author"]
     assert page["reviewed_by"] == "Hansa D. Bhargava, MD"
