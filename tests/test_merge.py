@@ -60,7 +60,8 @@ def test_synthetic_webmd_article():
     assert -1 not in positions and positions == sorted(positions)       # all kept, in order
     assert text.count(TITLE) <= 1
     for junk in ("continued", "Next Page", "1 | 2 | 3", "Font Size", "Skip to content",
-                 "Today on WebMD", "Recommended Related to", "article > >", TEASER):
+                 "Today on WebMD", "Recommended Related to", "article > >", TEASER,
+                 "one of the most common food allergies", "12 Natural Ways"):
         assert junk not in text, junk
 
 
@@ -142,3 +143,15 @@ def test_normalize_and_hash_are_stable():
     assert content_hash(straight).startswith("sha256:") and len(content_hash("")) == 71
     assert normalize_text("e\u0301") == "\u00e9"                # NFC
     assert content_hash("a b") != content_hash("a\n\nb")        # paragraphs matter
+
+
+def test_clutter_cue_never_takes_the_article():
+    short = ["Peanut snacks helped.", "Fewer kids got allergies.", "Doctors agree now."]
+    html = f"""<html><body><nav><a href="/">Home</a> <a href="/n">News</a></nav>
+      <div class="story"><h1>{TITLE}</h1><p>{short[0]}</p><div>Advertisement</div>
+      <p>{short[1]}</p><div class="share">Share</div><p>{short[2]}</p></div>
+      <div class="newsletter"><p>Get our weekly health tips in your inbox.</p>
+      <a href="/signup">Subscribe</a></div></body></html>"""
+    text = blocks_to_text(extract_page(html, URL)["blocks"])
+    assert all(s in text for s in short)
+    assert "Advertisement" not in text and "weekly health tips" not in text
