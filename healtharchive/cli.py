@@ -137,9 +137,11 @@ def main():
 
 
 from .export import export_command  # noqa: E402  (issue 5: scheduling, re-extraction, WARC export)
+from .reextract import reextract_command  # noqa: E402
 from .schedule import schedule_command  # noqa: E402
 
 cli.add_command(export_command)
+cli.add_command(reextract_command)
 cli.add_command(schedule_command)
 
 from .scaffold import genspider_command  # noqa: E402  (issue 6: scaffold a site spider)

@@ -1,0 +1,173 @@
+"""`healtharchive reextract`: past versions re-derived from the WARC files, without inventing changes.
+
+The archive is made by real crawls of the sample center (round 1, then round 2 where one article's
+sentence is edited). The extractor's "settings change" keeps only headings and list items (an outline):
+in this process it is monkeypatched for the re-extraction; in a crawl process it is installed by a
+``sitecustomize`` module put first on PYTHONPATH (the extraction pool's spawned workers import it too).
+"""
+
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from healtharchive.reextract import reextract
+from pipelines import extract
+from samplesite import SampleSite
+
+from .conftest import ROOT, SCRAPY, TEST_SETTINGS, crawl_center
+
+OUTLINE = '''
+import pipelines.extract as _extract
+
+_original = _extract.extract_page
+
+
+def extract_page(html, url, prune_xpaths=()):
+    """The extractor with a changed setting: only headings and list items are kept."""
+    out = _original(html, url, prune_xpaths)
+    out["blocks"] = [b for b in out["blocks"] if b[0] in ("h", "li")]
+    return out
+
+
+_extract.extract_page = extract_page
+_extract.EXTRACTOR_VERSION = _extract.EXTRACTOR_VERSION + "+outline"
+'''
+
+
+@pytest.fixture(scope="module")
+def two_rounds(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("reextract") / "made"
+    folder.mkdir()
+    with SampleSite() as site:
+        crawl_center(site, folder / "archive.db")
+        site.set_round(2)
+        crawl_center(site, folder / "archive.db")
+        scenario = site.scenario
+        yield {"folder": folder, "site": site, "scenario": scenario}
+
+
+def copy_archive(source: Path, target: Path) -> Path:
+    """The archive and its warc/ folder copied elsewhere (WARC paths are relative to the archive's folder)."""
+    shutil.copytree(source, target)
+    return target / "archive.db"
+
+
+def snapshot(db: Path) -> dict:
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            "versions": conn.execute("SELECT id, article_id, version, crawled_at, capture_ids, crawl_id, content_hash, "
+                                     "text, extractor_version FROM versions ORDER BY id").fetchall(),
+            "observations": conn.execute("SELECT * FROM observations ORDER BY id").fetchall(),
+            "crawls": conn.execute("SELECT id, status FROM crawls ORDER BY id").fetchall(),
+        }
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def outline(monkeypatch):
+    namespace = {}
+    exec(OUTLINE.replace("_extract.extract_page = extract_page", "").replace(
+        '_extract.EXTRACTOR_VERSION = _extract.EXTRACTOR_VERSION + "+outline"', ""), namespace)
+    monkeypatch.setattr(extract, "extract_page", namespace["extract_page"])
+    monkeypatch.setattr(extract, "EXTRACTOR_VERSION", extract.EXTRACTOR_VERSION + "+outline")
+    return extract.EXTRACTOR_VERSION
+
+
+def test_same_extractor_leaves_every_version_alone(two_rounds, tmp_path):
+    db = copy_archive(two_rounds["folder"], tmp_path / "copy")
+    before = snapshot(db)
+    report = reextract(str(db))
+    assert report.versions == len(before["versions"]) > 8
+    assert (report.identical, report.rederived, report.unavailable) == (report.versions, 0, 0), report.problems
+    assert snapshot(db) == before
+    conn = sqlite3.connect(db)
+    assert {r[0] for r in conn.execute("SELECT how FROM version_texts")} == {"verified"}
+    # Run again: nothing left to do.
+    again = reextract(str(db))
+    assert again.skipped == again.versions and again.identical == 0
+
+
+def test_changed_extractor_rederives_in_place(two_rounds, tmp_path, outline):
+    db = copy_archive(two_rounds["folder"], tmp_path / "copy")
+    before = snapshot(db)
+    report = reextract(str(db))
+    assert report.rederived == report.versions == len(before["versions"]) and report.unavailable == 0
+    after = snapshot(db)
+    # The history is untouched: same versions (numbers, dates, captures), same observations, same crawls.
+    assert [v[:6] for v in after["versions"]] == [v[:6] for v in before["versions"]]
+    assert after["observations"] == before["observations"] and after["crawls"] == before["crawls"]
+    # Each version now holds the new extractor's text, recorded under its version; the old text is kept.
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    for old, new in zip(before["versions"], after["versions"]):
+        assert new[8] == outline and new[6] != old[6]
+        kept = conn.execute("SELECT * FROM version_derivations WHERE version_id = ? ORDER BY how", [old[0]]).fetchall()
+        assert [(k["how"], k["extractor_version"], k["current"]) for k in kept] == [
+            ("crawl", old[8], 0), ("rederived", outline, 1)]
+        assert kept[0]["text"] == old[7] and kept[1]["text"] == new[7]
+        assert not any(line and not line.startswith("- ") and len(line.split()) > 20 for line in new[7].split("\n\n"))
+    # The edited article's two versions differed only in a paragraph: now equal, flagged, not merged.
+    edited = conn.execute("SELECT id FROM articles WHERE url LIKE ?", [f"%/{two_rounds['scenario']['edited']}"]).fetchone()[0]
+    rows = conn.execute("SELECT version, same_as_previous FROM version_derivations WHERE article_id = ? "
+                        "AND how = 'rederived' ORDER BY version", [edited]).fetchall()
+    assert [tuple(r) for r in rows] == [(1, 0), (2, 1)]
+    assert report.same_as_previous >= 1
+    assert conn.execute("SELECT count(*) FROM versions WHERE article_id = ?", [edited]).fetchone()[0] == 2
+    # Full-text search follows the new text: the edited sentence (a paragraph) is no longer found.
+    hits = conn.execute("SELECT rowid FROM versions_fts WHERE versions_fts MATCH 'progesterone'").fetchall()
+    assert hits == []
+
+
+def crawl_with_outline(site, db: Path, patch_dir: Path):
+    """A real crawl whose extractor has the changed setting (sitecustomize), with no conditional requests."""
+    patch_dir.mkdir(exist_ok=True)
+    (patch_dir / "sitecustomize.py").write_text(OUTLINE)
+    command = [SCRAPY, "crawl", "healthcenter", "-a", f"start_url={site.hub_url}", "-s", f"ARCHIVE_DB={db}",
+               "-s", "CONDITIONAL_REQUESTS=False"]
+    for key, value in TEST_SETTINGS.items():
+        command += ["-s", f"{key}={value}"]
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{patch_dir}:{ROOT}"}
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    conn = sqlite3.connect(db)
+    crawl_id = conn.execute("SELECT max(id) FROM crawls").fetchone()[0]
+    outcomes = dict(conn.execute("SELECT outcome, count(*) FROM observations WHERE crawl_id = ? GROUP BY outcome",
+                                 [crawl_id]).fetchall())
+    versions = conn.execute("SELECT DISTINCT extractor_version FROM versions WHERE crawl_id = ?", [crawl_id]).fetchall()
+    return outcomes, versions
+
+
+def test_next_crawl_after_reextract_records_no_false_change(two_rounds, tmp_path, outline):
+    site = two_rounds["site"]
+    # Control: the new extractor without re-extraction makes every article look changed.
+    control = copy_archive(two_rounds["folder"], tmp_path / "control")
+    outcomes, _ = crawl_with_outline(site, control, tmp_path / "patch")
+    assert outcomes.get("changed", 0) >= 5
+    # With re-extraction first, the same crawl finds nothing changed.
+    db = copy_archive(two_rounds["folder"], tmp_path / "copy")
+    report = reextract(str(db))
+    assert report.rederived == report.versions
+    before = snapshot(db)
+    outcomes, versions = crawl_with_outline(site, db, tmp_path / "patch")
+    assert outcomes.get("changed", 0) == 0 and outcomes.get("new", 0) == 0, outcomes
+    assert outcomes.get("unchanged", 0) >= 5
+    assert versions == []  # no version was made
+    assert len(snapshot(db)["versions"]) == len(before["versions"])
+
+
+def test_reextract_command_and_moved_warc_dir(two_rounds, tmp_path):
+    db = copy_archive(two_rounds["folder"], tmp_path / "copy")
+    moved = tmp_path / "elsewhere"
+    shutil.move(str(tmp_path / "copy" / "warc"), moved)
+    healtharchive = str(Path(SCRAPY).with_name("healtharchive"))
+    lost = subprocess.run([healtharchive, "reextract", "--db", str(db)], capture_output=True, text=True, cwd=ROOT)
+    assert lost.returncode == 1 and "not readable" in lost.stderr
+    found = subprocess.run([healtharchive, "reextract", "--db", str(db), "--warc-dir", str(moved)],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert found.returncode == 0, found.stderr
+    assert "0 re-derived" in found.stdout and "0 without readable captures" in found.stdout
