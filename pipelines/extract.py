@@ -15,7 +15,7 @@ from trafilatura.utils import load_html
 from trafilatura.xpaths import BODY_XPATH
 
 EXTRACTOR = "trafilatura"
-EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha2"
+EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha3"
 
 _WS = re.compile(r"\s+")
 _KIND = {"head": "h", "p": "p", "quote": "quote", "code": "code"}

@@ -15,10 +15,10 @@ def _key(text: str) -> str:
 def merge_pages(pages: list[dict]) -> dict:
     """Merge ``extract_page`` results (in page order) into one article.
 
-    Drops pager text and "(continued)" headings, headings already seen on an earlier page
-    (the article title repeated on every page), and any non-heading block that appears on
-    2+ pages (template such as a video teaser at the top of every page). Metadata fields
-    take the first page's non-empty value.
+    Drops pager text and "(continued)" headings, headings already seen (the article
+    title repeated on every page), and, for multi-page articles, any non-heading block
+    that appears on 2+ pages (template such as a video teaser at the top of every page).
+    Each metadata field takes the first non-empty value in page order.
     """
     pages = [p for p in pages if p]
     seen_on = Counter()
