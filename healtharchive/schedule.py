@@ -318,8 +318,10 @@ class Scheduler:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
         t0 = time.monotonic()
         with open(log_file, "ab") as log:
+            # Its own session: a terminal's Ctrl-C reaches the scheduler only, which forwards one SIGINT
+            # (a second one would make Scrapy stop uncleanly).
             self.child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                          stdin=subprocess.DEVNULL)
+                                          stdin=subprocess.DEVNULL, start_new_session=True)
             pid = self.child.pid
             try:
                 code = self.child.wait()
