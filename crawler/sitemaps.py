@@ -81,6 +81,9 @@ class SitemapDiscovery:
 
     def parse_sitemap(self, response, depth: int = 0):
         self.crawler.stats.inc_value("healtharchive/sitemaps")
+        if response.status != 200:  # the spider lets 404/410 through for articles; a missing sitemap is no error
+            self.logger.warning("sitemap %s answered %d", response.url, response.status)
+            return
         if response.url.endswith("/robots.txt"):
             for url in sitemap_urls_from_robots(response.body, base_url=response.url):
                 yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.sitemap_failed,
