@@ -15,7 +15,7 @@ from trafilatura.utils import load_html
 from trafilatura.xpaths import BODY_XPATH
 
 EXTRACTOR = "trafilatura"
-EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha3"
+EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha4"
 
 _WS = re.compile(r"\s+")
 _KIND = {"head": "h", "p": "p", "quote": "quote", "code": "code"}
@@ -71,7 +71,8 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     """Main text of one page as ``blocks`` [(kind, text)] plus metadata (str or None each).
 
     Kinds: "h" heading, "p" paragraph, "li" list item, "quote", "code", "cell" (one table
-    row, cells joined by " | ").
+    row, cells joined by " | "). An opening heading equal to ``title`` is not repeated in
+    the blocks; review statements go to ``reviewed_by``/``reviewed_on``.
     """
     out = dict.fromkeys(("title", "author", "date", "description", "sitename",
                          "reviewed_by", "reviewed_on"))
@@ -95,6 +96,8 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     out["reviewed_by"], out["reviewed_on"] = (by, on) if by else dom_review
     out["blocks"] = [b for b in blocks if not is_clutter(b)]
     out["title"] = _title(out["title"], tree)
+    if out["blocks"] and out["blocks"][0] == ("h", out["title"]):
+        del out["blocks"][0]                # the title is metadata, not body text
     return out
 
 

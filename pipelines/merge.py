@@ -15,16 +15,18 @@ def _key(text: str) -> str:
 def merge_pages(pages: list[dict]) -> dict:
     """Merge ``extract_page`` results (in page order) into one article.
 
-    Drops pager text and "(continued)" headings, headings already seen (the article
-    title repeated on every page), and, for multi-page articles, any non-heading block
-    that appears on 2+ pages (template such as a video teaser at the top of every page).
+    Drops pager text and "(continued)" headings, headings equal to the title or already
+    seen (the article title repeated on every page), and, for multi-page articles, any
+    non-heading block that appears on 2+ pages (template such as a video teaser at the
+    top of every page).
     Each metadata field takes the first non-empty value in page order.
     """
     pages = [p for p in pages if p]
     seen_on = Counter()
     for page in pages:
         seen_on.update({_key(t) for k, t in page.get("blocks", ()) if k != "h"})
-    blocks, heads = [], set()
+    title = next((p["title"] for p in pages if p.get("title")), None)
+    blocks, heads = [], {_key(title)} if title else set()
     for page in pages:
         for kind, text in page.get("blocks", ()):
             key = _key(text)
@@ -37,8 +39,7 @@ def merge_pages(pages: list[dict]) -> dict:
             elif len(pages) > 1 and seen_on[key] > 1:
                 continue
             blocks.append((kind, text))
-    out = {"title": next((p["title"] for p in pages if p.get("title")), None),
-           "blocks": blocks}
+    out = {"title": title, "blocks": blocks}
     for field in _META:
         out[field] = next((p[field] for p in pages if p.get(field)), None)
     return out

@@ -70,18 +70,18 @@ def _page(*blocks, **meta):
 
 
 def test_merge_drops_repeats_pager_and_continued():
+    teaser = ("p", "Video teaser shown on every page")
     pages = [
-        _page(("p", "Video teaser shown on every page"), ("h", "Peanut Allergy"),
-              ("p", "First page text."), ("p", "1 | 2 | 3"), ("p", "Next Page >"),
+        _page(teaser, ("h", "Peanut Allergy"), ("h", "Overview"), ("p", "First page text."),
+              ("p", "1 | 2 | 3"), ("p", "Next Page >"),
               title="Peanut Allergy", author="A. Writer"),
-        _page(("p", "Video teaser shown on every page"), ("h", "Peanut Allergy"),
+        _page(teaser, ("h", "Peanut Allergy"), ("h", "Overview"),
               ("h", "Treatment (continued)"), ("li", "Second page item"),
               ("p", "Page 2 of 3"), reviewed_by="Dr. R"),
-        _page(("p", "Video teaser shown on every page"), ("h", "Outlook"),
-              ("p", "Third page text."), ("p", "< Previous Page")),
+        _page(teaser, ("h", "Outlook"), ("p", "Third page text."), ("p", "< Previous Page")),
     ]
     merged = merge_pages(pages)
-    assert merged["blocks"] == [("h", "Peanut Allergy"), ("p", "First page text."),
+    assert merged["blocks"] == [("h", "Overview"), ("p", "First page text."),
                                 ("li", "Second page item"), ("h", "Outlook"),
                                 ("p", "Third page text.")]
     assert merged["title"] == "Peanut Allergy"
