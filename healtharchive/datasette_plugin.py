@@ -149,9 +149,16 @@ def timeline_url(datasette, database, article_id) -> str | None:
     return datasette.urls.path(f"/{database}/article_timeline?article={int(article_id)}")
 
 
+@lru_cache(maxsize=1)
+def _css_version() -> str:
+    import hashlib
+
+    return hashlib.sha256((STATIC / CSS).read_bytes()).hexdigest()[:10]
+
+
 @hookimpl
 def extra_css_urls(datasette):
-    return [datasette.urls.path(CSS_PATH)]
+    return [datasette.urls.path(CSS_PATH) + "?v=" + _css_version()]  # a new stylesheet, a new URL
 
 
 async def stylesheet():
@@ -169,6 +176,8 @@ def render_cell(row, value, column, table, database, datasette):
             return Markup('<a class="ha-link ha-difflink" href="{}">{}</a>').format(value, label)
         if _TIMELINE_PATH.match(value):
             return Markup('<a class="ha-link" href="{}">timeline</a>').format(value)
+        if column == "status" and table in (None, "articles") and value in ("live", "gone"):
+            return Markup('<span class="ha-badge ha-status-{0}">{0}</span>').format(value)
         if column == "outcome" and value in OUTCOMES:
             return Markup('<span class="ha-badge ha-o-{0}">{0}</span>').format(value)
         if MARK_OPEN in value:
@@ -438,10 +447,13 @@ def chart_svg(history: dict, diff_link=None, width: int = 720) -> str:
                f'transform="rotate(-90 10 {top + line_h / 2})" text-anchor="middle">words</text>')
     out.append(f'<line x1="{left}" y1="{top + line_h}" x2="{width - right}" y2="{top + line_h}" stroke="#ddd"/>')
     out.append(f'<line x1="{left}" y1="{bar_mid}" x2="{width - right}" y2="{bar_mid}" stroke="#ccc"/>')
-    out.append(f'<text x="{left - 8}" y="{bar_mid - bar_h / 2 + 8}" font-size="10" fill="{_COLOURS["added"]}" '
-               f'text-anchor="end">+{max_delta if deltas else ""}</text>')
-    out.append(f'<text x="{left - 8}" y="{bar_mid + bar_h / 2}" font-size="10" fill="{_COLOURS["removed"]}" '
-               f'text-anchor="end">−{max_delta if deltas else ""}</text>')
+    if deltas:
+        out.append(f'<text x="{left - 8}" y="{bar_mid - bar_h / 2 + 8}" font-size="10" fill="{_COLOURS["added"]}" '
+                   f'text-anchor="end">+{max_delta}</text>')
+        out.append(f'<text x="{left - 8}" y="{bar_mid + bar_h / 2}" font-size="10" fill="{_COLOURS["removed"]}" '
+                   f'text-anchor="end">−{max_delta}</text>')
+    else:
+        out.append(f'<text x="{left}" y="{bar_mid - 6}" font-size="10" fill="#888">no change in the text yet</text>')
     # Step line of the word count.
     points = []
     for x, w in zip(xs, words):
