@@ -261,13 +261,16 @@ class ArticleSpider(scrapy.Spider):
             href = response.xpath(self.profile.next_page).get()
             return response.urljoin(href) if href else None
         this = canonical_url(response.url)
-        candidates = [response.urljoin(h) for h in response.xpath(NEXT_LINKS).getall()]
-        # A numbered pager without rel=next: the link to page number + 1.
-        candidates += [
-            u for u in (response.urljoin(h) for h in response.xpath("//a/@href").getall())
-            if page_number(u) == number + 1
-        ]
-        for url in candidates:
+
+        def candidates():  # lazy: the whole-page link scan runs only when no "next" link fits
+            yield from (response.urljoin(h) for h in response.xpath(NEXT_LINKS).getall())
+            # A numbered pager without rel=next: the link to page number + 1.
+            for href in response.xpath("//a/@href").getall():
+                url = response.urljoin(href)
+                if page_number(url) == number + 1:
+                    yield url
+
+        for url in candidates():
             if canonical_url(url) == this and url not in asm.seen and page_number(url) > number:
                 return url
         return None
