@@ -59,6 +59,7 @@ def words_removed(old, new):
     return None if new is None else _stats(old, new)["words_removed"]
 
 
+@lru_cache(maxsize=256)
 def feed_html(old, new, link=None) -> str | None:
     """A change as simple HTML for feed readers (tags datasette-atom keeps), every text escaped."""
     if new is None:
