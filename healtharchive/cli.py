@@ -30,7 +30,17 @@ def find_article(conn, url: str) -> sqlite3.Row:
     return row
 
 
-@click.group()
+class Group(click.Group):
+    """Turns an unreadable archive into one clear line instead of a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except sqlite3.DatabaseError as exc:
+            raise click.ClickException(f"cannot read the archive: {exc} (is it a healtharchive archive?)") from exc
+
+
+@click.group(cls=Group)
 @click.version_option(package_name="healtharchive")
 def cli():
     """healtharchive: a versioned archive of health websites.
@@ -130,10 +140,6 @@ def serve(path, port, host):
     ds = make_datasette(path)
     click.echo(f"Datasette on http://{host}:{port}/ serving {path} (read-only); Ctrl-C stops it")
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
-
-
-def main():
-    cli()
 
 
 from .export import export_command  # noqa: E402  (issue 5: scheduling, re-extraction, WARC export)
