@@ -173,7 +173,12 @@ def render_cell(row, value, column, table, database, datasette):
         match = _DIFF_PATH.match(value)
         if match:
             article_id, a, b = match.groups()
-            label = f"diff v{a} → v{b}" if a else (f"first version (v{b})" if b else "latest diff")
+            if a:
+                label = f"diff v{a} → v{b}"
+            elif b:
+                label = "first version (v1)" if b == "1" else f"v{b} and its changes"
+            else:
+                label = "latest version"
             return Markup('<a class="ha-link ha-difflink" href="{}">{}</a>').format(value, label)
         if _TIMELINE_PATH.match(value):
             return Markup('<a class="ha-link" href="{}">timeline</a>').format(value)
