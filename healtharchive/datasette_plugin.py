@@ -240,6 +240,18 @@ def extra_template_vars(template, database, table, view_name, request, datasette
 
 
 @hookimpl
+def startup(datasette):
+    """Make the plugin's templates available under plain ``datasette archive.db`` too."""
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    loader = datasette.jinja_env.loader
+    templates = str(STATIC.parent / "templates")
+    if isinstance(loader, ChoiceLoader) and not any(
+            isinstance(l, FileSystemLoader) and templates in l.searchpath for l in loader.loaders):
+        loader.loaders.insert(0, FileSystemLoader([templates]))
+
+
+@hookimpl
 def register_routes():
     return [(r"^/-/diff/(?P<article_id>[^/]+)$", diff_page), (r"^" + re.escape(CSS_PATH) + "$", stylesheet)]
 

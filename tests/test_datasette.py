@@ -451,3 +451,16 @@ async def test_new_crawls_show_up_without_restart(ds, archive, tmp_path):
     conn.close()
     after = await get_json(live, "/archive/crawls.json?_shape=array")
     assert len(after) == len(before) + 1
+
+
+async def test_plugin_works_under_plain_datasette(two_round_archive, archive):
+    """`datasette archive.db` loads the plugin by its entry point: diff page, chart, CSS, read-only guard."""
+    from datasette.app import Datasette
+
+    plain = Datasette(files=[str(two_round_archive)])
+    aid = archive["hostile"]["id"]
+    page = await plain.client.get(f"/-/diff/{aid}")
+    assert page.status_code == 200 and ESCAPED in page.text and "<img" not in page.text
+    assert '<svg class="ha-chart"' in (await plain.client.get(f"/archive/articles/{aid}")).text
+    with pytest.raises(Exception, match="not authorized"):
+        await plain.get_database("archive").execute_write("delete from articles")
