@@ -41,6 +41,16 @@ class Run:
     main_peak: int = 0  # bytes, VmHWM of the scrapy process
     workers_peak: dict[int, int] = field(default_factory=dict)  # pid -> VmHWM of each extraction worker
     others_peak: dict[int, int] = field(default_factory=dict)  # e.g. multiprocessing's resource tracker
+    cpu: dict[int, float] = field(default_factory=dict)  # pid -> user+system CPU seconds (last sample)
+    main_pid: int = 0
+
+    @property
+    def main_cpu(self) -> float:
+        return self.cpu.get(self.main_pid, 0.0)
+
+    @property
+    def workers_cpu(self) -> float:
+        return sum(v for pid, v in self.cpu.items() if pid in self.workers_peak)
 
     def stat(self, name: str, default=0):
         """A value from Scrapy's end-of-crawl stats dump."""
@@ -88,6 +98,18 @@ def _hwm(pid: int) -> int:
     return 0
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def _cmdline(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
@@ -110,10 +132,11 @@ def run_scrapy(args: list[str], settings: dict | None = None, cwd: Path = ROOT, 
     with tempfile.TemporaryFile("w+") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
-        main_peak, workers, others = 0, {}, {}
+        main_peak, workers, others, cpu = 0, {}, {}, {}
         deadline = start + timeout
         while proc.poll() is None:
             main_peak = max(main_peak, _hwm(proc.pid))
+            cpu[proc.pid] = _cpu(proc.pid) or cpu.get(proc.pid, 0.0)
             stack = _children(proc.pid)
             while stack:
                 pid = stack.pop()
@@ -121,13 +144,14 @@ def run_scrapy(args: list[str], settings: dict | None = None, cwd: Path = ROOT, 
                 cmd = _cmdline(pid)
                 bucket = others if "resource_tracker" in cmd else workers
                 bucket[pid] = max(bucket.get(pid, 0), _hwm(pid))
+                cpu[pid] = _cpu(pid) or cpu.get(pid, 0.0)
             if time.perf_counter() > deadline:
                 proc.kill()
             time.sleep(poll)
         wall = time.perf_counter() - start
         log.seek(0)
         text = log.read()
-    return Run(command, proc.returncode, wall, text, main_peak, workers, others)
+    return Run(command, proc.returncode, wall, text, main_peak, workers, others, cpu, proc.pid)
 
 
 def crawl_center(hub_url: str, db: Path, settings: dict | None = None, **kw) -> Run:
@@ -186,7 +210,8 @@ def machine() -> str:
             model = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "")
     except OSError:
         pass
-    return f"{os.cpu_count()} cores {model}, Python {platform.python_version()}"
+    load = os.getloadavg()[0]
+    return f"{os.cpu_count()} cores {model}, Python {platform.python_version()}, load average {load:.1f} at start"
 
 
 if __name__ == "__main__":
