@@ -96,6 +96,14 @@ def feed_html(old, new, link=None) -> str | None:
     return "".join(parts)
 
 
+def _clean_feed_html(value: str) -> str:
+    """Feed HTML shown on a page: only the few harmless tags the feed uses survive, the rest is escaped."""
+    import bleach
+
+    return bleach.clean(value, tags={"p", "strong", "b", "i", "em", "ul", "li", "br", "code", "a"},
+                        attributes={"a": ["href"]}, protocols={"http", "https"}, strip=False)
+
+
 def fts_query(q):
     """Quote each term so that any user input is a valid FTS5 query (Datasette's own escaping)."""
     return escape_fts(q or "") or '""'
@@ -186,6 +194,8 @@ def render_cell(row, value, column, table, database, datasette):
             return Markup('<span class="ha-badge ha-status-{0}">{0}</span>').format(value)
         if column == "outcome" and value in OUTCOMES:
             return Markup('<span class="ha-badge ha-o-{0}">{0}</span>').format(value)
+        if column == "atom_content_html":
+            return Markup(_clean_feed_html(value))  # sanitised: a custom query could name any column so
         if MARK_OPEN in value:
             text = html.escape(value).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
             return Markup(f'<span class="ha-snippet">{text}</span>')
@@ -234,6 +244,7 @@ def extra_template_vars(template, database, table, view_name, request, datasette
             "ha_diff_url": diff_url(datasette, article["id"]),
             "ha_timeline_url": timeline_url(datasette, database, article["id"]),
             "ha_version_count": len(history["versions"]),
+            "ha_versions_url": datasette.urls.table(database, "versions") + f"?article_id={article['id']}",
         }
 
     return inner

@@ -464,3 +464,20 @@ async def test_plugin_works_under_plain_datasette(two_round_archive, archive):
     assert '<svg class="ha-chart"' in (await plain.client.get(f"/archive/articles/{aid}")).text
     with pytest.raises(Exception, match="not authorized"):
         await plain.get_database("archive").execute_write("delete from articles")
+
+
+async def test_custom_sql_cannot_inject_markup_through_the_plugin(ds):
+    """Cells the plugin renders (links, snippets, feed HTML) stay safe whatever a custom query returns."""
+    sql = ("select '<img src=x onerror=alert(1)>' as atom_content_html, "
+           "'//evil.example/-/diff/1' as diff, 'javascript:alert(1)//-/diff/1' as d2, "
+           "char(57344) || '<img src=x>' || char(57345) as snippet, '<b>x</b>' as outcome")
+    page = (await ds.client.get("/archive", params={"sql": sql})).text
+    assert "<img" not in page and "<b>x</b>" not in page
+    assert 'href="//evil' not in page and 'href="javascript' not in page
+    assert "<mark>&lt;img src=x&gt;</mark>" in page
+
+
+async def test_feed_query_page_shows_the_change_summaries(ds):
+    page = (await ds.client.get("/archive/changes_feed")).text
+    assert "<strong>+" in page and "&lt;strong&gt;" not in page
+    assert "<img" not in page
