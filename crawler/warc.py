@@ -34,7 +34,7 @@ added).
 
 Settings: ``WARC_ENABLED`` (default True; False raises ``NotConfigured``), ``WARC_DIR`` (default:
 ``warc/`` beside ``ARCHIVE_DB``), ``WARC_MAX_SIZE`` (bytes, default 1 GB), ``WARC_GZIP_LEVEL``
-(default 6), ``ARCHIVE_DB`` (earlier captures, read-only).
+(default 3), ``ARCHIVE_DB`` (earlier captures, read-only).
 Stats: ``healtharchive/warc/records``, ``.../responses``, ``.../revisits``, ``.../requests``,
 ``.../files``, ``.../bytes``, ``.../skipped_cached``, ``.../errors``.
 """
@@ -142,7 +142,7 @@ class WarcWriter:
         archive_db = s.get("ARCHIVE_DB") or "archive.db"
         directory = Path(s.get("WARC_DIR") or default_warc_dir(archive_db))
         mw = cls(crawler, directory, s.getint("WARC_MAX_SIZE", DEFAULT_MAX_SIZE) or DEFAULT_MAX_SIZE,
-                 s.getint("WARC_GZIP_LEVEL", 6), archive_db)
+                 s.getint("WARC_GZIP_LEVEL", 3), archive_db)
         crawler.signals.connect(mw.close, signal=signals.spider_closed)
         return mw
 
