@@ -67,8 +67,10 @@ def feed_html(old, new, link=None) -> str | None:
     esc = html.escape
     ops = differ.diff(old or "", new)
     s = differ.stats(ops)
-    parts = [f"<p><strong>+{s['words_added']} words, −{s['words_removed']} words</strong>"
-             f" ({s['blocks_changed']} paragraphs edited, {s['blocks_added']} added, {s['blocks_removed']} removed)"]
+    plural = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"  # noqa: E731
+    parts = [f"<p><strong>+{plural(s['words_added'], 'word')}, −{plural(s['words_removed'], 'word')}</strong>"
+             f" ({plural(s['blocks_changed'], 'paragraph')} edited, {s['blocks_added']} added,"
+             f" {s['blocks_removed']} removed)"]
     if link:
         parts.append(f' · <a href="{esc(link)}">see the diff</a>')
     parts.append("</p>")
