@@ -248,7 +248,7 @@ def last_started(db: Path, name: str) -> datetime | None:
         return None
     archive = _connect(db)
     try:
-        row = list(archive.db.query("SELECT max(started_at) AS t FROM schedule_runs WHERE name = ?", [name]))
+        row = list(archive.db.query("SELECT max(started_at) AS t FROM schedule_runs WHERE name = ? AND coalesce(status, '') != 'stopped'", [name]))
         return parse_iso(row[0]["t"]) if row and row[0]["t"] else None
     finally:
         archive.close()
@@ -359,6 +359,8 @@ class Scheduler:
                     status = "failed"
             if code != 0:
                 status = "failed"
+            elif self.stopping:
+                status = "stopped"  # asked to stop (SIGTERM/SIGINT): not counted as a run when finding what is due
             counts = outcome_counts(archive, crawl_id)
             archive.db.table("schedule_runs").update(run_id, {
                 "crawl_id": crawl_id, "finished_at": iso(utcnow()), "exit_code": code, "status": status,

@@ -163,3 +163,51 @@ def test_failed_runs_exit_non_zero_and_show_in_crawls(tmp_path):
     assert [(r["name"], r["status"], r["crawl_id"]) for r in runs] == [("refused", "failed", 1), ("missing", "failed", 2)]
     assert all(r["exit_code"] != 0 for r in runs)
     assert "crawl 1 failed" in result.stderr and "crawl 2 failed" in result.stderr
+
+
+def test_crawl_killed_mid_way_is_failed(tmp_path):
+    with SampleSite(delay=0.3) as slow:
+        config = write_config(tmp_path, {"center": ("healthcenter", {"start_url": slow.hub_url}, 'every = "1d"')})
+        scheduler = schedule(config, "--once", wait=False)
+        db = tmp_path / "archive.db"
+        deadline = time.monotonic() + 60
+        running = []
+        while time.monotonic() < deadline and not running:
+            time.sleep(0.1)
+            if db.exists():
+                try:
+                    running = rows(db, "SELECT id, pid FROM crawls WHERE status = 'running'")
+                except sqlite3.OperationalError:
+                    pass
+        assert running, "the crawl never started"
+        os.kill(running[0]["pid"], 9)
+        out, err = scheduler.communicate(timeout=60)
+    assert scheduler.returncode == 1, err
+    crawls = rows(db, "SELECT status, finish_reason FROM crawls")
+    assert crawls == [{"status": "failed", "finish_reason": "scrapy crawl exited with status -9"}]
+    assert "crawl 1 failed (exit status -9)" in err
+
+
+def test_sigterm_stops_the_crawl_cleanly_and_it_stays_due(tmp_path):
+    import signal
+
+    with SampleSite(delay=0.3) as slow:
+        config = write_config(tmp_path, {"center": ("healthcenter", {"start_url": slow.hub_url}, 'every = "1d"')})
+        scheduler = schedule(config, "--once", wait=False)
+        db = tmp_path / "archive.db"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            try:
+                if db.exists() and rows(db, "SELECT id FROM crawls WHERE status = 'running'"):
+                    break
+            except sqlite3.OperationalError:
+                pass
+        scheduler.send_signal(signal.SIGTERM)
+        out, err = scheduler.communicate(timeout=60)
+        assert scheduler.returncode == 0, err
+        assert "stopping: asking the running crawl" in err
+        assert rows(db, "SELECT status, finish_reason FROM crawls") == [{"status": "finished", "finish_reason": "shutdown"}]
+        assert [r["status"] for r in rows(db, "SELECT status FROM schedule_runs")] == ["stopped"]
+        listed = schedule(config, "--list")
+        assert "last never, next now" in listed.stdout
