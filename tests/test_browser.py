@@ -198,7 +198,7 @@ async def _drive(ws_url, urls, screenshot):
             return control, results
 
 
-def test_diff_page_in_chromium(server, chromium, two_round_archive, tmp_path):
+def test_diff_page_in_chromium(chromium, server, two_round_archive, tmp_path):  # chromium first: skip early
     conn = sqlite3.connect(f"file:{two_round_archive}?mode=ro", uri=True)
     article_id, versions = conn.execute(
         "select article_id, max(version) from versions where article_id in "
