@@ -2,7 +2,8 @@
 
 ``make_datasette(path)`` is what ``healtharchive serve`` runs. The archive is opened in Datasette's normal
 (mutable) mode, which reads through ``mode=ro`` connections: a crawl that adds versions while the server
-runs shows up on the next request, and Datasette itself refuses any SQL that writes.
+runs shows up on the next request. Datasette refuses any SQL that writes, and the plugin
+(``healtharchive.datasette_plugin``) adds a SQLite authorizer that denies writes on every archive connection.
 """
 
 from __future__ import annotations
