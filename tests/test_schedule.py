@@ -103,9 +103,7 @@ def test_no_overlap_under_a_slow_crawl(tmp_path):
             time.sleep(0.05)
         holder = int(lock.read_text().split()[0])
         assert holder == first.pid
-        # A second scheduler finds the crawl not due (it just started); forced, it finds the archive locked
-        # and skips without crawling.
-        assert "nothing due" in schedule(config, "--once").stderr
+        # A second scheduler (forced: the crawl may not be due yet) finds the archive locked and skips.
         second = schedule(config, "--once", "--force")
         assert second.returncode == 0, second.stderr
         assert f"locked by pid {first.pid}" in second.stderr and "skipped" in second.stderr
