@@ -11,6 +11,7 @@ run against 127.0.0.1: ``pages`` with ``profile=mayoclinic`` (three tabs merged 
 
 import gzip
 import json
+import re
 import sqlite3
 import threading
 from functools import lru_cache
@@ -19,11 +20,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from lxml import etree
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
 from crawler.articles import Assembly
-from crawler.profiles import load_profile
+from crawler.profiles import load_profile, profile_names
 from crawler.sitemaps import SiteSpider
 from crawler.spiders.cdc import CDCSpider
 from crawler.spiders.clevelandclinic import ClevelandClinicSpider
@@ -135,6 +137,18 @@ def test_site_spider_starts_from_the_real_site(cls):
     if cls is not WebMDSpider:
         assert isinstance(sp, SiteSpider)
         assert sp.sitemap_urls == profile.sitemap_urls and sp.sitemap_urls
+
+
+@pytest.mark.parametrize("name", profile_names())
+def test_profile_rules_compile(name):
+    """Every profile's XPaths and regexes are valid (a typo would only show up mid-crawl)."""
+    profile = load_profile(name)
+    for xpath in (profile.article_links, profile.next_page, profile.parts, *profile.prune):
+        if xpath:
+            etree.XPath(xpath)
+    for pattern in (*profile.article_allow, *profile.article_deny, *profile.sitemap_follow):
+        re.compile(pattern)
+    assert all(u.startswith(("http://", "https://")) for u in profile.start_urls + profile.sitemap_urls)
 
 
 def test_site_spider_on_a_mirror_keeps_the_profile_paths():
