@@ -15,7 +15,7 @@ from trafilatura.utils import load_html
 from trafilatura.xpaths import BODY_XPATH
 
 EXTRACTOR = "trafilatura"
-EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha4"
+EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha5"
 
 _WS = re.compile(r"\s+")
 _KIND = {"head": "h", "p": "p", "quote": "quote", "code": "code"}
@@ -24,23 +24,40 @@ _BLOCK = {"head", "p", "quote", "code", "list", "table", "div"}   # block tags i
 # Text of a clutter element (whole text, case-insensitive) -> how much non-link text the
 # removed container may hold besides the cue: labels sit in tiny boxes, promo boxes carry
 # a title and a teaser. Link text is free, so link-heavy boxes (menus, related lists) go too.
-_CUES = [(re.compile(p, re.I), budget) for p, budget in (
-    (r"recommended related to .{1,80}", 400),
-    (r"read the .{1,120} article\s*>\s*>?", 400),
-    (r"(today|more|popular|trending) on [\w.]+", 300),
+# Cues marked "link" count only on all-link text (a teaser link); "text" cues not on headings.
+_CUES = [(re.compile(p, re.I), budget, only) for p, budget, only in (
+    (r"recommended related to .{1,80}", 400, None),
+    (r"read the .{1,120} article\s*>\s*>?", 400, None),
+    (r"(today|more|popular|trending) on [\w.]+", 300, None),
     (r"(most (popular|read|viewed|shared)|related (articles|stories|content|links)|"
-     r"you (may|might) also like|read this next|recommended( for you| reading)?)", 300),
-    (r"advertisement( - continue reading below)?|sponsored( content)?", 200),
-    (r"font size( [a+-]( [a+-])*)?|text size", 40),
-    (r"skip to (main )?(content|navigation|main)", 40),
-    (r"share( this( article| page| story)?| on)?:?", 40),
-    (r"(sign up|subscribe)( now)?( for| to)? .{0,60}newsletters?.{0,40}", 300),
-    (r"(free )?(e-?mail )?newsletters?( sign[- ]?up)?", 200),
-    (r"(subscribe|sign up|join)( now| today| here)?", 150),
-    (r"(we|this (web)?site) uses? cookies.{0,300}", 300),
-    (r"(< )?(prev(ious)?|next) page\s*>?|page \d+ of \d+|\d+( ?\| ?\d+)+", 60),
+     r"you (may|might) also like|read this next|recommended( for you| reading)?)", 300, None),
+    (r"advertisement( - continue reading below)?|sponsored( content)?", 200, None),
+    # an ad's own line: "Sponsored: ...", "Advertisement | ...", "Paid content: ..."
+    (r"(sponsored|advertisement|promoted|paid (content|post|partner)|partner content)"
+     r"( by [^.:|]{1,60})?\s*[:|–—-]\s*.{1,240}", 200, None),
+    # an ad-policy note: "Advertising on our site helps support our mission. We do not
+    # endorse non-X products or services. Policy"
+    (r"(?=.*\badverti[sz]\w*).*\b((do|does|will) not|never) endorse\b.{0,200}", 40, None),
+    (r"(learn|read|find out) more about (our|how we) .{0,40}(editorial|fact[- ]check|sources?"
+     r"|review|content|advertising|privacy) ?(process|policy|policies|standards|guidelines)?"
+     r".{0,20}|(our )?editorial (process|policy|standards|guidelines)\.?", 40, None),
+    (r"(video|slideshow|watch|quiz)\s*[:|–—-]\s*.{1,120}", 200, "link"),
+    # a byline ("By Jane Doe, MD"), which the metadata already holds
+    (r"(written )?by:? (?-i:[A-Z][\w.'’-]*)(,? (and |& )?(?-i:[A-Z][\w.'’-]*)){1,9}", 0, "text"),
+    (r"font size( [a+-]( [a+-])*)?|text size", 40, None),
+    (r"skip to (main )?(content|navigation|main)", 40, None),
+    (r"share( this( article| page| story)?| on)?:?", 40, None),
+    (r"(sign up|subscribe)( now)?( for| to)? .{0,60}newsletters?.{0,40}", 300, None),
+    (r"(free )?(e-?mail )?newsletters?( sign[- ]?up)?", 200, None),
+    (r"(subscribe|sign up|join)( now| today| here)?", 150, None),
+    (r"(we|this (web)?site) uses? cookies.{0,300}", 300, None),
+    # a cookie notice: "Cookies help us ... Our cookie policy was updated on May 20."
+    (r".{0,200}\b(cookie (policy|policies|settings|preferences|consent|notice)|(use|uses|using) "
+     r"cookies|cookies (help|allow|enable|are used)|accept (all )?cookies)\b.{0,300}", 300, None),
+    (r"(< )?(prev(ious)?|next) page\s*>?|page \d+ of \d+|\d+( ?\| ?\d+)+", 60, None),
 )]
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg")
+_HEADS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 # Blocks that are never article text, whatever the page.
 _PAGER = re.compile(
@@ -50,7 +67,9 @@ _PAGER = re.compile(
 _JUNK = re.compile(
     r"advertisement|sponsored|font size( a a a)?|skip to (main )?content|please wait\.*"
     r"|this feature is temporarily unavailable\..*|share( this)?|print|email"
-    r"|today on [\w.]+|recommended related to .*|read the .{1,120} article\s*>\s*>?", re.I)
+    r"|today on [\w.]+|recommended related to .*|read the .{1,120} article\s*>\s*>?"
+    r"|((last )?(updated|posted|published|modified):? )?(\d+|an?|one) (second|minute|hour|day|week"
+    r"|month|year)s? ago", re.I)
 _CONTINUED = re.compile(r"\s*\(?\bcontinued\b\)?\s*(\.{3}|…)?\s*$", re.I)
 
 _BACK = re.compile(
@@ -102,16 +121,22 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
 
 
 def _title(title, tree):
-    """trafilatura's title, unless the page's <title> is another heading (plus a site
-    suffix): trafilatura takes the <h1>, which on section templates names the section
-    ("Allergies Health Center") rather than the article."""
+    """trafilatura's title, unless the page's <title> starts with another heading (plus a
+    site suffix): trafilatura takes the <h1>, which on section templates names the section
+    ("Allergies Health Center", often also the <title>'s suffix) rather than the article."""
     page = _WS.sub(" ", tree.findtext("head/title") or "").strip().casefold()
-    if not page or (title and title.casefold() in page):
+    if not page or (title and _names(page, title)):
         return title
     heads = (_WS.sub(" ", h.text_content()).strip() for h in tree.iter("h1", "h2", "h3"))
-    named = [h for h in heads if len(h) >= 10 and _TITLE_END.match(page, len(h))
-             and page.startswith(h.casefold())]
-    return max(named, key=len) if named else title
+    named = [h for h in heads if len(h) >= 10 and _names(page, h)]
+    if named:       # "<Article> | <Site>": the site's name is not the article's title
+        return max(named, key=len)
+    return title
+
+
+def _names(page: str, heading: str) -> bool:
+    """True if the page <title> (case-folded) is ``heading``, possibly plus a site suffix."""
+    return page.startswith(heading.casefold()) and bool(_TITLE_END.match(page, len(heading)))
 
 
 def _run(tree, url, prune_xpaths, mode):
@@ -231,7 +256,8 @@ def declutter(tree) -> None:
 
     From each element whose whole text is a cue, climb while the parent adds little
     non-link text (the cue's budget), then remove that container. A container holding a
-    large share of the page's paragraph text is never removed.
+    large share of the page's paragraph text, or article body besides the cue's own box
+    (see ``_is_body``), is never removed.
     """
     for el in tree.iter(*_DROP_TAGS):
         el.text = None
@@ -250,7 +276,9 @@ def declutter(tree) -> None:
         text = _WS.sub(" ", el.text_content()).strip()
         if not text or len(text) > 400:
             continue
-        for cue, budget in _CUES:
+        for cue, budget, only in _CUES:
+            if only == "link" and _plain_len(el) > 2 or only == "text" and el.tag in _HEADS:
+                continue
             if cue.fullmatch(text):
                 hits.append((el, budget))
                 break
@@ -328,7 +356,7 @@ def _container(el, budget: int, total: int):
             return box
         if _plain_len(parent) - base > budget:
             return box
-        if _p_len(parent) > 0.3 * total:
+        if _p_len(parent) > 0.3 * total or _is_body(parent, box):
             return box
         box = parent
 
@@ -337,6 +365,22 @@ def _plain_len(el) -> int:
     """Length of the non-link text in ``el``."""
     links = sum(len(a.text_content().strip()) for a in el.iter("a"))
     return len(_WS.sub(" ", el.text_content()).strip()) - links
+
+
+def _is_body(parent, box) -> bool:
+    """True if ``parent`` holds article body besides ``box``: two prose paragraphs (60+
+    chars of non-link text), or a heading that is not a link plus one prose paragraph. A
+    widget holds at most a title and one blurb."""
+    inside = set(box.iter())
+    prose = heads = 0
+    for el in parent.iter("p", *_HEADS):
+        if el in inside:
+            continue
+        if el.tag == "p":
+            prose += _plain_len(el) >= 60
+        else:
+            heads += _plain_len(el) > 0
+    return prose >= 2 or (prose >= 1 and heads >= 1)
 
 
 def _p_len(el) -> int:

@@ -155,3 +155,49 @@ def test_clutter_cue_never_takes_the_article():
     text = blocks_to_text(extract_page(html, URL)["blocks"])
     assert all(s in text for s in short)
     assert "Advertisement" not in text and "weekly health tips" not in text
+
+
+def _modern_page(body: str, title: str = TITLE) -> str:
+    """A page in a Next.js health-essentials style: opaque class names, in-body ads."""
+    ad = ('<div class="q5"><div class="q5a"><p>Advertisement</p><div class="r9">Sponsored: Compare '
+          'hearing aids near you before the sale ends.</div><div class="t4"><p>Example Health is a '
+          'non-profit medical center. Advertising on our site helps support our mission. We do not '
+          'endorse non-Example products or services. <a href="/ad-policy">Policy</a></p></div></div></div>')
+    cards = "".join(f'<div class="c2"><h5><a href="/f/{i}">Feature {i}</a></h5><p>A short teaser '
+                    f'for feature number {i}.</p></div>' for i in range(6))
+    legal = ("Example Health does not provide medical advice, diagnosis or treatment. Any content "
+             "on this site is for information only. " * 3)
+    return f"""<html><head><title>{title} – Example Health</title></head><body>
+      <div class="m3" role="dialog"><p>Cookies help us run the site and measure traffic. Our cookie
+        policy was updated on May 20. <a href="/privacy">Privacy Policy</a></p><button>Accept</button></div>
+      <header><h1>Allergy Health Center</h1></header>
+      <main><div class="w3"><h2>{title}</h2><div class="a4">By Jane Q. Doe, MD</div>
+        <div class="p4">Updated 12 minutes ago</div></div>
+      <div class="w4"><div class="rt">
+        <div class="v7"><a href="/video/1"><img src="/p.png" alt=""> Video: Allergy shots explained</a>
+          <p>An allergist shows what happens at a first appointment, step by step.</p></div>
+        {body.replace("<!--ad-->", ad)}
+        <form class="n1"><p>Sign up for our free Allergy newsletter with expert tips and stories.</p>
+          <button>Subscribe</button></form></div>
+        <p class="e0">Learn more about our editorial process.</p></div>
+      <section class="g4"><h3>Related Articles</h3>{cards}</section></main>
+      <footer><p>{legal}</p></footer></body></html>"""
+
+
+def test_ads_policy_notes_cookies_bylines_and_teasers_go():
+    body = (f"<p>{BODY[0][0]}</p><!--ad--><h3>Who is at risk?</h3><p>{BODY[0][1]}</p>"
+            f"<p>{BODY[1][0]}</p><!--ad--><p>{BODY[1][1]}</p>")
+    page = extract_page(_modern_page(body), URL)
+    assert page["blocks"] == [("p", BODY[0][0]), ("h", "Who is at risk?"), ("p", BODY[0][1]),
+                              ("p", BODY[1][0]), ("p", BODY[1][1])]
+    assert page["title"] == TITLE               # the <title>'s heading, not the center's <h1>
+
+
+def test_widget_cue_never_takes_a_short_page():
+    """On a short page the article text is smaller than a newsletter box's budget: a heading
+    plus one paragraph, or two paragraphs, are article body, never part of the widget."""
+    for body in (f"<h3>Who is at risk?</h3><p>{BODY[2][0]}</p>",
+                 f"<p>{BODY[2][0]}</p><p>{BODY[2][1]}</p>"):
+        text = blocks_to_text(extract_page(_modern_page(body), URL)["blocks"])
+        assert BODY[2][0] in text, body
+        assert "newsletter" not in text and "Sponsored" not in text
