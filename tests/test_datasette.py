@@ -285,7 +285,7 @@ async def test_change_feed(ds, archive):
     assert response.status_code == 200, response.text[:1000]
     assert response.headers["content-type"].startswith("application/xml")
     feed = ET.fromstring(response.content)
-    assert feed.findtext(f"{ATOM}title") == "healtharchive changes"
+    assert feed.findtext(f"{ATOM}title") == "Feed: new and changed articles (healtharchive)"
     entries = feed.findall(f"{ATOM}entry")
     assert len(entries) == min(100, archive["conn"].execute("select count(*) from versions").fetchone()[0])
     url = archive["hostile"]["url"]
