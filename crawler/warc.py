@@ -65,6 +65,7 @@ logger = logging.getLogger(__name__)
 PROFILE_IDENTICAL = "http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"
 PROFILE_NOT_MODIFIED = "http://netpreserve.org/warc/1.0/revisit/server-not-modified"
 DEFAULT_MAX_SIZE = 1_000_000_000
+EMPTY_DIGEST = "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"  # of b""
 
 
 def payload_digest(body: bytes) -> str:
@@ -226,7 +227,8 @@ class WarcWriter:
             row = db.execute(
                 "SELECT c.digest, c.at, w.path, c.warc_offset FROM capture_log c JOIN urls u ON u.id = c.url_id "
                 "LEFT JOIN warc_files w ON w.id = c.warc_file_id "
-                "WHERE u.url = ? AND c.digest IS NOT NULL ORDER BY c.id DESC LIMIT 1", [url]).fetchone()
+                "WHERE u.url = ? AND c.digest IS NOT NULL AND c.digest != ? AND c.status IN (200, 304) "
+                "ORDER BY c.id DESC LIMIT 1", [url, EMPTY_DIGEST]).fetchone()
         except sqlite3.Error:
             return None
         if row is None:
@@ -295,7 +297,9 @@ class WarcWriter:
             record = writer.create_warc_record(url, "response", payload=io.BytesIO(body), length=len(body),
                                                http_headers=http, warc_headers_dict=extra)
             self.stats.inc_value("healtharchive/warc/responses")
-            if response.status != 304:
+            if response.status == 304:
+                digest = None  # a 304 with no earlier capture known: it stands for content we never saw
+            else:
                 self.seen[url] = (digest, record.rec_headers.get_header("WARC-Record-ID"), date)
         offset, length = self._write(record)
         self._write(self._request_record(request, record.rec_headers.get_header("WARC-Record-ID"), date))
