@@ -24,7 +24,7 @@ import pytest
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 HOSTILE = "<img src=x onerror=alert(1)>"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--no-proxy-server",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1280,1600"]
 
@@ -36,6 +36,9 @@ def _need_chromium():
     if os.environ.get("CI") == "true":
         pytest.fail(reason + ", and CI=true requires the browser test to run")
     pytest.skip(reason)
+
+
+LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only, whatever the proxy env
 
 
 def _free_port() -> int:
@@ -50,7 +53,7 @@ def _wait_for_http(url: str, timeout: float, proc) -> None:
         if proc.poll() is not None:
             raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with LOCAL.open(url, timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
@@ -102,7 +105,7 @@ def chromium(tmp_path):
                 raise RuntimeError("chromium did not start its DevTools endpoint")
             time.sleep(0.1)
         port = int(active.read_text().split()[0])
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
+        with LOCAL.open(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
             targets = json.load(response)
         page = next(t for t in targets if t.get("type") == "page")
         yield page["webSocketDebuggerUrl"]
