@@ -18,8 +18,8 @@ off the wire, before decompression, redirects or retries touch it. Files and rec
 - a ``revisit`` record with profile ``server-not-modified`` for a 304 answer, pointing at the same
   earlier capture and carrying its payload digest (a 304 with no earlier capture known is written as
   a plain ``response`` record);
-- a request that gets no response at all (timeout, refused connection) is written as a lone
-  ``request`` record.
+- a request that was sent but got no response (timeout, refused connection) is written as a lone
+  ``request`` record; a request refused before it was sent (robots.txt, the address guard) is not written.
 
 The location of each response's record is put in ``response.meta["warc"]`` as ``{"file", "offset",
 "length", "digest"}``; the archive stores it on the page's ``captures`` row. ``file`` is relative to
@@ -260,7 +260,16 @@ class WarcWriter:
             request.meta.pop("warc", None)
         return response
 
+    def process_request(self, request):
+        # Reached only by requests that every earlier middleware let through (robots.txt, the address
+        # guard, the HTTP cache): those go to the downloader. Marked with the object's id, since a
+        # redirect or retry copies meta into a new request.
+        request.meta["_warc_sent"] = id(request)
+        return None
+
     def process_exception(self, request, exception):
+        if request.meta.get("_warc_sent") != id(request):
+            return None  # refused before it was sent (robots.txt, IgnoreRequest): nothing went on the wire
         try:
             self._writable()
             self._write(self._request_record(request, None))

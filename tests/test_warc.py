@@ -87,10 +87,12 @@ def test_warc_files_pass_warcio_check_and_index(crawled):
         types = [json.loads(line)["warc-type"] for line in index.stdout.splitlines()]
         assert types[0] == "warcinfo" and types.count("warcinfo") == 1
         assert path.stat().st_size < 40000 + 20000  # rotated soon after the size limit
-        # Every record is a gzip member of its own.
+        # Every request was answered (none is alone), and robots.txt-refused URLs were never sent.
         with open(path, "rb") as fh:
             for record in ArchiveIterator(fh):
-                assert record.rec_headers.get_header("WARC-Type")
+                if record.rec_type == "request":
+                    assert record.rec_headers.get_header("WARC-Concurrent-To")
+                assert "/print/" not in (record.rec_headers.get_header("WARC-Target-URI") or "")
     first = gzip.open(files[0]).read(2000).decode()
     assert "software: healtharchive/" in first and "scrapy/2.19" in first and "warcio/" in first
 
@@ -201,3 +203,18 @@ def test_warc_can_be_switched_off_and_moved(tmp_path):
     mw = WarcWriter.from_crawler(get_crawler(settings_dict={"ARCHIVE_DB": str(tmp_path / "a.db"),
                                                             "WARC_DIR": str(tmp_path.parent / "elsewhere")}))
     assert mw.directory == tmp_path.parent / "elsewhere"
+
+
+def test_a_request_without_response_is_written_alone(tmp_path):
+    db = tmp_path / "archive.db"
+    url = "http://127.0.0.1:9/breast-cancer/default.htm"  # nothing listens on the discard port
+    result = run_crawl("healthcenter", db, f"start_url={url}", settings={"ROBOTSTXT_OBEY": "False"})
+    assert result.returncode == 1  # every start URL failed
+    records = []
+    for path in warc_files(tmp_path):
+        with open(path, "rb") as fh:
+            records += [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"),
+                         r.rec_headers.get_header("WARC-Concurrent-To")) for r in ArchiveIterator(fh)]
+    assert records[0][0] == "warcinfo"
+    assert records[1:] and all(r == ("request", url, None) for r in records[1:])
+    assert subprocess.run([WARCIO, "check", *map(str, warc_files(tmp_path))]).returncode == 0
