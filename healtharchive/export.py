@@ -17,13 +17,13 @@ import click
 
 from crawler.warc import WarcReader, read_headers, read_raw, software
 
-from .cli import DB_OPTION, find_article, open_db
-
 
 def export_article(conn: sqlite3.Connection, archive_db: str, url: str, out: Path,
                    warc_dir: str | None = None) -> dict:
     """Write the article's captures to ``out``; returns counts of what was written."""
     from warcio.warcwriter import WARCWriter
+
+    from .cli import find_article
 
     article = find_article(conn, url)
     reader = WarcReader(conn, archive_db, warc_dir)
@@ -110,7 +110,8 @@ def _member_end(path: Path, offset: int) -> int | None:
 @click.argument("url")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The WARC file to write (FILE.warc.gz).")
-@DB_OPTION
+@click.option("--db", "db_path", default="archive.db", show_default=True, type=click.Path(dir_okay=False),
+              help="The archive (SQLite file).")
 @click.option("--warc-dir", default=None, type=click.Path(file_okay=False),
               help="Where the WARC files are, if they were moved away from the archive's warc/ folder.")
 def export_command(url, output, db_path, warc_dir):
@@ -118,6 +119,8 @@ def export_command(url, output, db_path, warc_dir):
 
     Example: healtharchive export https://www.webmd.com/breast-cancer/guide -o guide.warc.gz
     """
+    from .cli import open_db
+
     conn = open_db(db_path)
     counts = export_article(conn, db_path, url, output, warc_dir)
     click.echo(f"wrote {output}: {counts['response']} response(s), {counts['revisit']} revisit(s), "
