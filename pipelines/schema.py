@@ -180,7 +180,31 @@ CREATE TABLE schedule_runs (
 CREATE INDEX schedule_runs_name ON schedule_runs (name, started_at);
 """
 
-MIGRATIONS = [V1, V2, V3]
+# Version 4 (issue 7): fast on big archives (100,000 articles, 1,000,000 observations). The versions and
+# captures views read their texts, URLs and WARC paths with scalar subqueries instead of joins, so SQLite
+# flattens them (also on the right of a LEFT JOIN) and a count or an FTS match never reads the texts or
+# URLs it does not show; same columns, same rows. articles_last_seen: the articles page's default order.
+V4 = f"""
+DROP VIEW versions;
+CREATE VIEW versions AS
+    SELECT v.id, v.article_id, v.version, v.title,
+        (SELECT t.text FROM texts t WHERE t.id = v.text_id) AS text,
+        (SELECT t.hash FROM texts t WHERE t.id = v.text_id) AS content_hash,
+        v.page_count, v.crawled_at, v.crawl_id, v.page_urls, v.capture_ids, v.extractor, v.extractor_version,
+        (SELECT t.words FROM texts t WHERE t.id = v.text_id) AS words,
+        v.author, v.published, v.description, v.reviewed_by, v.reviewed_on
+    FROM version_log v;
+DROP VIEW captures;
+CREATE VIEW captures AS
+    SELECT c.id, c.crawl_id, c.article_id, (SELECT u.url FROM urls u WHERE u.id = c.url_id) AS url,
+        c.page AS page_number, c.status, {_ISO.format("c.at")} AS fetched_at,
+        c.etag, c.last_modified, c.digest, c.revisit_of,
+        (SELECT w.path FROM warc_files w WHERE w.id = c.warc_file_id) AS warc_file, c.warc_offset, c.warc_length
+    FROM capture_log c;
+CREATE INDEX articles_last_seen ON articles (last_seen);
+"""
+
+MIGRATIONS = [V1, V2, V3, V4]
 LATEST = len(MIGRATIONS)
 
 
