@@ -176,6 +176,18 @@ def article_html(title: str, paragraphs: list[str], head: str = "", foot: str = 
             f"{foot}</body></html>")
 
 
+def crawl_pages(tmp_path, pages: dict[str, str], paths: list[str]):
+    """Serve ``pages``, run the ``pages`` spider on ``paths``; returns the result, the paths requested, the base URL."""
+    tiny = TinySite(pages)
+    try:
+        (tmp_path / "urls.txt").write_text("".join(f"{tiny.url}{path}\n" for path in paths))
+        result = run_crawl("pages", tmp_path / "a.db", f"urls_file={tmp_path / 'urls.txt'}")
+    finally:
+        tiny.close()
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result, tiny.requests, tiny.url
+
+
 PROSE = [
     "Regular physical activity lowers blood pressure and helps the heart pump more efficiently over time.",
     "Most adults benefit from about 150 minutes of moderate exercise such as brisk walking each week.",
@@ -185,45 +197,27 @@ PROSE = [
 
 def test_next_page_with_the_same_content_is_not_a_new_page(tmp_path):
     # A server that ignores ?page=N: "page 2" repeats page 1.
-    tiny = TinySite({"/heart/exercise": article_html("Exercise and Your Heart", PROSE,
-                                                     foot='<a rel="next" href="/heart/exercise?page=2">Next</a>')})
-    try:
-        (tmp_path / "urls.txt").write_text(tiny.url + "/heart/exercise\n")
-        result = run_crawl("pages", tmp_path / "a.db", f"urls_file={tmp_path / 'urls.txt'}")
-    finally:
-        tiny.close()
-    assert result.returncode == 0, result.stderr[-2000:]
+    page = article_html("Exercise and Your Heart", PROSE, foot='<a rel="next" href="/heart/exercise?page=2">Next</a>')
+    crawl_pages(tmp_path, {"/heart/exercise": page}, ["/heart/exercise"])
     version = archived(tmp_path / "a.db").execute("SELECT page_count, text FROM versions").fetchone()
     assert version["page_count"] == 1
     assert version["text"].count(PROSE[0]) == 1
 
 
 def test_rel_next_to_another_article_is_not_pagination(tmp_path):
-    tiny = TinySite({
+    _, requests, _ = crawl_pages(tmp_path, {
         "/blog/salt": article_html("Cutting Down on Salt", PROSE, head='<link rel="next" href="/blog/sugar">'),
         "/blog/sugar": article_html("Cutting Down on Sugar", ["Added sugar hides in sauces, breads and drinks."]),
-    })
-    try:
-        (tmp_path / "urls.txt").write_text(tiny.url + "/blog/salt\n")
-        result = run_crawl("pages", tmp_path / "a.db", f"urls_file={tmp_path / 'urls.txt'}")
-    finally:
-        tiny.close()
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "/blog/sugar" not in tiny.requests
+    }, ["/blog/salt"])
+    assert "/blog/sugar" not in requests
     assert archived(tmp_path / "a.db").execute("SELECT page_count FROM versions").fetchone()[0] == 1
 
 
 def test_malformed_page_does_not_kill_the_crawl(tmp_path):
     garbage = "<html><body><div><p>" + "\x00\ufffd<<<>>>&&&;" * 500 + "<table><tr><td>"
-    tiny = TinySite({"/a/good": article_html("A Good Page", PROSE), "/a/broken": garbage})
-    try:
-        (tmp_path / "urls.txt").write_text(f"{tiny.url}/a/broken\n{tiny.url}/a/good\n")
-        result = run_crawl("pages", tmp_path / "a.db", f"urls_file={tmp_path / 'urls.txt'}")
-    finally:
-        tiny.close()
-    assert result.returncode == 0, result.stderr[-2000:]
-    conn = archived(tmp_path / "a.db")
-    good = text_of(conn, tiny.url + "/a/good")
+    _, _, base = crawl_pages(tmp_path, {"/a/good": article_html("A Good Page", PROSE), "/a/broken": garbage},
+                             ["/a/broken", "/a/good"])
+    good = text_of(archived(tmp_path / "a.db"), base + "/a/good")
     assert PROSE[1] in good["text"]
 
 
@@ -231,12 +225,6 @@ def test_five_megabyte_page_is_archived_under_the_default_cap(tmp_path):
     paragraphs = [f"Paragraph {i}: " + " ".join(PROSE * 9) for i in range(2_000)]
     page = article_html("A Very Long Guide", paragraphs)
     assert len(page.encode()) >= 5 * 1024 * 1024
-    tiny = TinySite({"/guide/long": page})
-    try:
-        (tmp_path / "urls.txt").write_text(tiny.url + "/guide/long\n")
-        result = run_crawl("pages", tmp_path / "a.db", f"urls_file={tmp_path / 'urls.txt'}")
-    finally:
-        tiny.close()
-    assert result.returncode == 0, result.stderr[-2000:]
+    crawl_pages(tmp_path, {"/guide/long": page}, ["/guide/long"])
     text = archived(tmp_path / "a.db").execute("SELECT text FROM versions").fetchone()["text"]
     assert "Paragraph 0:" in text and "Paragraph 1999:" in text
