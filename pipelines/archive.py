@@ -52,6 +52,14 @@ class ArchivePipeline:
         self.known = self.archive.template_texts()
         self.crawl_id = self.archive.start_crawl(spider.name, spider.profile.name, spider.args, spider.scope_dict())
         self.stats.set_value("healtharchive/crawl_id", self.crawl_id)
+        stale = self.archive.stale_versions(EXTRACTOR_VERSION)
+        if stale:
+            # Texts made by another extractor differ by the extractor, not by the site.
+            logger.warning(
+                "%d articles were last archived by another extractor version than %s %s: run "
+                "`healtharchive reextract --db %s` first, or their next versions will mix site and extractor changes",
+                stale, EXTRACTOR, EXTRACTOR_VERSION, self.path,
+            )
 
     def is_template(self, host: str, text: str) -> bool:
         block = ("p", text.removeprefix("- "))

@@ -133,6 +133,12 @@ class Archive:
         ))
         return (row[0]["etag"], row[0]["last_modified"]) if row else (None, None)
 
+    def stale_versions(self, extractor_version: str) -> int:
+        """How many live articles' current versions were made by another extractor version."""
+        return next(self.db.query(
+            "SELECT count(*) AS n FROM articles a JOIN version_log v ON v.id = a.current_version_id "
+            "WHERE a.status = 'live' AND v.extractor_version IS NOT ?", [extractor_version]))["n"]
+
     def template_texts(self) -> dict[str, set[str]]:
         known: dict[str, set[str]] = {}
         for row in self.db.query("SELECT host, hash FROM template_blocks"):
