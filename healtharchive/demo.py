@@ -29,8 +29,8 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=8001, help="Datasette's port")
     parser.add_argument("--db", default="archive.db", help="the archive to build and serve")
     args = parser.parse_args(argv)
-    for path in Path(".").glob(f"{args.db}*"):
-        path.unlink()  # a fresh demo archive every time
+    for suffix in ("", "-wal", "-shm"):
+        Path(args.db + suffix).unlink(missing_ok=True)  # a fresh demo archive every time
     with SampleSite() as site:
         print(f"sample health center: {site.hub_url}", flush=True)
         for round_ in (1, 2):
