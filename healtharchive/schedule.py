@@ -133,7 +133,8 @@ def load_config(path: Path, db_override: str | None = None) -> list[Crawl]:
     except tomllib.TOMLDecodeError as exc:
         raise ScheduleError(f"{path}: {exc}")
     base = path.resolve().parent
-    default_db = Path(db_override) if db_override else base / data.get("db", "archive.db")
+    # --db is relative to the current folder; paths in the file are relative to the file's folder.
+    default_db = Path(db_override).resolve() if db_override else base / data.get("db", "archive.db")
     crawls = []
     table = data.get("crawl", {})
     if not isinstance(table, dict) or not table:
