@@ -5,6 +5,9 @@ The file holds a new ``warcinfo`` record, then, in capture order, every record t
 beside each, and, before the first revisit that needs it, the original ``response`` record a revisit
 refers to (so the file replays on its own in pywb or ReplayWeb.page). Records are copied byte for
 byte (each is its own gzip member), so their record IDs, dates and digests are those of the crawl.
+
+pywb replays a ``server-not-modified`` revisit (a 304 answer) as ``304 Not Modified``; with
+``--skip-not-modified`` those records are left out, so replay shows the nearest full capture instead.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from crawler.warc import WarcReader, read_headers, read_raw, software
 
 
 def export_article(conn: sqlite3.Connection, archive_db: str, url: str, out: Path,
-                   warc_dir: str | None = None) -> dict:
+                   warc_dir: str | None = None, skip_not_modified: bool = False) -> dict:
     """Write the article's captures to ``out``; returns counts of what was written."""
     from warcio.warcwriter import WARCWriter
 
@@ -34,7 +37,7 @@ def export_article(conn: sqlite3.Connection, archive_db: str, url: str, out: Pat
     if not rows:
         raise click.ClickException(f"{article['url']} has no capture stored in a WARC file")
     written: set[tuple[str, int]] = set()
-    counts = {"response": 0, "revisit": 0, "request": 0, "missing": 0}
+    counts = {"response": 0, "revisit": 0, "request": 0, "missing": 0, "not_modified_skipped": 0}
     tmp = out.with_name(out.name + ".part")
     with open(tmp, "wb") as fh:
         info = io.BytesIO()
@@ -61,6 +64,9 @@ def export_article(conn: sqlite3.Connection, archive_db: str, url: str, out: Pat
                 counts["missing"] += 1
                 continue
             kind = headers.get_header("WARC-Type")
+            if skip_not_modified and (headers.get_header("WARC-Profile") or "").endswith("/server-not-modified"):
+                counts["not_modified_skipped"] += 1
+                continue
             if kind == "revisit":
                 target = headers.get_header("WARC-Refers-To-Target-URI") or page_url
                 original = reader.original(target, headers.get_header("WARC-Payload-Digest"))
@@ -114,7 +120,10 @@ def _member_end(path: Path, offset: int) -> int | None:
               help="The archive (SQLite file).")
 @click.option("--warc-dir", default=None, type=click.Path(file_okay=False),
               help="Where the WARC files are, if they were moved away from the archive's warc/ folder.")
-def export_command(url, output, db_path, warc_dir):
+@click.option("--skip-not-modified", is_flag=True,
+              help="Leave out the 304 (server-not-modified) revisits: pywb replays those as '304 Not Modified', "
+                   "without them it shows the nearest full capture. For browsing; the default keeps every capture.")
+def export_command(url, output, db_path, warc_dir, skip_not_modified):
     """Export one article's raw captures (responses, revisits and their originals) as a WARC file.
 
     Example: healtharchive export https://www.webmd.com/breast-cancer/guide -o guide.warc.gz
@@ -122,8 +131,9 @@ def export_command(url, output, db_path, warc_dir):
     from .cli import open_db
 
     conn = open_db(db_path)
-    counts = export_article(conn, db_path, url, output, warc_dir)
+    counts = export_article(conn, db_path, url, output, warc_dir, skip_not_modified)
     click.echo(f"wrote {output}: {counts['response']} response(s), {counts['revisit']} revisit(s), "
-               f"{counts['request']} request(s)" + (f"; {counts['missing']} record(s) not found" if counts["missing"] else ""))
+               f"{counts['request']} request(s)"
+               + (f", {counts['not_modified_skipped']} 304 revisit(s) left out" if skip_not_modified else "") + (f"; {counts['missing']} record(s) not found" if counts["missing"] else ""))
     if counts["missing"]:
         raise SystemExit(1)

@@ -188,6 +188,14 @@ def test_export_one_article(crawled, tmp_path):
     # Every revisit comes after the original it refers to.
     first_response = {uri: i for i, (kind, uri, _) in reversed(list(enumerate(records))) if kind == "response"}
     assert all(first_response[uri] < i for i, (kind, uri, _) in enumerate(records) if kind == "revisit")
+    # For browsing: the 304 revisits (crawl 2) left out, the identical-payload ones (crawl 3) kept.
+    browse = tmp_path / "browse.warc.gz"
+    result = subprocess.run([HEALTHARCHIVE, "export", url, "-o", str(browse), "--db", str(crawled["db"]),
+                             "--skip-not-modified"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0 and f"{len(pages)} 304 revisit(s) left out" in result.stdout, result.stderr
+    with open(browse, "rb") as fh:
+        profiles = [r.rec_headers.get_header("WARC-Profile") for r in ArchiveIterator(fh) if r.rec_type == "revisit"]
+    assert profiles == ["http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"] * len(pages)
 
 
 def test_warc_can_be_switched_off_and_moved(tmp_path):
