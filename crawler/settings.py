@@ -68,6 +68,10 @@ PROGRESS_INTERVAL = 30.0
 
 # Items carry pages' HTML: keep few in flight so memory stays flat on big centers.
 CONCURRENT_ITEMS = 16
+# Extraction is slower than fetching on a local center, so responses (with their parsed trees) queue up
+# waiting for the cleaning pool; Scrapy stops fetching while this many bytes of responses are in process
+# (its default, 5 MB, let the crawl process grow ~70 KB per article; 1 MB keeps it flat, same speed).
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
