@@ -13,6 +13,7 @@ The schedule is a TOML file (``schedule.toml`` by default)::
     [crawl.nhs]
     spider = "nhs"
     cron = "0 3 * * 1"                   # croniter syntax, UTC
+    timeout = "12h"                      # optional: a run still going after this is stopped, and failed
 
 How runs go:
 
@@ -56,7 +57,8 @@ logger = logging.getLogger("healtharchive.schedule")
 
 ROOT = Path(__file__).resolve().parents[1]
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-EX_TEMPFAIL = 75
+TIMED_OUT = 124  # the run's exit status when it exceeded its timeout (as timeout(1) reports it)
+STOP_GRACE = 120.0  # seconds a crawl asked to stop gets before it is killed
 
 
 class ScheduleError(click.ClickException):
@@ -95,6 +97,7 @@ class Crawl:
     settings: dict = field(default_factory=dict)
     every: timedelta | None = None
     cron: str | None = None
+    timeout: timedelta | None = None
 
     def next_due(self, last_started: datetime | None) -> datetime:
         """When this crawl is next due, given when its last run started (None: never ran: due now)."""
@@ -141,7 +144,7 @@ def load_config(path: Path, db_override: str | None = None) -> list[Crawl]:
         raise ScheduleError(f"{path}: no [crawl.NAME] table")
     for name, spec in table.items():
         where = f"{path}: [crawl.{name}]"
-        unknown = set(spec) - {"spider", "args", "settings", "every", "cron", "db"}
+        unknown = set(spec) - {"spider", "args", "settings", "every", "cron", "db", "timeout"}
         if unknown:
             raise ScheduleError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
         if not spec.get("spider"):
@@ -158,13 +161,14 @@ def load_config(path: Path, db_override: str | None = None) -> list[Crawl]:
                 cron = str(spec["cron"])
                 if not croniter.is_valid(cron):
                     raise ValueError(f"bad cron expression {cron!r}")
+            timeout = parse_interval(str(spec["timeout"])) if "timeout" in spec else None
         except ValueError as exc:
             raise ScheduleError(f"{where}: {exc}")
         db = Path(spec["db"]) if spec.get("db") and not db_override else default_db
         if not db.is_absolute():
             db = base / db
         crawls.append(Crawl(name=name, spider=str(spec["spider"]), db=db.resolve(), args=dict(spec.get("args", {})),
-                            settings=dict(spec.get("settings", {})), every=every, cron=cron))
+                            settings=dict(spec.get("settings", {})), every=every, cron=cron, timeout=timeout))
     return crawls
 
 
@@ -325,11 +329,28 @@ class Scheduler:
                                           stdin=subprocess.DEVNULL, start_new_session=True)
             pid = self.child.pid
             try:
-                code = self.child.wait()
+                code = self._wait(crawl)
             finally:
                 self.child = None
         seconds = time.monotonic() - t0
         return self._book(crawl, run_id, before, pid, code, started, seconds, log_file)
+
+    def _wait(self, crawl: Crawl) -> int:
+        """The crawl's exit status; past its ``timeout`` it is asked to stop (SIGINT), killed if it does not
+        within ``STOP_GRACE`` seconds, and reported as ``TIMED_OUT``."""
+        if crawl.timeout is None:
+            return self.child.wait()
+        try:
+            return self.child.wait(timeout=crawl.timeout.total_seconds())
+        except subprocess.TimeoutExpired:
+            logger.error("%s: still running after %s: stopping it", crawl.name, crawl.timeout)
+            self.child.send_signal(signal.SIGINT)
+            try:
+                self.child.wait(timeout=STOP_GRACE)
+            except subprocess.TimeoutExpired:
+                self.child.kill()
+                self.child.wait()
+            return TIMED_OUT
 
     def _book(self, crawl, run_id, before, pid, code, started, seconds, log_file) -> RunResult:
         archive = _connect(crawl.db)
@@ -337,7 +358,8 @@ class Scheduler:
             rows = list(archive.db.query("SELECT * FROM crawls WHERE id > ? ORDER BY id", [before]))
             mine = [r for r in rows if r.get("pid") == pid] or [r for r in rows if r["spider"] == crawl.spider][:1]
             row = mine[0] if mine else None
-            reason = f"scrapy crawl exited with status {code}"
+            reason = (f"timed out after {crawl.timeout}" if code == TIMED_OUT
+                      else f"scrapy crawl exited with status {code}")
             if row is None:
                 # The process died before the archive pipeline recorded its crawl: record it here.
                 tail = _last_line(log_file)
