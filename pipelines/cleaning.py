@@ -47,7 +47,8 @@ class CleaningPipeline:
         prune = tuple(self.crawler.spider.profile.prune)
         try:
             pages = await asyncio.gather(
-                *(loop.run_in_executor(self.pool, extract_page, page.html, page.url, prune) for page in item.pages)
+                *(loop.run_in_executor(self.pool, extract_page, page.html, page.url, prune, page.number == 1)
+                  for page in item.pages)
             )
         except Exception as exc:
             self.crawler.stats.inc_value("healtharchive/extract_errors")

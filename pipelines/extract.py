@@ -10,6 +10,7 @@ from copy import deepcopy
 from urllib.parse import urlsplit
 
 import trafilatura
+from trafilatura.metadata import extract_title
 from lxml import etree
 from trafilatura.utils import load_html
 from trafilatura.xpaths import BODY_XPATH
@@ -86,8 +87,12 @@ _TITLE_END = re.compile(r"$|\s+[-|:–—]\s")   # "<heading>" or "<heading> | S
 _LOWER = "translate(., 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 
 
-def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()) -> dict:
+def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = (), metadata: bool = True) -> dict:
     """Main text of one page as ``blocks`` [(kind, text)] plus metadata (str or None each).
+
+    ``metadata=False`` skips author, date, description and site name (only the title is
+    found): an article's later pages repeat its first page's, and finding the date is the
+    costliest step of cleaning a page.
 
     Kinds: "h" heading, "p" paragraph, "li" list item, "quote", "code", "cell" (one table
     row, cells joined by " | "). An opening heading equal to ``title`` is not repeated in
@@ -100,9 +105,12 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     if tree is None:
         return out
     dom_review = _review_in_dom(tree)
-    meta = trafilatura.extract_metadata(deepcopy(tree), default_url=url)
-    for key in ("title", "author", "date", "description", "sitename"):
-        out[key] = getattr(meta, key, None) or None
+    if metadata:
+        meta = trafilatura.extract_metadata(deepcopy(tree), default_url=url)
+        for key in ("title", "author", "date", "description", "sitename"):
+            out[key] = getattr(meta, key, None) or None
+    else:
+        out["title"] = extract_title(tree) or None
     declutter(tree)
     # Precision mode finds the article's core; recall mode also keeps headings and link
     # lists that precision drops. Keep the recall blocks spanning the core (see _span).

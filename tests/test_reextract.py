@@ -25,9 +25,9 @@ import pipelines.extract as _extract
 _original = _extract.extract_page
 
 
-def extract_page(html, url, prune_xpaths=()):
+def extract_page(html, url, prune_xpaths=(), metadata=True):
     """The extractor with a changed setting: only headings and list items are kept."""
-    out = _original(html, url, prune_xpaths)
+    out = _original(html, url, prune_xpaths, metadata)
     out["blocks"] = [b for b in out["blocks"] if b[0] in ("h", "li")]
     return out
 
