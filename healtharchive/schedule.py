@@ -53,6 +53,8 @@ from pathlib import Path
 
 import click
 
+from pipelines.store import process_alive
+
 logger = logging.getLogger("healtharchive.schedule")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -207,7 +209,7 @@ class ArchiveLock:
                     raise Locked(self.holder())
                 time.sleep(poll)
         previous = self.holder()
-        if previous and previous != os.getpid() and _alive(previous) is False:
+        if previous and previous != os.getpid() and process_alive(previous) is False:
             logger.warning("cleared a stale lock %s left by pid %d, which is no longer running", self.path, previous)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()} {iso(utcnow())}\n".encode(), 0)
@@ -227,16 +229,6 @@ class ArchiveLock:
 
     def __exit__(self, *exc):
         self.release()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # the archive's side

@@ -27,7 +27,8 @@ def epoch(iso: str | None) -> int:
     return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True if a process with this pid runs on this machine."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -84,7 +85,7 @@ class Archive:
     def _close_dead_crawls(self):
         """A crawl left 'running' by a process that no longer exists was interrupted (killed, crashed)."""
         for row in list(self.db.query("SELECT id, pid FROM crawls WHERE status = 'running'")):
-            if row["pid"] and not _alive(row["pid"]):
+            if row["pid"] and not process_alive(row["pid"]):
                 self.db.execute("UPDATE crawls SET status = 'interrupted', finish_reason = 'process died' "
                                 "WHERE id = ?", [row["id"]])
 
