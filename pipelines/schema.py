@@ -204,7 +204,29 @@ CREATE VIEW captures AS
 CREATE INDEX articles_last_seen ON articles (last_seen);
 """
 
-MIGRATIONS = [V1, V2, V3, V4]
+# Version 5 (issue 7): outcome counts per crawl, kept by triggers, so "crawls and what they found" reads a
+# few rows instead of counting every observation (about 90 ms per million observations, growing each crawl).
+# outcome: the observation_log codes (1 new ... 5 gone); n: observations of this crawl with that outcome.
+V5 = """
+CREATE TABLE crawl_outcomes (crawl_id INTEGER NOT NULL, outcome INTEGER NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (crawl_id, outcome)) WITHOUT ROWID;
+INSERT INTO crawl_outcomes (crawl_id, outcome, n)
+    SELECT crawl_id, outcome, count(*) FROM observation_log GROUP BY crawl_id, outcome;
+CREATE TRIGGER observation_log_count AFTER INSERT ON observation_log BEGIN
+    INSERT INTO crawl_outcomes (crawl_id, outcome, n) VALUES (new.crawl_id, new.outcome, 1)
+        ON CONFLICT (crawl_id, outcome) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER observation_log_uncount AFTER DELETE ON observation_log BEGIN
+    UPDATE crawl_outcomes SET n = n - 1 WHERE crawl_id = old.crawl_id AND outcome = old.outcome;
+END;
+CREATE TRIGGER observation_log_recount AFTER UPDATE OF crawl_id, outcome ON observation_log BEGIN
+    UPDATE crawl_outcomes SET n = n - 1 WHERE crawl_id = old.crawl_id AND outcome = old.outcome;
+    INSERT INTO crawl_outcomes (crawl_id, outcome, n) VALUES (new.crawl_id, new.outcome, 1)
+        ON CONFLICT (crawl_id, outcome) DO UPDATE SET n = n + 1;
+END;
+"""
+
+MIGRATIONS = [V1, V2, V3, V4, V5]
 LATEST = len(MIGRATIONS)
 
 
