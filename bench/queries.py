@@ -204,6 +204,19 @@ def generate(path: Path, n_articles: int, n_crawls: int, seed: int = 7) -> dict:
             "seconds": time.perf_counter() - t0}
 
 
+# "Crawls and what they found" from schema V5's crawl_outcomes (kept by triggers) instead of counting
+# observation_log: proposed for the crawls_outcomes canned query in healtharchive/metadata.yml.
+CRAWLS_OUTCOMES_V5 = """select c.id as crawl_id, c.spider, c.profile, c.started_at, c.finished_at, c.status,
+  c.pages_fetched, c.errors, coalesce(sum(o.n), 0) as articles_seen,
+  coalesce(sum(case when o.outcome = 1 then o.n end), 0) as new,
+  coalesce(sum(case when o.outcome = 2 then o.n end), 0) as changed,
+  coalesce(sum(case when o.outcome = 3 then o.n end), 0) as unchanged,
+  coalesce(sum(case when o.outcome = 4 then o.n end), 0) as incomplete,
+  coalesce(sum(case when o.outcome = 5 then o.n end), 0) as gone
+from crawls c left join crawl_outcomes o on o.crawl_id = c.id
+group by c.id order by c.id desc"""
+
+
 def requests_to_time(conn) -> list[tuple[str, str]]:
     """(label, path) of every request timed, with parameters taken from the archive."""
     changed = conn.execute(
@@ -211,10 +224,11 @@ def requests_to_time(conn) -> list[tuple[str, str]]:
     ).fetchone() or conn.execute("SELECT article_id, max(version) FROM version_log WHERE version = 2").fetchone()
     art, top = changed
     url = conn.execute("SELECT url FROM articles WHERE id = ?", [art]).fetchone()[0]
+    from urllib.parse import quote
+
     last_week = conn.execute("SELECT substr(max(crawled_at), 1, 10) FROM version_log").fetchone()[0]
     mid = conn.execute("SELECT substr(started_at, 1, 10) FROM crawls ORDER BY id LIMIT 1 OFFSET 4").fetchone()
     mid = mid[0] if mid else last_week
-    from urllib.parse import quote
 
     return [
         ("canned: changes_since (last week)", f"/archive/changes_since?since={last_week}"),
@@ -224,6 +238,7 @@ def requests_to_time(conn) -> list[tuple[str, str]]:
         ("canned: articles_gone", "/archive/articles_gone"),
         ("canned: articles_never_changed", "/archive/articles_never_changed"),
         ("canned: crawls_outcomes", "/archive/crawls_outcomes"),
+        ("proposed: crawls_outcomes from crawl_outcomes", f"/archive?sql={quote(CRAWLS_OUTCOMES_V5)}"),
         ("canned: search_articles (rare word)", "/archive/search_articles?q=metformin"),
         ("canned: search_articles (common word)", "/archive/search_articles?q=lymphedema"),
         ("canned: search_as_of (rare word)", f"/archive/search_as_of?q=metformin&date={mid}"),
