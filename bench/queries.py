@@ -217,6 +217,18 @@ from crawls c left join crawl_outcomes o on o.crawl_id = c.id
 group by c.id order by c.id desc"""
 
 
+KNOWN = {"changes_since", "article_timeline", "articles_gone", "articles_never_changed", "crawls_outcomes",
+         "search_articles", "search_as_of", "changes_feed"}
+
+
+def canned_queries() -> dict[str, list[str]]:
+    """Every canned query of healtharchive/metadata.yml, with its parameters (queries added later are timed too)."""
+    from healtharchive.site import load_metadata
+
+    queries = load_metadata().get("databases", {}).get("archive", {}).get("queries", {})
+    return {name: list(q.get("params") or []) for name, q in queries.items()}
+
+
 def requests_to_time(conn) -> list[tuple[str, str]]:
     """(label, path) of every request timed, with parameters taken from the archive."""
     changed = conn.execute(
@@ -244,6 +256,10 @@ def requests_to_time(conn) -> list[tuple[str, str]]:
         ("canned: search_as_of (rare word)", f"/archive/search_as_of?q=metformin&date={mid}"),
         ("canned: search_as_of (common word)", f"/archive/search_as_of?q=lymphedema&date={mid}"),
         ("canned: changes_feed (Atom)", "/archive/changes_feed.atom"),
+    ] + [
+        (f"canned: {name} (new)", f"/archive/{name}?" + "&".join(f"{k}={quote(defaults.get(k, ''))}" for k in params))
+        for name, params in canned_queries().items() if name not in KNOWN
+    ] + [
         ("_search: versions (rare word)", "/archive/versions?_search=metformin"),
         ("_search: versions (common word)", "/archive/versions?_search=lymphedema"),
         ("diff page (latest two)", f"/-/diff/{art}"),
