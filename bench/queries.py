@@ -132,8 +132,8 @@ def generate(path: Path, n_articles: int, n_crawls: int, seed: int = 7) -> dict:
         conn.executemany("INSERT INTO observation_log (id, article_id, crawl_id, at, outcome, version_id)"
                          " VALUES (?, ?, ?, ?, ?, ?)", observations)
         conn.executemany(
-            "INSERT INTO capture_log (id, crawl_id, article_id, url_id, page, status, at, etag, last_modified,"
-            " digest, revisit_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", captures)
+            "INSERT INTO capture_log (id, crawl_id, article_id, url_id, page, status, at, digest, revisit_of)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", captures)
         for rows in (texts, versions, fts, observations, captures):
             rows.clear()
 
@@ -156,7 +156,7 @@ def generate(path: Path, n_articles: int, n_crawls: int, seed: int = 7) -> dict:
                 outcome = "changed"
             else:
                 outcome = "unchanged"
-            # captures: three pages; validators only when they change (the writer's rule)
+            # captures: three pages; a payload digest only when it changes (the writer's rule)
             cap_ids = []
             for p in range(PAGES):
                 uid = i * PAGES + p + 1
@@ -164,8 +164,7 @@ def generate(path: Path, n_articles: int, n_crawls: int, seed: int = 7) -> dict:
                 status = 404 if outcome == "gone" else 200
                 prev = last_capture.get(uid)
                 same = outcome in ("unchanged", "incomplete") and prev is not None
-                etag = None if same else f'"{rng.getrandbits(64):016x}"'
-                captures.append((cap_id, k, a, uid, p + 1, status, at, etag, None if same else iso(at - 3600),
+                captures.append((cap_id, k, a, uid, p + 1, status, at,
                                  None if same else f"sha1:{rng.getrandbits(128):032x}", prev if same else None))
                 last_capture[uid] = cap_id
                 cap_ids.append(cap_id)

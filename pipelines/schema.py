@@ -226,7 +226,28 @@ CREATE TRIGGER observation_log_recount AFTER UPDATE OF crawl_id, outcome ON obse
 END;
 """
 
-MIGRATIONS = [V1, V2, V3, V4, V5]
+# Version 6: a URL's latest validators (ETag, Last-Modified) live on its urls row, updated in place, instead
+# of on every capture: recrawling a site whose ETags change with its ads then adds no validator bytes per
+# page. Each capture's full response headers stay in the WARC record it points at.
+V6 = f"""
+ALTER TABLE urls ADD COLUMN etag TEXT;
+ALTER TABLE urls ADD COLUMN last_modified TEXT;
+UPDATE urls SET
+    etag = (SELECT c.etag FROM capture_log c WHERE c.url_id = urls.id AND c.etag IS NOT NULL
+        ORDER BY c.id DESC LIMIT 1),
+    last_modified = (SELECT c.last_modified FROM capture_log c WHERE c.url_id = urls.id
+        AND c.last_modified IS NOT NULL ORDER BY c.id DESC LIMIT 1);
+DROP VIEW captures;
+ALTER TABLE capture_log DROP COLUMN etag;
+ALTER TABLE capture_log DROP COLUMN last_modified;
+CREATE VIEW captures AS
+    SELECT c.id, c.crawl_id, c.article_id, (SELECT u.url FROM urls u WHERE u.id = c.url_id) AS url,
+        c.page AS page_number, c.status, {_ISO.format("c.at")} AS fetched_at, c.digest, c.revisit_of,
+        (SELECT w.path FROM warc_files w WHERE w.id = c.warc_file_id) AS warc_file, c.warc_offset, c.warc_length
+    FROM capture_log c;
+"""
+
+MIGRATIONS = [V1, V2, V3, V4, V5, V6]
 LATEST = len(MIGRATIONS)
 
 

@@ -125,13 +125,8 @@ class Archive:
         return json.loads(rows[0]["page_urls"]) if rows and rows[0]["page_urls"] else []
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
-        """ETag and Last-Modified last seen for ``url`` (the newest capture that had them)."""
-        row = list(self.db.query(
-            "SELECT (SELECT etag FROM capture_log c WHERE c.url_id = u.id AND c.etag IS NOT NULL ORDER BY c.id DESC LIMIT 1) AS etag, "
-            "(SELECT last_modified FROM capture_log c WHERE c.url_id = u.id AND c.last_modified IS NOT NULL "
-            "ORDER BY c.id DESC LIMIT 1) AS last_modified FROM urls u WHERE u.url = ?",
-            [url],
-        ))
+        """ETag and Last-Modified last seen for ``url``."""
+        row = list(self.db.query("SELECT etag, last_modified FROM urls WHERE url = ?", [url]))
         return (row[0]["etag"], row[0]["last_modified"]) if row else (None, None)
 
     def stale_versions(self, extractor_version: str) -> int:
@@ -236,41 +231,43 @@ class Archive:
              "outcome": OUTCOME_CODE[outcome], "version_id": version_id}
         )
 
-    def _url_id(self, url: str) -> int:
-        row = list(self.db.query("SELECT id FROM urls WHERE url = ?", [url]))
-        return row[0]["id"] if row else self.db.table("urls").insert({"url": url}).last_pk
+    def _url_id(self, url: str, etag: str | None = None, last_modified: str | None = None) -> int:
+        """The URL's id; new validators replace the old ones in place (only the latest are ever sent)."""
+        row = list(self.db.query("SELECT id, etag, last_modified FROM urls WHERE url = ?", [url]))
+        if not row:
+            return self.db.table("urls").insert({"url": url, "etag": etag, "last_modified": last_modified}).last_pk
+        if (etag or last_modified) and (etag, last_modified) != (row[0]["etag"], row[0]["last_modified"]):
+            self.db.execute("UPDATE urls SET etag = ?, last_modified = ? WHERE id = ?", [etag, last_modified, row[0]["id"]])
+        return row[0]["id"]
 
     def _warc_file_id(self, path: str) -> int:
         row = list(self.db.query("SELECT id FROM warc_files WHERE path = ?", [path]))
         return row[0]["id"] if row else self.db.table("warc_files").insert({"path": path}).last_pk
 
     def _captures(self, crawl_id, article_id, pages) -> list[int]:
-        """One ``capture_log`` row per response; values equal to the URL's previous capture are not repeated."""
+        """One ``capture_log`` row per response; a payload equal to the URL's previous capture is not repeated."""
         ids = []
         for page in pages:
             if page.status is None:
                 continue  # no response: nothing was captured
-            url_id = self._url_id(page.url)
+            url_id = self._url_id(page.url, page.etag, page.last_modified)
             prev = list(self.db.query(
-                "SELECT id, etag, last_modified, digest FROM capture_log WHERE url_id = ? AND status IN (200, 304) "
-                "ORDER BY id DESC LIMIT 1", [url_id]
+                "SELECT id, digest FROM capture_log WHERE url_id = ? AND status IN (200, 304) ORDER BY id DESC LIMIT 1",
+                [url_id]
             ))
             warc = page.warc or {}
             row = {
                 "crawl_id": crawl_id, "article_id": article_id, "url_id": url_id, "page": page.number,
-                "status": page.status, "at": epoch(page.fetched_at), "etag": page.etag,
-                "last_modified": page.last_modified, "digest": warc.get("digest"),
+                "status": page.status, "at": epoch(page.fetched_at), "digest": warc.get("digest"),
                 "warc_file_id": self._warc_file_id(warc["file"]) if warc.get("file") else None,
                 "warc_offset": warc.get("offset"), "warc_length": warc.get("length"),
             }
             if prev and page.status in (200, 304):
-                p = prev[0]
-                same = page.not_modified or (row["digest"] is not None and row["digest"] == p["digest"])
+                same = page.not_modified or (row["digest"] is not None and row["digest"] == prev[0]["digest"])
                 if same:
-                    row["revisit_of"] = p["id"]
-                    for key in ("etag", "last_modified", "digest"):
-                        if row[key] == p[key] or row[key] is None:
-                            row[key] = None
+                    row["revisit_of"] = prev[0]["id"]
+                    if row["digest"] in (None, prev[0]["digest"]):
+                        row["digest"] = None
             ids.append(self.db.table("capture_log").insert(row).last_pk)
         return ids
 
