@@ -204,7 +204,7 @@ def generate(path: Path, n_articles: int, n_crawls: int, seed: int = 7) -> dict:
 
 
 # "Crawls and what they found" from schema V5's crawl_outcomes (kept by triggers) instead of counting
-# observation_log: proposed for the crawls_outcomes canned query in healtharchive/metadata.yml.
+# observation_log (what the crawls_outcomes canned query does since schema V5), as arbitrary SQL.
 CRAWLS_OUTCOMES_V5 = """select c.id as crawl_id, c.spider, c.profile, c.started_at, c.finished_at, c.status,
   c.pages_fetched, c.errors, coalesce(sum(o.n), 0) as articles_seen,
   coalesce(sum(case when o.outcome = 1 then o.n end), 0) as new,
@@ -249,7 +249,7 @@ def requests_to_time(conn) -> list[tuple[str, str]]:
         ("canned: articles_gone", "/archive/articles_gone"),
         ("canned: articles_never_changed", "/archive/articles_never_changed"),
         ("canned: crawls_outcomes", "/archive/crawls_outcomes"),
-        ("proposed: crawls_outcomes from crawl_outcomes", f"/archive?sql={quote(CRAWLS_OUTCOMES_V5)}"),
+        ("sql: crawl_outcomes summed per crawl", f"/archive?sql={quote(CRAWLS_OUTCOMES_V5)}"),
         ("canned: search_articles (rare word)", "/archive/search_articles?q=metformin"),
         ("canned: search_articles (common word)", "/archive/search_articles?q=lymphedema"),
         ("canned: search_as_of (rare word)", f"/archive/search_as_of?q=metformin&date={mid}"),
