@@ -11,12 +11,12 @@ from urllib.parse import urlsplit
 
 import trafilatura
 from trafilatura.metadata import extract_title
-from lxml import etree
-from trafilatura.utils import load_html
+from trafilatura.utils import load_html, sanitize_tree
+from trafilatura.xml import delete_element, keeps_empty, remove_empty_elements, strip_double_tags
 from trafilatura.xpaths import BODY_XPATH
 
 EXTRACTOR = "trafilatura"
-EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha5"
+EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha6"
 
 _WS = re.compile(r"\s+")
 _KIND = {"head": "h", "p": "p", "quote": "quote", "code": "code"}
@@ -57,6 +57,7 @@ _CUES = [(re.compile(p, re.I), budget, only) for p, budget, only in (
      r"cookies|cookies (help|allow|enable|are used)|accept (all )?cookies)\b.{0,300}", 300, None),
     (r"(< )?(prev(ious)?|next) page\s*>?|page \d+ of \d+|\d+( ?\| ?\d+)+", 60, None),
 )]
+_ANY_CUE = re.compile("|".join(f"(?:{cue.pattern})" for cue, _, _ in _CUES), re.I)
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg")
 _HEADS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
@@ -116,8 +117,8 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     # lists that precision drops. Keep the recall blocks spanning the core (see _span).
     runs = [_run(tree, url, prune_xpaths, mode) for mode in ("favor_precision", "favor_recall")]
     host = _host(url)
-    core, wide = ([b for el in d.iterfind("main/*") for b in _blocks(el, host)] if d is not None
-                  else [] for d in runs)
+    core, wide = ([b for el in main for b in _blocks(el, host)] if main is not None else []
+                  for main in runs)
     blocks = _drop_back_matter(_trim(_span(core, wide)))
     blocks, by, on = take_review(blocks)
     out["reviewed_by"], out["reviewed_on"] = (by, on) if by else dom_review
@@ -148,13 +149,28 @@ def _names(page: str, heading: str) -> bool:
 
 
 def _run(tree, url, prune_xpaths, mode):
-    """trafilatura XML document of a copy of ``tree`` in one mode, or None."""
-    xml = trafilatura.extract(
-        deepcopy(tree), url=url, output_format="xml", with_metadata=False,
-        include_comments=False, include_tables=True, include_formatting=False,
-        include_links=True, include_images=False, prune_xpath=list(prune_xpaths) or None,
-        **{mode: True})
-    return etree.fromstring(xml.encode("utf-8")) if xml else None
+    """trafilatura's XML body (<main>) of a copy of ``tree`` in one mode, or None.
+
+    bare_extraction plus the clean-up that ``extract(output_format="xml")`` applies, minus
+    its serialising, fingerprinting and re-parsing. The recall run skips trafilatura's
+    readability/jusText comparison (``fast``): it only widens the precision core (see
+    ``_span``), and the blocks came out the same on every fixture page.
+    """
+    doc = trafilatura.bare_extraction(
+        deepcopy(tree), url=url, with_metadata=False, include_comments=False,
+        include_tables=True, include_formatting=False, include_links=True, include_images=False,
+        prune_xpath=list(prune_xpaths) or None, fast=mode == "favor_recall", **{mode: True})
+    if doc is None:
+        return None
+    body = doc.body
+    for el in list(body.iter("*")):
+        if len(el) == 0 and not el.text and not el.tail and not keeps_empty(el):
+            delete_element(el, keep_tail=False)
+    strip_double_tags(body)
+    remove_empty_elements(body)
+    sanitize_tree(body)
+    body.tag = "main"
+    return body
 
 
 def _span(core, wide):
@@ -244,6 +260,8 @@ def take_review(blocks):
 
 def _review_in_dom(tree) -> tuple[str | None, str | None]:
     """(reviewed_by, reviewed_on) from the page's byline area, which trafilatura drops."""
+    if "reviewed by" not in tree.xpath("string(//body)").lower():    # the XPath below is slow
+        return None, None
     for node in tree.xpath(f"//body//text()[contains({_LOWER}, 'reviewed by')]"):
         el = node.getparent()
         while el is not None and el.tag not in ("body", "html"):
@@ -277,23 +295,66 @@ def declutter(tree) -> None:
             _drop(parent)
     _mark_main(tree)
     total = _p_len(tree) or 1
+    dense = _dense_lengths(tree)
     hits = []
     for el in tree.iter():
-        if not isinstance(el.tag, str) or el.tag in ("html", "body", "head", "title", "meta"):
+        # dense <= len(text): skips large containers without building their text
+        if (not isinstance(el.tag, str) or el.tag in ("html", "body", "head", "title", "meta")
+                or not 0 < dense[el] <= 400):
             continue
         text = _WS.sub(" ", el.text_content()).strip()
-        if not text or len(text) > 400:
+        if len(text) > 400:
+            continue
+        if not _ANY_CUE.fullmatch(text):
             continue
         for cue, budget, only in _CUES:
+            if not cue.fullmatch(text):
+                continue
             if only == "link" and _plain_len(el) > 2 or only == "text" and el.tag in _HEADS:
                 continue
-            if cue.fullmatch(text):
-                hits.append((el, budget))
-                break
+            hits.append((el, budget))
+            break
+    lengths = _Lengths()
     for el, budget in hits:
-        box = _container(el, budget, total)
+        box = _container(el, budget, total, lengths)
         if box.getparent() is not None:
+            lengths.forget(box.iterancestors())     # their text shrinks
             _drop(box)
+
+
+def _dense_lengths(tree) -> dict:
+    """Element -> number of non-whitespace characters in its text content, in one pass."""
+    dense = {}
+    for el in reversed(list(tree.iter())):
+        if not isinstance(el.tag, str):
+            dense[el] = 0       # a comment's text is not content; its tail is
+            continue
+        n = len("".join(el.text.split())) if el.text else 0
+        for child in el:
+            n += dense[child] + (len("".join(child.tail.split())) if child.tail else 0)
+        dense[el] = n
+    return dense
+
+
+class _Lengths(dict):
+    """Cache of ``_plain_len`` and ``_p_len`` per element while the tree does not change."""
+
+    def plain(self, el) -> int:
+        key = (el, "plain")
+        if key not in self:
+            self[key] = _plain_len(el)
+        return self[key]
+
+    def paragraphs(self, el) -> int:
+        key = (el, "p")
+        if key not in self:
+            self[key] = _p_len(el)
+        return self[key]
+
+    def forget(self, elements) -> None:
+        for el in elements:
+            self.pop((el, "plain"), None)
+            self.pop((el, "p"), None)
 
 
 def _mark_main(tree) -> None:
@@ -354,17 +415,17 @@ def _drop(el) -> None:
     parent.remove(el)
 
 
-def _container(el, budget: int, total: int):
+def _container(el, budget: int, total: int, lengths: _Lengths):
     """Largest ancestor-or-self of ``el`` that adds at most ``budget`` non-link chars."""
-    base = _plain_len(el)
+    base = lengths.plain(el)
     box = el
     while True:
         parent = box.getparent()
         if parent is None or parent.tag in ("body", "html", "main", "article"):
             return box
-        if _plain_len(parent) - base > budget:
+        if lengths.plain(parent) - base > budget:
             return box
-        if _p_len(parent) > 0.3 * total or _is_body(parent, box):
+        if lengths.paragraphs(parent) > 0.3 * total or _is_body(parent, box, lengths):
             return box
         box = parent
 
@@ -375,7 +436,7 @@ def _plain_len(el) -> int:
     return len(_WS.sub(" ", el.text_content()).strip()) - links
 
 
-def _is_body(parent, box) -> bool:
+def _is_body(parent, box, lengths: _Lengths) -> bool:
     """True if ``parent`` holds article body besides ``box``: two prose paragraphs (60+
     chars of non-link text), or a heading that is not a link plus one prose paragraph. A
     widget holds at most a title and one blurb."""
@@ -385,10 +446,12 @@ def _is_body(parent, box) -> bool:
         if el in inside:
             continue
         if el.tag == "p":
-            prose += _plain_len(el) >= 60
+            prose += lengths.plain(el) >= 60
         else:
-            heads += _plain_len(el) > 0
-    return prose >= 2 or (prose >= 1 and heads >= 1)
+            heads += lengths.plain(el) > 0
+        if prose >= 2 or (prose >= 1 and heads >= 1):
+            return True
+    return False
 
 
 def _p_len(el) -> int:

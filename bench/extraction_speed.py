@@ -1,0 +1,96 @@
+"""CPU time per page of cleaning: plain trafilatura beside the pipeline, on the same pages.
+
+Run from the repo root: ``.venv/bin/python bench/extraction_speed.py [--rounds N] [--against DIR]``.
+
+Pages: the generated benchmark center's (60 articles x 3 pages, as ``bench/throughput.py`` crawls them)
+and the real fixture pages in ``../shared/fixtures/health-dev/``. Each extractor runs over every page,
+``--rounds`` times, alternating with the others so that a slower minute of a shared machine hits them
+all; the table gives the best round (``time.process_time``, one process, no pool). ``--against DIR``
+adds the pipeline of another checkout (for example ``git worktree add /tmp/before HEAD~1``), to measure a
+change before and after in the same run.
+"""
+import argparse
+import importlib.util
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import trafilatura
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.benchlib import machine, table  # noqa: E402
+from pipelines.extract import EXTRACTOR_VERSION, extract_page  # noqa: E402
+from samplesite.center import Center, page_path  # noqa: E402
+
+FIXTURES = ROOT.parent / "shared/fixtures/health-dev"
+
+
+def generated_pages(articles: int = 60) -> list[tuple[bytes, str, bool]]:
+    """(html, url, first page?) of a generated center, rendered without a server."""
+    origin = "http://127.0.0.1:8000"
+    center = Center(1, origin, generated=articles)
+    out = []
+    for art in center.all_articles():
+        for n in range(1, len(art.pages) + 1):
+            url = origin + page_path(art, n)
+            parts = urlsplit(url)
+            out.append((center.respond(parts.path, parts.query).body, url, n == 1))
+    return out
+
+
+def fixture_pages() -> list[tuple[bytes, str, bool]]:
+    return [(p.read_bytes(), f"https://example.org/{p.stem}", True) for p in sorted(FIXTURES.glob("*.html"))]
+
+
+def load_extract_page(checkout: Path):
+    """``extract_page`` of another checkout's pipelines/extract.py (imported under another name)."""
+    spec = importlib.util.spec_from_file_location("extract_other", checkout / "pipelines/extract.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.extract_page, module.EXTRACTOR_VERSION
+
+
+def cpu_ms_per_page(extract, pages) -> float:
+    start = time.process_time()
+    for html, url, first in pages:
+        extract(html, url, first)
+    return (time.process_time() - start) * 1000 / len(pages)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=5, help="runs over the pages per extractor (default 5)")
+    ap.add_argument("--against", type=Path, help="another checkout whose pipeline to time alongside")
+    args = ap.parse_args(argv)
+
+    extractors = {
+        "plain trafilatura (one run, comments off)":
+            lambda html, url, first: trafilatura.extract(html, url=url, include_comments=False),
+        f"pipeline {EXTRACTOR_VERSION}":
+            lambda html, url, first: extract_page(html, url, (), first),
+    }
+    if args.against:
+        other, version = load_extract_page(args.against.resolve())
+        extractors[f"pipeline {version} ({args.against})"] = lambda html, url, first: other(html, url, (), first)
+    sets = {"generated center (180 pages)": generated_pages()}
+    if FIXTURES.is_dir():
+        sets[f"real fixture pages ({len(fixture_pages())})"] = fixture_pages()
+
+    best = {(s, e): float("inf") for s in sets for e in extractors}
+    for name, pages in sets.items():
+        for extract in extractors.values():         # warm-up: imports, caches
+            extract(*pages[0])
+        for _ in range(args.rounds):
+            for label, extract in extractors.items():
+                best[name, label] = min(best[name, label], cpu_ms_per_page(extract, pages))
+
+    print(f"Extraction CPU per page, best of {args.rounds} rounds ({machine()})")
+    rows = [[label] + [f"{best[s, label]:.1f} ms" for s in sets] for label in extractors]
+    print(table(["extractor"] + list(sets), rows))
+
+
+if __name__ == "__main__":
+    main()
