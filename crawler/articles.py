@@ -38,7 +38,8 @@ def utcnow() -> str:
 
 def signature(response) -> str:
     """Fingerprint of a page's paragraphs, to spot a "next page" that repeats an earlier one."""
-    texts = (" ".join(t.split()) for t in response.xpath("//p//text()").getall())
+    # lxml directly: parsel would wrap every text node in a Selector
+    texts = (" ".join(t.split()) for t in response.selector.root.xpath("//p//text()"))
     return hashlib.sha1("\n".join(t for t in texts if t).encode()).hexdigest()
 
 
@@ -75,6 +76,12 @@ class ArticleSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.args = dict(kwargs, profile=profile) if profile else dict(kwargs)
         self.profile: Profile = load_profile(profile or self.profile_name)
+        # article links: on a hub within the profile's article_links area, elsewhere anywhere
+        self.link_extractors = {hub: LinkExtractor(
+            allow=self.profile.article_allow,
+            deny=self.profile.article_deny,
+            restrict_xpaths=self.profile.article_links if hub and self.profile.article_links else (),
+        ) for hub in (False, True)}
         self.scope: tuple[tuple[str, ...], tuple[str, ...]] | None = None
         self.requested: set[str] = set()
         self.assembled: set[str] = set()
@@ -167,12 +174,7 @@ class ArticleSpider(scrapy.Spider):
         """Article requests for the in-scope links of a hub or article page (center crawls only)."""
         if not self.scope or not isinstance(response, HtmlResponse):
             return
-        extractor = LinkExtractor(
-            allow=self.profile.article_allow,
-            deny=self.profile.article_deny,
-            restrict_xpaths=self.profile.article_links if hub and self.profile.article_links else (),
-        )
-        for link in extractor.extract_links(response):
+        for link in self.link_extractors[hub].extract_links(response):
             if self.in_scope(link.url) and canonical_url(link.url) not in self.hubs:
                 request = self.article_request(link.url)
                 if request:
