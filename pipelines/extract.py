@@ -57,7 +57,6 @@ _CUES = [(re.compile(p, re.I), budget, only) for p, budget, only in (
      r"cookies|cookies (help|allow|enable|are used)|accept (all )?cookies)\b.{0,300}", 300, None),
     (r"(< )?(prev(ious)?|next) page\s*>?|page \d+ of \d+|\d+( ?\| ?\d+)+", 60, None),
 )]
-_ANY_CUE = re.compile("|".join(f"(?:{cue.pattern})" for cue, _, _ in _CUES), re.I)
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg")
 _HEADS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
@@ -304,8 +303,6 @@ def declutter(tree) -> None:
             continue
         text = _WS.sub(" ", el.text_content()).strip()
         if len(text) > 400:
-            continue
-        if not _ANY_CUE.fullmatch(text):
             continue
         for cue, budget, only in _CUES:
             if not cue.fullmatch(text):
