@@ -22,10 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.benchlib import machine, table  # noqa: E402
+from bench.extraction import FIXTURES, load_fixtures  # noqa: E402
 from pipelines.extract import EXTRACTOR_VERSION, extract_page  # noqa: E402
 from samplesite.center import Center, page_path  # noqa: E402
-
-FIXTURES = ROOT.parent / "shared/fixtures/health-dev"
 
 
 def generated_pages(articles: int = 60) -> list[tuple[bytes, str, bool]]:
@@ -42,7 +41,8 @@ def generated_pages(articles: int = 60) -> list[tuple[bytes, str, bool]]:
 
 
 def fixture_pages() -> list[tuple[bytes, str, bool]]:
-    return [(p.read_bytes(), f"https://example.org/{p.stem}", True) for p in sorted(FIXTURES.glob("*.html"))]
+    """(html, url, True) of each real fixture page, under its real URL."""
+    return [(e["html"], e["url"], True) for _, e in sorted(load_fixtures().items())]
 
 
 def load_extract_page(checkout: Path):
@@ -75,14 +75,16 @@ def main(argv=None) -> None:
     if args.against:
         other, version = load_extract_page(args.against.resolve())
         extractors[f"pipeline {version} ({args.against})"] = lambda html, url, first: other(html, url, (), first)
-    sets = {"generated center (180 pages)": generated_pages()}
+    generated = generated_pages()
+    sets = {f"generated center ({len(generated)} pages)": generated}
     if FIXTURES.is_dir():
-        sets[f"real fixture pages ({len(fixture_pages())})"] = fixture_pages()
+        real = fixture_pages()
+        sets[f"real fixture pages ({len(real)})"] = real
 
     best = {(s, e): float("inf") for s in sets for e in extractors}
     for name, pages in sets.items():
-        for extract in extractors.values():         # warm-up: imports, caches
-            extract(*pages[0])
+        for extract in extractors.values():         # warm-up: lazy imports and data files on first use
+            cpu_ms_per_page(extract, pages)
         for _ in range(args.rounds):
             for label, extract in extractors.items():
                 best[name, label] = min(best[name, label], cpu_ms_per_page(extract, pages))
