@@ -10,7 +10,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +53,7 @@ class Run:
 
     def stat(self, name: str, default=0):
         """A value from Scrapy's end-of-crawl stats dump."""
-        m = re.search(r"'%s': ([^,\n}]+)" % re.escape(name), self.log)
+        m = re.search(rf"'{re.escape(name)}': ([^,\n}}]+)", self.log)
         if not m:
             return default
         value = m.group(1).strip()
@@ -207,7 +206,7 @@ def machine() -> str:
     model = ""
     try:
         with open("/proc/cpuinfo") as f:
-            model = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "")
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
     except OSError:
         pass
     load = os.getloadavg()[0]

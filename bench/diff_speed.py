@@ -17,19 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from healtharchive.diff import diff, html_inline, unified, words  # noqa: E402
+from healtharchive.diff import diff, html_inline, unified, words
 
 RUNS = 50
 TARGET_MS = 20.0
-VOCAB = (
-    "patients symptoms treatment doctor vaccine dose children adults risk infection fever cough "
-    "hospital care health public guidance advice medicine blood pressure heart diabetes cancer "
-    "screening test results clinic appointment nurse pharmacy prescription side effects allergy "
-    "asthma influenza measles outbreak prevention hygiene hands water food diet exercise sleep "
-    "mental wellbeing support services emergency call contact information update recommended "
-    "should may can will must not if when after before during within weeks days months years "
-    "the a an of to in for with on by from and or but is are was were be been has have this that"
-).split()
+VOCAB = ["patients", "symptoms", "treatment", "doctor", "vaccine", "dose", "children", "adults", "risk", "infection", "fever", "cough", "hospital", "care", "health", "public", "guidance", "advice", "medicine", "blood", "pressure", "heart", "diabetes", "cancer", "screening", "test", "results", "clinic", "appointment", "nurse", "pharmacy", "prescription", "side", "effects", "allergy", "asthma", "influenza", "measles", "outbreak", "prevention", "hygiene", "hands", "water", "food", "diet", "exercise", "sleep", "mental", "wellbeing", "support", "services", "emergency", "call", "contact", "information", "update", "recommended", "should", "may", "can", "will", "must", "not", "if", "when", "after", "before", "during", "within", "weeks", "days", "months", "years", "the", "a", "an", "of", "to", "in", "for", "with", "on", "by", "from", "and", "or", "but", "is", "are", "was", "were", "be", "been", "has", "have", "this", "that"]
 
 
 def article(rng: random.Random, target_bytes: int = 50_000) -> list[str]:

@@ -14,8 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.metrics import f1, overall, page_scores  # noqa: E402
-from pipelines.extract import extract_page  # noqa: E402
-from pipelines.merge import blocks_to_text, merge_pages  # noqa: E402
+from pipelines.clean import clean_article  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared/fixtures/health-dev"
 
@@ -34,7 +33,7 @@ def plain_text(html: bytes, url: str) -> str:
 
 
 def pipeline_text(html: bytes, url: str) -> str:
-    return blocks_to_text(merge_pages([extract_page(html, url)])["blocks"])
+    return clean_article([(url, html)]).text
 
 
 def run(fixtures: dict) -> dict:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import OUT, Site, crawl_center, machine, mb, table  # noqa: E402
+from benchlib import OUT, Site, crawl_center, machine, mb, table
 
 TARGET = 300e6
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import OUT, crawl_center, machine, table  # noqa: E402
+from benchlib import OUT, crawl_center, machine, table
 
 TARGET = 200
 EDIT_EVERY = 10  # article i is edited when i % 10 == 0: 10% of the center

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import OUT, Site, bare_crawl, crawl_center, machine, table  # noqa: E402
+from benchlib import OUT, Site, bare_crawl, crawl_center, machine, table
 
 TARGET = 1.3
 
@@ -44,7 +44,7 @@ def main(argv=None):
     work = OUT / "throughput"
     runs = {"bare": [], "pipeline": []}
     with Site(args.articles, args.pages) as site:
-        for i in range(args.repeat):
+        for _ in range(args.repeat):
             runs["bare"].append(bare_crawl(site.hub_url))
             shutil.rmtree(work, ignore_errors=True)
             work.mkdir(parents=True)

@@ -9,7 +9,6 @@ article, and ``ARTICLE_MAX_PAGES`` caps it.
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -17,9 +16,12 @@ from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from archive import Archive, ArchiveError
+from archive.clock import utcnow
+from archive.urls import canonical_url, in_scope, page_number, path_page, same_site
+
 from .items import ArticleItem, Page
 from .profiles import Profile, load_profile
-from .urls import canonical_url, host_of, page_number, same_site
 
 NEXT_TEXT = (
     "translate(normalize-space(.), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
@@ -30,10 +32,6 @@ NEXT_LINKS = (
     f" | //a[starts-with({NEXT_TEXT}, 'next') or starts-with({NEXT_TEXT}, 'continue')"
     f" or {NEXT_TEXT} = '>' or {NEXT_TEXT} = '\u203a' or {NEXT_TEXT} = '\u00bb']/@href"
 )
-
-
-def utcnow() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def signature(response) -> str:
@@ -99,18 +97,12 @@ class ArticleSpider(scrapy.Spider):
         return {"hosts": list(self.scope[0]), "paths": list(self.scope[1])} if self.scope else None
 
     def in_scope(self, url: str) -> bool:
-        if not self.scope:
-            return True
-        hosts, paths = self.scope
-        path = url.split(host_of(url), 1)[-1] if host_of(url) else ""
-        return host_of(url) in hosts and (not paths or any(path.startswith(p) for p in paths))
+        return not self.scope or in_scope(url, *self.scope)
 
     # the archive's knowledge
 
     def open_archive(self):
         """Read-only view of the archive, for revisits and validators (None when there is no archive yet)."""
-        from pipelines.store import Archive, ArchiveError
-
         if self.archive is None:
             try:
                 self.archive = Archive(self.settings.get("ARCHIVE_DB"), readonly=True)
@@ -171,14 +163,16 @@ class ArticleSpider(scrapy.Spider):
     # discovery
 
     def discover(self, response, hub: bool = False):
-        """Article requests for the in-scope links of a hub or article page (center crawls only)."""
+        """Article requests for the in-scope links of a hub or article page (center crawls only). On an article's
+        first page, links to its own later pages (``/2``, ``/page/2``) are its pages, not articles."""
         if not self.scope or not isinstance(response, HtmlResponse):
             return
         for link in self.link_extractors[hub].extract_links(response):
-            if self.in_scope(link.url) and canonical_url(link.url) not in self.hubs:
-                request = self.article_request(link.url)
-                if request:
-                    yield request
+            if hub or path_page(link.url, response.url) is None:
+                if self.in_scope(link.url) and canonical_url(link.url) not in self.hubs:
+                    request = self.article_request(link.url)
+                    if request:
+                        yield request
 
     def parse_hub(self, response):
         """A hub page: discover its articles, then follow the hub's own pagination."""
@@ -262,18 +256,25 @@ class ArticleSpider(scrapy.Spider):
         if self.profile.next_page:
             href = response.xpath(self.profile.next_page).get()
             return response.urljoin(href) if href else None
-        this = canonical_url(response.url)
+        first = asm.pages[0].url if asm.pages else response.url
+
+        def page_of(url: str) -> int | None:
+            """The page of this article ``url`` names: a page parameter on its first page's URL, or a page marker
+            appended to that URL's path (``/2``, ``/page/2``); None for another article's URL."""
+            if canonical_url(url) == canonical_url(first):
+                return page_number(url)
+            return path_page(url, first)
 
         def candidates():  # lazy: the whole-page link scan runs only when no "next" link fits
             yield from (response.urljoin(h) for h in response.xpath(NEXT_LINKS).getall())
             # A numbered pager without rel=next: the link to page number + 1.
             for href in response.xpath("//a/@href").getall():
                 url = response.urljoin(href)
-                if page_number(url) == number + 1:
+                if page_of(url) == number + 1:
                     yield url
 
         for url in candidates():
-            if canonical_url(url) == this and url not in asm.seen and page_number(url) > number:
+            if url not in asm.seen and (page_of(url) or 0) > number:
                 return url
         return None
 

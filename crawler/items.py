@@ -29,7 +29,8 @@ class ArticleItem:
 
     ``state`` says what the crawl saw: ``ok`` (every page fetched), ``not_modified`` (every page
     answered 304), ``incomplete`` (some page failed) or ``gone`` (the article answers 404/410).
-    The cleaning pipeline fills ``title``, ``blocks`` and ``meta``.
+    The cleaning pipeline fills ``title``, ``blocks`` and ``meta``; the archive pipeline drops the site's chrome
+    from ``blocks`` and sets ``text``, the text a version is made of.
     """
 
     url: str
@@ -40,3 +41,4 @@ class ArticleItem:
     title: str | None = None
     blocks: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    text: str | None = None

@@ -30,8 +30,8 @@ from scrapy.http import XmlResponse
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
+from archive.urls import canonical_url, host_of
 from crawler.spiders.healthcenter import HealthCenterSpider
-from crawler.urls import canonical_url, host_of
 
 MAX_SITEMAP_DEPTH = 4  # index -> index -> ... -> urlset
 

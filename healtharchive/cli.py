@@ -1,33 +1,19 @@
-"""``healtharchive``: read the archive from the command line, and serve it in Datasette."""
+"""``healtharchive``: read the archive from the command line, serve it in Datasette, and the archive's chores."""
 
 import json
 import sqlite3
 import sys
-from pathlib import Path
 
 import click
 
+from archive import ArchiveError, queries
+
 from . import diff as differ
-
-DB_OPTION = click.option("--db", "db_path", default="archive.db", show_default=True,
-                         type=click.Path(dir_okay=False), help="The archive (SQLite file).")
-
-
-def open_db(path: str) -> sqlite3.Connection:
-    if not Path(path).is_file():
-        raise click.ClickException(f"no archive at {path} (run a crawl first, or pass --db PATH)")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    return conn
-
-
-def find_article(conn, url: str) -> sqlite3.Row:
-    from crawler.urls import canonical_url
-
-    row = conn.execute("SELECT * FROM articles WHERE url IN (?, ?)", [url, canonical_url(url)]).fetchone()
-    if row is None:
-        raise click.ClickException(f"no article {url} in the archive")
-    return row
+from .common import db_option, default_pair, find_article, open_archive
+from .export import export_command
+from .reextract import reextract_command
+from .scaffold import genspider_command
+from .schedule import schedule_command
 
 
 class Group(click.Group):
@@ -36,6 +22,8 @@ class Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from exc
         except sqlite3.DatabaseError as exc:
             raise click.ClickException(f"cannot read the archive: {exc} (is it a healtharchive archive?)") from exc
 
@@ -50,27 +38,23 @@ def cli():
 
 
 @cli.command()
-@click.argument("url")
-@DB_OPTION
+@click.argument("article")
+@db_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def history(url, db_path, fmt):
-    """Show an article's versions and observations.
+def history(article, db_path, fmt):
+    """Show an article's versions and observations. ARTICLE is its URL (any form) or its id.
 
     Example: healtharchive history https://www.webmd.com/breast-cancer/guide --db archive.db
     """
-    conn = open_db(db_path)
-    article = find_article(conn, url)
-    versions = [dict(r) for r in conn.execute(
-        "SELECT version, crawled_at, content_hash, page_count, words, extractor, extractor_version, title "
-        "FROM versions WHERE article_id = ? ORDER BY version", [article["id"]])]
-    observations = [dict(r) for r in conn.execute(
-        "SELECT o.crawl_id, o.observed_at, o.outcome, v.version FROM observations o "
-        "LEFT JOIN versions v ON v.id = o.version_id WHERE o.article_id = ? ORDER BY o.id", [article["id"]])]
+    with open_archive(db_path) as archive:
+        found = find_article(archive, article)
+        story = queries.article_history(archive.conn, found["id"])
+    versions, observations = story["versions"], story["observations"]
     if fmt == "json":
-        click.echo(json.dumps({"article": dict(article), "versions": versions, "observations": observations}, indent=2))
+        click.echo(json.dumps({"article": found, "versions": versions, "observations": observations}, indent=2))
         return
-    click.echo(f"{article['url']}  [{article['status']}]  {article['title'] or ''}")
-    click.echo(f"first seen {article['first_seen']}, last seen {article['last_seen']}")
+    click.echo(f"{found['url']}  [{found['status']}]  {found['title'] or ''}")
+    click.echo(f"first seen {found['first_seen']}, last seen {found['last_seen']}")
     click.echo("\nversions:")
     for v in versions:
         click.echo(f"  v{v['version']}  {v['crawled_at']}  {v['page_count']} page(s)  {v['words']} words  "
@@ -82,44 +66,40 @@ def history(url, db_path, fmt):
 
 
 @cli.command(name="diff")
-@click.argument("url")
+@click.argument("article")
 @click.argument("from_version", required=False, type=int)
 @click.argument("to_version", required=False, type=int)
-@DB_OPTION
+@db_option
 @click.option("--format", "fmt", type=click.Choice(["unified", "words", "json"]), default="unified",
               show_default=True, help="unified text, a word-level view (coloured on a terminal), or JSON.")
 @click.option("--color/--no-color", default=None, help="Colour the word view (default: on a terminal).")
-def diff_command(url, from_version, to_version, db_path, fmt, color):
-    """Show what changed between two versions of an article (default: the last two).
+def diff_command(article, from_version, to_version, db_path, fmt, color):
+    """Show what changed between two versions of an article (default: the last two). ARTICLE is its URL (any
+    form) or its id.
 
     Example: healtharchive diff https://www.webmd.com/breast-cancer/guide 1 3 --format words
     """
-    conn = open_db(db_path)
-    article = find_article(conn, url)
-    numbers = [r[0] for r in conn.execute(
-        "SELECT version FROM versions WHERE article_id = ? ORDER BY version", [article["id"]])]
-    if not numbers:
-        raise click.ClickException(f"{article['url']} has no version yet")
-    if from_version is None:  # the last two
-        from_version, to_version = numbers[-2:] if len(numbers) > 1 else (numbers[-1], numbers[-1])
-    elif to_version is None:  # FROM against the latest
-        to_version = numbers[-1]
-    texts = {}
-    for n in (from_version, to_version):
-        row = conn.execute("SELECT text FROM versions WHERE article_id = ? AND version = ?", [article["id"], n]).fetchone()
-        if row is None:
-            raise click.ClickException(f"{article['url']} has no version {n} (versions: {', '.join(map(str, numbers))})")
-        texts[n] = row["text"]
-    ops = differ.diff(texts[from_version], texts[to_version])
+    with open_archive(db_path) as archive:
+        found = find_article(archive, article)
+        numbers = queries.version_numbers(archive.conn, found["id"])
+        if not numbers:
+            raise click.ClickException(f"{found['url']} has no version yet")
+        a, b = default_pair(numbers, from_version, to_version)
+        a = b if a is None else a  # one version: compared with itself
+        for n in (a, b):
+            if n not in numbers:
+                raise click.ClickException(
+                    f"{found['url']} has no version {n} (versions: {', '.join(map(str, numbers))})")
+        texts = {n: row["text"] for n, row in queries.versions(archive.conn, found["id"], {a, b}).items()}
+    ops = differ.diff(texts[a], texts[b])
     if fmt == "json":
-        click.echo(differ.to_json(ops, url=article["url"], article_id=article["id"], **{"from": from_version, "to": to_version}))
+        click.echo(differ.to_json(ops, url=found["url"], article_id=found["id"], **{"from": a, "to": b}))
     elif fmt == "words":
         use_color = sys.stdout.isatty() if color is None else color
         click.echo(differ.words(ops, color=use_color) or "(no change)")
     else:
-        label = article["url"]
-        click.echo(differ.unified(texts[from_version], texts[to_version], f"{label} v{from_version}",
-                                  f"{label} v{to_version}") or "(no change)", nl=False)
+        label = found["url"]
+        click.echo(differ.unified(texts[a], texts[b], f"{label} v{a}", f"{label} v{b}") or "(no change)", nl=False)
 
 
 @cli.command()
@@ -135,21 +115,11 @@ def serve(path, port, host):
 
     from .site import make_datasette
 
-    if not Path(path).is_file():
-        raise click.ClickException(f"no archive at {path} (run a crawl first)")
+    open_archive(path).close()  # a clear line for a missing, foreign or newer file, before Datasette starts
     ds = make_datasette(path)
     click.echo(f"Datasette on http://{host}:{port}/ serving {path} (read-only); Ctrl-C stops it")
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
 
 
-from .export import export_command  # noqa: E402  (issue 5: scheduling, re-extraction, WARC export)
-from .reextract import reextract_command  # noqa: E402
-from .schedule import schedule_command  # noqa: E402
-
-cli.add_command(export_command)
-cli.add_command(reextract_command)
-cli.add_command(schedule_command)
-
-from .scaffold import genspider_command  # noqa: E402  (issue 6: scaffold a site spider)
-
-cli.add_command(genspider_command)
+for command in (export_command, reextract_command, schedule_command, genspider_command):
+    cli.add_command(command)

@@ -13,28 +13,24 @@ pywb replays a ``server-not-modified`` revisit (a 304 answer) as ``304 Not Modif
 from __future__ import annotations
 
 import io
-import sqlite3
 from pathlib import Path
 
 import click
 
-from crawler.warc import WarcReader, read_headers, read_raw, software
+from archive import queries
+from archive.warc import WarcReader, read_headers, read_raw, record_length, software
+
+from .common import db_option, find_article, open_archive
 
 
-def export_article(conn: sqlite3.Connection, archive_db: str, url: str, out: Path,
-                   warc_dir: str | None = None, skip_not_modified: bool = False) -> dict:
+def export_article(archive, url: str, out: Path, warc_dir: str | None = None, skip_not_modified: bool = False) -> dict:
     """Write the article's captures to ``out``; returns counts of what was written."""
     from warcio.warcwriter import WARCWriter
 
-    from .cli import find_article
-
-    article = find_article(conn, url)
-    reader = WarcReader(conn, archive_db, warc_dir)
-    rows = conn.execute(
-        "SELECT c.id, u.url, w.path, c.warc_offset, c.warc_length FROM capture_log c "
-        "JOIN urls u ON u.id = c.url_id JOIN warc_files w ON w.id = c.warc_file_id "
-        "WHERE c.article_id = ? ORDER BY c.id", [article["id"]]).fetchall()
-    if not rows:
+    article = find_article(archive, url)
+    reader = WarcReader(archive.conn, archive.path, warc_dir)
+    captures = queries.captures_of_article(archive.conn, article["id"])
+    if not captures:
         raise click.ClickException(f"{article['url']} has no capture stored in a WARC file")
     written: set[tuple[str, int]] = set()
     counts = {"response": 0, "revisit": 0, "request": 0, "missing": 0, "not_modified_skipped": 0}
@@ -46,7 +42,7 @@ def export_article(conn: sqlite3.Connection, archive_db: str, url: str, out: Pat
             "software": software(),
             "format": "WARC File Format 1.0",
             "description": f"healtharchive export of {article['url']} (article {article['id']}): "
-                           f"{len(rows)} capture(s) copied from {Path(archive_db).name}",
+                           f"{len(captures)} capture(s) copied from {Path(archive.path).name}",
         }))
         fh.write(info.getvalue())
 
@@ -57,8 +53,17 @@ def export_article(conn: sqlite3.Connection, archive_db: str, url: str, out: Pat
             fh.write(read_raw(path, offset, length))
             counts[kind] += 1
 
-        for _id, page_url, stored, offset, length in rows:
-            path = reader.path(stored)
+        def copy_request(path: Path, offset: int, concurrent_to: str | None):
+            """The request record the writer put right after a response record, if it is there."""
+            request = read_headers(path, offset)
+            if request is not None and request.get_header("WARC-Type") == "request" \
+                    and request.get_header("WARC-Concurrent-To") == concurrent_to:
+                length = record_length(path, offset)
+                if length:
+                    copy(path, offset, length, "request")
+
+        for capture in captures:
+            path, offset, length = reader.path(capture["warc_file"]), capture["warc_offset"], capture["warc_length"]
             headers = read_headers(path, offset)
             if headers is None:
                 counts["missing"] += 1
@@ -68,56 +73,24 @@ def export_article(conn: sqlite3.Connection, archive_db: str, url: str, out: Pat
                 counts["not_modified_skipped"] += 1
                 continue
             if kind == "revisit":
-                target = headers.get_header("WARC-Refers-To-Target-URI") or page_url
+                target = headers.get_header("WARC-Refers-To-Target-URI") or capture["url"]
                 original = reader.original(target, headers.get_header("WARC-Payload-Digest"))
                 if original is not None:
                     copy(*original, "response")
-                    _copy_request(copy, *original)
+                    first = read_headers(original[0], original[1])
+                    copy_request(original[0], original[1] + original[2],
+                                 first.get_header("WARC-Record-ID") if first is not None else None)
             copy(path, offset, length, kind if kind in counts else "response")
-            _copy_request(copy, path, offset + length, concurrent_to=headers.get_header("WARC-Record-ID"))
+            copy_request(path, offset + length, headers.get_header("WARC-Record-ID"))
     tmp.replace(out)
     return counts
-
-
-def _copy_request(copy, path: Path, offset: int, length: int | None = None, concurrent_to: str | None = None):
-    """Copy the request record written right after a response record (the writer's order), if it is there."""
-    if length is not None:  # called with a response's location: its request follows it
-        headers = read_headers(path, offset)
-        concurrent_to = headers.get_header("WARC-Record-ID") if headers is not None else None
-        offset += length
-    request = read_headers(path, offset)
-    if request is None or request.get_header("WARC-Type") != "request":
-        return
-    if request.get_header("WARC-Concurrent-To") != concurrent_to:
-        return
-    next_offset = _member_end(path, offset)
-    if next_offset:
-        copy(path, offset, next_offset - offset, "request")
-
-
-def _member_end(path: Path, offset: int) -> int | None:
-    """Offset just past the gzip member (the record) starting at ``offset``."""
-    import zlib
-
-    inflater = zlib.decompressobj(zlib.MAX_WBITS + 16)
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        consumed = 0
-        while not inflater.eof:
-            chunk = fh.read(65536)
-            if not chunk:
-                return None
-            inflater.decompress(chunk)
-            consumed += len(chunk)
-    return offset + consumed - len(inflater.unused_data)
 
 
 @click.command(name="export")
 @click.argument("url")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The WARC file to write (FILE.warc.gz).")
-@click.option("--db", "db_path", default="archive.db", show_default=True, type=click.Path(dir_okay=False),
-              help="The archive (SQLite file).")
+@db_option
 @click.option("--warc-dir", default=None, type=click.Path(file_okay=False),
               help="Where the WARC files are, if they were moved away from the archive's warc/ folder.")
 @click.option("--skip-not-modified", is_flag=True,
@@ -128,12 +101,11 @@ def export_command(url, output, db_path, warc_dir, skip_not_modified):
 
     Example: healtharchive export https://www.webmd.com/breast-cancer/guide -o guide.warc.gz
     """
-    from .cli import open_db
-
-    conn = open_db(db_path)
-    counts = export_article(conn, db_path, url, output, warc_dir, skip_not_modified)
+    with open_archive(db_path) as archive:
+        counts = export_article(archive, url, output, warc_dir, skip_not_modified)
     click.echo(f"wrote {output}: {counts['response']} response(s), {counts['revisit']} revisit(s), "
                f"{counts['request']} request(s)"
-               + (f", {counts['not_modified_skipped']} 304 revisit(s) left out" if skip_not_modified else "") + (f"; {counts['missing']} record(s) not found" if counts["missing"] else ""))
+               + (f", {counts['not_modified_skipped']} 304 revisit(s) left out" if skip_not_modified else "")
+               + (f"; {counts['missing']} record(s) not found" if counts["missing"] else ""))
     if counts["missing"]:
         raise SystemExit(1)

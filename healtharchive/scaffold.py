@@ -17,7 +17,7 @@ See docs/adding-a-site.md.
 
 import re
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from posixpath import dirname
 from urllib.parse import urljoin, urlsplit
@@ -41,7 +41,7 @@ def fetch(url: str, timeout: float = 30.0) -> tuple[bytes, str]:
 
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.5"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) only)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             body = response.read(MAX_BYTES + 1)
             final = response.geturl()
     except OSError as exc:
@@ -99,17 +99,16 @@ def analyse(body: bytes, url: str, name: str) -> dict:
     """What the pipeline and the generic rules make of the page today."""
     from scrapy.http import HtmlResponse
 
-    from crawler.articles import Assembly, ArticleSpider
-    from pipelines.extract import extract_page
-    from pipelines.merge import merge_pages
+    from crawler.articles import ArticleSpider, Assembly
+    from pipelines.clean import clean_article
 
     response = HtmlResponse(url=url, body=body)
     spider = ArticleSpider(name=f"genspider-{name}")
     asm = Assembly(first_url=url, key=url)
     asm.seen.add(url)
     next_url = spider.next_page(response, asm, 1)
-    merged = merge_pages([extract_page(response.text, url, ())])
-    return {"next_page": next_url, "title": merged.get("title"), "blocks": merged["blocks"],
+    article = clean_article([(url, response.text)])
+    return {"next_page": next_url, "title": article.title, "blocks": article.blocks,
             "canonical": spider.article_key(response)}
 
 
@@ -188,8 +187,7 @@ def render_test(name: str, url: str, info: dict) -> str:
         from crawler.articles import Assembly
         from crawler.profiles import load_profile
         from crawler.spiders.{name} import {cls}
-        from pipelines.extract import extract_page
-        from pipelines.merge import blocks_to_text, merge_pages
+        from pipelines.clean import clean_article
 
         PAGE = Path(__file__).with_name("files") / "{name}" / "{page}"
         URL = {url!r}
@@ -208,8 +206,7 @@ def render_test(name: str, url: str, info: dict) -> str:
 
         def cleaned() -> str:
             profile = load_profile("{name}")
-            page = extract_page(response().text, URL, profile.prune)
-            return " ".join(blocks_to_text(merge_pages([page])["blocks"]).split())
+            return " ".join(clean_article([(URL, response().text)], profile.prune).text.split())
 
 
         def test_profile_and_spider():
@@ -274,7 +271,7 @@ def scaffold(name: str, source: str, root: Path, real_url: str | None = None, hu
     if existing and not force:
         raise ScaffoldError(f"already there: {', '.join(existing)} (--force overwrites)")
     info = analyse(body, url, name)
-    saved = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    saved = datetime.now(UTC).strftime("%Y-%m-%d")
     hub = hub or urljoin(url, folder_of(url))
     paths["page"].parent.mkdir(parents=True, exist_ok=True)
     paths["page"].write_bytes(body)

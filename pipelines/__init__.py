@@ -1,1 +1,1 @@
-"""Page cleaning, article merging, template detection and text normalisation."""
+"""Cleaning (``clean``: extract, merge, site chrome) and the Scrapy item pipelines that clean and archive."""

@@ -5,25 +5,34 @@ import sqlite3
 
 from scrapy import signals
 
-from crawler.commands.crawl import failure
-from crawler.urls import host_of
+from archive import Archive, ArchiveError
+from archive.lock import ArchiveLock
+from archive.urls import host_of
 
+from .chrome import SiteChrome
+from .clean import Cleaned, without_chrome
 from .extract import EXTRACTOR, EXTRACTOR_VERSION
-from .normalize import content_hash, normalize_text
-from .store import Archive, ArchiveError
-from .template import TemplateBlocks
 
 logger = logging.getLogger(__name__)
+
+
+def failure(stats) -> str | None:
+    """Why a crawl failed (its exit status is then 1), or None."""
+    if stats.get("healtharchive/archive_errors"):
+        return "the archive could not be written"
+    if stats.get("healtharchive/start_urls") and not stats.get("healtharchive/start_urls_ok"):
+        return "every start URL failed"
+    return None
 
 
 class ArchivePipeline:
     """Versions each article in the SQLite archive, one transaction per article.
 
-    Blocks that repeat across many articles of a site in this crawl (promos, related-article boxes)
-    are template and are dropped before the text is compared; at the end of the crawl, versions
-    written before a block was recognised are amended. A center crawl also counts a miss for every
-    live article it did not see. Outcomes are counted as ``healtharchive/outcome/<name>``; a write
-    failure as ``healtharchive/archive_errors``, which stops the crawl.
+    The crawl holds the archive's lock (``archive.lock``) from start to end, waiting with a message while
+    another writer holds it. Blocks that repeat across many articles of a site (``SiteChrome``) are dropped
+    before the text is compared; at the end of the crawl, versions written before a block was recognised are
+    amended. A center crawl also counts a miss for every live article it did not see. Outcomes are counted as
+    ``healtharchive/outcome/<name>``; a write failure as ``healtharchive/archive_errors``, which stops the crawl.
 
     Settings: ``ARCHIVE_DB``, ``GONE_AFTER_MISSES``, ``TEMPLATE_MIN_ARTICLES``.
     """
@@ -33,9 +42,10 @@ class ArchivePipeline:
         self.stats = crawler.stats
         self.path = path
         self.gone_after = gone_after
-        self.templates = TemplateBlocks(min_articles=min_articles)
-        self.known: dict[str, set[str]] = {}
-        self.archive = None
+        self.min_articles = min_articles
+        self.chrome: SiteChrome | None = None
+        self.lock = ArchiveLock(path)
+        self.archive: Archive | None = None
         self.crawl_id = None
 
     @classmethod
@@ -48,8 +58,10 @@ class ArchivePipeline:
 
     def open_spider(self):
         spider = self.crawler.spider
+        self.lock.acquire(wait=True, on_wait=lambda pid: logger.warning(
+            "waiting for the archive %s: another process (pid %s) is writing it", self.path, pid))
         self.archive = Archive(self.path)
-        self.known = self.archive.template_texts()
+        self.chrome = SiteChrome(self.archive.template_hashes(), self.min_articles)
         self.crawl_id = self.archive.start_crawl(spider.name, spider.profile.name, spider.args, spider.scope_dict())
         self.stats.set_value("healtharchive/crawl_id", self.crawl_id)
         stale = self.archive.stale_versions(EXTRACTOR_VERSION)
@@ -61,17 +73,14 @@ class ArchivePipeline:
                 stale, EXTRACTOR, EXTRACTOR_VERSION, self.path,
             )
 
-    def is_template(self, host: str, text: str) -> bool:
-        block = ("p", text.removeprefix("- "))
-        return self.templates.is_template(host, block) or content_hash(normalize_text(block[1]).casefold()) in self.known.get(host, ())
-
     def process_item(self, item):
         host = host_of(item.url)
         if item.state == "ok":
-            self.templates.observe(host, item.url, item.blocks)
-            item.blocks = [b for b in item.blocks if b[0] == "h" or not self.is_template(host, b[1])]
+            self.chrome.learn(host, item.url, item.blocks)
+            article = without_chrome(Cleaned(item.title, item.blocks, item.meta), self.chrome, host)
+            item.blocks, item.text = article.blocks, article.text
         try:
-            outcome = self.archive.record(self.crawl_id, item, EXTRACTOR, EXTRACTOR_VERSION, host)
+            outcome = self.archive.record(self.crawl_id, item, EXTRACTOR, EXTRACTOR_VERSION)
         except (sqlite3.Error, ArchiveError) as exc:
             self.stats.inc_value("healtharchive/archive_errors")
             logger.error("cannot write %s to %s: %s", item.url, self.path, exc)
@@ -87,9 +96,10 @@ class ArchivePipeline:
         if self.archive is None:
             return
         try:
-            for host, texts in self.templates.found().items():
+            for host, texts in self.chrome.found().items():
                 self.archive.remember_templates(self.crawl_id, host, texts)
-            amended = self.archive.amend_templates(self.crawl_id, self.is_template)
+            amended = self.archive.amend_templates(
+                self.crawl_id, lambda host, text: self.chrome.is_chrome(host, "p", text))
             self.stats.set_value("healtharchive/amended_versions", amended)
             if spider.scope:
                 hosts, paths = spider.scope
@@ -108,3 +118,4 @@ class ArchivePipeline:
             logger.error("cannot finish the crawl in %s: %s", self.path, exc)
         finally:
             self.archive.close()
+            self.lock.release()

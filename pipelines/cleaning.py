@@ -1,4 +1,4 @@
-"""Scrapy item pipeline: clean every page of an article off the reactor thread and merge the pages."""
+"""Scrapy item pipeline: clean each article off the reactor thread (``clean.clean_pages`` in a process pool)."""
 
 import asyncio
 import logging
@@ -6,19 +6,16 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 
-from .extract import extract_page
-from .merge import merge_pages
+from .clean import clean_pages
 
 logger = logging.getLogger(__name__)
 
 
 class CleaningPipeline:
-    """Runs trafilatura on each page in a process pool, then merges the pages into one article.
-
-    The pool (one worker per core) lets a 2-core machine fetch and extract at the same time; Scrapy's
-    reactor thread only waits for the results. A page that cannot be cleaned, or an article whose
-    cleaned text is empty, becomes ``incomplete``: no version is ever made from it.
-    Counted as ``healtharchive/pages_extracted``, ``healtharchive/extract_errors`` and ``healtharchive/empty_text``.
+    """Runs ``clean_pages`` on each complete article in a process pool (one worker per core, so a 2-core machine
+    fetches and cleans at the same time; Scrapy's reactor thread only waits for the results). An article that
+    cannot be cleaned, or whose cleaned text is empty, becomes ``incomplete``: no version is made from it.
+    Counted as ``healtharchive/pages_extracted``, ``healtharchive/extract_errors``, ``healtharchive/empty_text``.
 
     Settings: ``EXTRACT_WORKERS`` (default: the number of cores).
     """
@@ -30,8 +27,7 @@ class CleaningPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        workers = crawler.settings.getint("EXTRACT_WORKERS") or os.cpu_count() or 1
-        return cls(crawler, workers)
+        return cls(crawler, crawler.settings.getint("EXTRACT_WORKERS") or os.cpu_count() or 1)
 
     def open_spider(self):
         # spawn: forking a process that runs a reactor and holds sockets is unsafe.
@@ -43,23 +39,17 @@ class CleaningPipeline:
     async def process_item(self, item):
         if item.state != "ok":
             return item
-        loop = asyncio.get_running_loop()
+        pages = [(page.url, page.html) for page in item.pages]
         prune = tuple(self.crawler.spider.profile.prune)
         try:
-            pages = await asyncio.gather(
-                *(loop.run_in_executor(self.pool, extract_page, page.html, page.url, prune, page.number == 1)
-                  for page in item.pages)
-            )
+            article = await asyncio.get_running_loop().run_in_executor(self.pool, clean_pages, pages, prune)
         except Exception as exc:
             self.crawler.stats.inc_value("healtharchive/extract_errors")
             logger.error("cannot clean %s: %s: %s", item.url, type(exc).__name__, exc)
             item.state = "incomplete"
             return item
         self.crawler.stats.inc_value("healtharchive/pages_extracted", len(pages))
-        merged = merge_pages(pages)
-        item.title = merged["title"]
-        item.blocks = merged["blocks"]
-        item.meta = {k: v for k, v in merged.items() if k not in ("title", "blocks") and v}
+        item.title, item.blocks, item.meta = article.title, article.blocks, article.meta
         if not item.blocks:
             self.crawler.stats.inc_value("healtharchive/empty_text")
             logger.warning("no article text in %s: recorded as incomplete", item.url)

@@ -1,8 +1,8 @@
 """Merge the pages of a multi-page article into one document."""
 from collections import Counter
 
+from archive.text import normalize_text
 from pipelines.extract import is_clutter
-from pipelines.normalize import normalize_text
 
 _META = ("author", "date", "description", "reviewed_by", "reviewed_on")
 
@@ -43,12 +43,3 @@ def merge_pages(pages: list[dict]) -> dict:
     for field in _META:
         out[field] = next((p[field] for p in pages if p.get(field)), None)
     return out
-
-
-def blocks_to_text(blocks) -> str:
-    """Plain text: one block per paragraph, separated by a blank line.
-
-    List items are prefixed with "- "; headings, paragraphs, quotes and table rows
-    ("cell" blocks, cells joined by " | ") are written as they are.
-    """
-    return "\n\n".join(("- " + text) if kind == "li" else text for kind, text in blocks)

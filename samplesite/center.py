@@ -38,7 +38,7 @@ class Response:
 
     @property
     def etag(self):
-        return '"%s"' % hashlib.md5(self.body).hexdigest()
+        return f'"{hashlib.md5(self.body).hexdigest()}"'
 
     @property
     def last_modified(self):

@@ -181,24 +181,23 @@ CHECK = """(() => {
 async def _drive(ws_url, urls, screenshot):
     import aiohttp
 
-    async with aiohttp.ClientSession() as session:
-        async with session.ws_connect(ws_url, max_msg_size=0) as ws:
-            page = Page(ws)
-            await page.send("Page.enable")
-            await page.send("Runtime.enable")
-            # Control: a page that does alert() must be seen as opening a dialog.
-            await page.goto("data:text/html,<p>control</p><script>alert('control')</script>", settle=0.3)
-            control = list(page.dialogs)
+    async with aiohttp.ClientSession() as session, session.ws_connect(ws_url, max_msg_size=0) as ws:
+        page = Page(ws)
+        await page.send("Page.enable")
+        await page.send("Runtime.enable")
+        # Control: a page that does alert() must be seen as opening a dialog.
+        await page.goto("data:text/html,<p>control</p><script>alert('control')</script>", settle=0.3)
+        control = list(page.dialogs)
+        page.dialogs.clear()
+        results = {}
+        for name, url in urls.items():
+            await page.goto(url)
+            results[name] = {"check": await page.evaluate(CHECK), "dialogs": list(page.dialogs)}
             page.dialogs.clear()
-            results = {}
-            for name, url in urls.items():
-                await page.goto(url)
-                results[name] = {"check": await page.evaluate(CHECK), "dialogs": list(page.dialogs)}
-                page.dialogs.clear()
-            shot = await page.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
-            screenshot.write_bytes(base64.b64decode(shot["data"]))
-            page.reader.cancel()
-            return control, results
+        shot = await page.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+        screenshot.write_bytes(base64.b64decode(shot["data"]))
+        page.reader.cancel()
+        return control, results
 
 
 def test_diff_page_in_chromium(chromium, server, two_round_archive, tmp_path):  # chromium first: skip early

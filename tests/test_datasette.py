@@ -11,7 +11,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from healtharchive import diff as differ
-from healtharchive.datasette_plugin import MARK_OPEN, chart_svg
+from healtharchive.plugins.chart import chart_svg
+from healtharchive.plugins.common import MARK_OPEN
 from healtharchive.site import load_metadata, make_datasette
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -76,8 +77,12 @@ async def get_json(ds, path):
 # --- the site, metadata, plugins --------------------------------------------------------------------
 
 async def test_plugins_and_database_name(ds):
-    plugins = {p["name"] for p in await get_json(ds, "/-/plugins.json")}
-    assert {"healtharchive", "datasette-atom"} <= plugins
+    plugins = await get_json(ds, "/-/plugins.json")
+    assert "datasette-atom" in {p["name"] for p in plugins}
+    ours = [set(p["hooks"]) for p in plugins if p["name"] == "healtharchive"]
+    assert len(ours) == 6  # one small plugin per job (healtharchive/plugins/)
+    assert set().union(*ours) == {"prepare_connection", "render_cell", "extra_template_vars", "register_routes",
+                                  "extra_css_urls", "startup"}
     databases = await get_json(ds, "/-/databases.json")
     assert [d["name"] for d in databases] == ["archive"]
 
@@ -430,8 +435,8 @@ async def test_sql_time_limit_stays(ds):
 
 async def test_archived_text_is_never_raw_html(ds, archive):
     aid = archive["hostile"]["id"]
-    for path in [f"/archive/versions?article_id={aid}", f"/archive/versions?_search=onerror",
-                 f"/archive/texts", f"/archive/search_articles?q=onerror", f"/archive/search_as_of?q=onerror",
+    for path in [f"/archive/versions?article_id={aid}", "/archive/versions?_search=onerror",
+                 "/archive/texts", "/archive/search_articles?q=onerror", "/archive/search_as_of?q=onerror",
                  f"/archive/article_timeline?article={aid}", f"/-/diff/{aid}", f"/-/diff/{aid}?view=inline",
                  f"/-/diff/{aid}?to=1"]:
         response = await ds.client.get(path)

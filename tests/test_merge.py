@@ -1,8 +1,9 @@
 """Merging multi-page articles, cross-article template blocks, text normalisation."""
+from archive.text import content_hash, normalize_text
+from pipelines.chrome import SiteChrome
+from pipelines.clean import blocks_to_text
 from pipelines.extract import extract_page
-from pipelines.merge import blocks_to_text, merge_pages
-from pipelines.normalize import content_hash, normalize_text
-from pipelines.template import TemplateBlocks
+from pipelines.merge import merge_pages
 
 URL = "https://www.example-health.com/allergies/news/peanut-study"
 TITLE = "Babies Who Eat Peanuts Early May Avoid Allergy"
@@ -112,26 +113,26 @@ def test_review_statement_becomes_metadata():
 
 
 def test_template_blocks():
-    tb = TemplateBlocks(min_articles=3)
+    tb = SiteChrome(min_articles=3)
     promo = ("p", "Sign up for our  free health newsletter!")
     for i in range(3):
-        tb.observe("example.com", f"a{i}", [("h", "Symptoms"), promo, ("p", f"Body {i}.")])
-    tb.observe("example.com", "a0", [promo])                   # same article again
-    assert tb.is_template("example.com", ("p", "Sign up for our free health newsletter!"))
-    assert not tb.is_template("other.org", promo)               # per host
-    assert not tb.is_template("example.com", ("h", "Symptoms"))  # headings never
-    assert not tb.is_template("example.com", ("p", "Body 1."))
+        tb.learn("example.com", f"a{i}", [("h", "Symptoms"), promo, ("p", f"Body {i}.")])
+    tb.learn("example.com", "a0", [promo])                   # same article again
+    assert tb.is_chrome("example.com", "p", "Sign up for our free health newsletter!")
+    assert not tb.is_chrome("other.org", *promo)               # per host
+    assert not tb.is_chrome("example.com", "h", "Symptoms")    # headings never
+    assert not tb.is_chrome("example.com", "p", "Body 1.")
     blocks = [("h", "Symptoms"), promo, ("p", "Body 9.")]
     assert tb.strip("example.com", blocks) == [("h", "Symptoms"), ("p", "Body 9.")]
 
 
 def test_template_needs_distinct_articles_and_is_bounded():
-    tb = TemplateBlocks(min_articles=2, max_entries=10)
-    tb.observe("h", "a", [("p", "x")])
-    tb.observe("h", "a", [("p", "x")])
-    assert not tb.is_template("h", ("p", "x"))
+    tb = SiteChrome(min_articles=2, max_entries=10)
+    tb.learn("h", "a", [("p", "x")])
+    tb.learn("h", "a", [("p", "x")])
+    assert not tb.is_chrome("h", "p", "x")
     for i in range(50):
-        tb.observe("h", f"b{i}", [("p", f"unique {i}")])
+        tb.learn("h", f"b{i}", [("p", f"unique {i}")])
     assert len(tb) == 10
 
 

@@ -1,7 +1,7 @@
 """Schema V4/V5 (issue 7): the join-free views and the per-crawl outcome counts agree with the compact tables."""
 
-from pipelines.schema import OUTCOME_CODE
-from pipelines.store import Archive
+from archive import Archive
+from archive.schema import OUTCOME_CODE
 
 
 def _counts(db):

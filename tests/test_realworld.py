@@ -1,16 +1,16 @@
 """Real-world pages: what must and must not survive cleaning (after trafilatura's
 tests/realworld_tests.py), plus a pipeline-vs-plain-trafilatura comparison."""
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
 
+from archive.text import normalize_text
 from bench.extraction import plain_text
 from bench.metrics import overall, page_scores
+from pipelines.clean import clean_article
 from pipelines.extract import extract_page
-from pipelines.merge import blocks_to_text, merge_pages
-from pipelines.normalize import normalize_text
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared/fixtures/health-dev"
 TRUTH = FIXTURES / "ground-truth.json"
@@ -57,14 +57,14 @@ def truth() -> dict:
     return json.loads(TRUTH.read_text(encoding="utf-8")) if TRUTH.is_file() else {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def html(name: str) -> bytes:
     return (FIXTURES / f"{name}.html").read_bytes()
 
 
-@lru_cache(maxsize=None)
+@cache
 def pipeline(name: str) -> str:
-    return blocks_to_text(merge_pages([extract_page(html(name), truth()[name]["url"])])["blocks"])
+    return clean_article([(truth()[name]["url"], html(name))]).text
 
 
 def _squash(text: str) -> str:

@@ -115,7 +115,7 @@ def test_canonical_points_to_page_one_on_some_articles(round1):
             found = lxml.html.fromstring(get(url)[2]).xpath('//link[@rel="canonical"]/@href')
             assert found in ([], [art["url"]])
             with_canonical += bool(found)
-    assert 0 < with_canonical
+    assert with_canonical > 0
 
 
 def test_blocks_appear_in_served_html_in_order(round1):

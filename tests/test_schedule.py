@@ -5,12 +5,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from healtharchive.schedule import ArchiveLock, Locked, ScheduleError, load_config, parse_interval
+from archive.lock import ArchiveLock, Locked
+from healtharchive.schedule import ScheduleError, load_config, parse_interval
 from samplesite import SampleSite
 
 from .conftest import ROOT, TEST_SETTINGS
@@ -63,7 +64,7 @@ def test_intervals_and_config_errors(tmp_path):
     config.write_text('[crawl.a]\nspider = "pages"\nevery = "1d"\n[crawl.b]\nspider = "webmd"\ncron = "0 3 * * 1"\n')
     a, b = load_config(config)
     assert a.db == (tmp_path / "archive.db").resolve()
-    monday = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)
+    monday = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
     assert a.next_due(monday) == monday + timedelta(days=1)
     assert b.next_due(monday) == monday + timedelta(days=7)
     assert b.next_due(None) < monday  # never ran: due now
@@ -106,7 +107,7 @@ def test_no_overlap_under_a_slow_crawl(tmp_path):
         # A second scheduler (forced: the crawl may not be due yet) finds the archive locked and skips.
         second = schedule(config, "--once", "--force")
         assert second.returncode == 0, second.stderr
-        assert f"locked by pid {first.pid}" in second.stderr and "skipped" in second.stderr
+        assert f"being written by pid {first.pid}" in second.stderr and "skipped" in second.stderr
         # A looping scheduler waits for the lock, then runs after the first crawl has finished.
         third = schedule(config, "--max-runs", "1", wait=False)
         out, err = first.communicate(timeout=120)
@@ -130,7 +131,7 @@ def test_stale_lock_is_cleared(tmp_path, site):
     config = write_config(tmp_path, {"center": ("healthcenter", {"start_url": site.hub_url}, 'every = "7d"')})
     result = schedule(config, "--once")
     assert result.returncode == 0, result.stderr
-    assert f"stale lock" in result.stderr and f"pid {dead.pid}" in result.stderr
+    assert "stale lock" in result.stderr and f"pid {dead.pid}" in result.stderr
     assert rows(tmp_path / "archive.db", "SELECT status FROM crawls") == [{"status": "finished"}]
     # Not due again for 7 days.
     again = schedule(config, "--once")

@@ -14,7 +14,7 @@ import json
 import re
 import sqlite3
 import threading
-from functools import lru_cache
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,8 +33,7 @@ from crawler.spiders.mayoclinic import MayoClinicSpider
 from crawler.spiders.medlineplus import MedlinePlusSpider
 from crawler.spiders.nhs import NHSSpider
 from crawler.spiders.webmd import WebMDSpider
-from pipelines.extract import extract_page
-from pipelines.merge import blocks_to_text, merge_pages
+from pipelines.clean import clean_article
 
 from .conftest import FIXTURES, run_crawl
 
@@ -58,7 +57,7 @@ NHS_PAGES = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def truth() -> dict:
     return json.loads(TRUTH.read_text(encoding="utf-8"))
 
@@ -86,7 +85,7 @@ def spider(cls, tmp_path=None, **kwargs):
 def clean(profile: str, pages: list[tuple[str, str]]) -> str:
     """The archived text of an article made of ``pages`` [(html, url)], cleaned with the site's profile."""
     prune = load_profile(profile).prune
-    return blocks_to_text(merge_pages([extract_page(html, url, prune) for html, url in pages])["blocks"])
+    return clean_article([(url, html) for html, url in pages], prune).text
 
 
 def follow(sp, url: str, html_for) -> list[str]:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.schema import V1
-from pipelines.store import Archive
+from archive import Archive
+from archive.schema import V1
 from samplesite import SampleSite
 from tests.conftest import ROOT, crawl_center
 

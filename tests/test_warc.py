@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.warc import WarcReader, read_record, resolve_warc_path
+from archive.warc import WarcReader, read_record, resolve_warc_path
 from samplesite import SampleSite
 
 from .conftest import ROOT, run_crawl
@@ -93,7 +93,8 @@ def test_warc_files_pass_warcio_check_and_index(crawled):
                 if record.rec_type == "request":
                     assert record.rec_headers.get_header("WARC-Concurrent-To")
                 assert "/print/" not in (record.rec_headers.get_header("WARC-Target-URI") or "")
-    first = gzip.open(files[0]).read(2000).decode()
+    with gzip.open(files[0]) as fh:
+        first = fh.read(2000).decode()
     assert "software: healtharchive/" in first and "scrapy/2.19" in first and "warcio/" in first
 
 
@@ -207,10 +208,10 @@ def test_warc_can_be_switched_off_and_moved(tmp_path):
     with pytest.raises(NotConfigured):
         WarcWriter.from_crawler(get_crawler(settings_dict={"WARC_ENABLED": False}))
     mw = WarcWriter.from_crawler(get_crawler(settings_dict={"ARCHIVE_DB": str(tmp_path / "a.db")}))
-    assert mw.directory == tmp_path / "warc"
+    assert mw.files.directory == tmp_path / "warc"
     mw = WarcWriter.from_crawler(get_crawler(settings_dict={"ARCHIVE_DB": str(tmp_path / "a.db"),
                                                             "WARC_DIR": str(tmp_path.parent / "elsewhere")}))
-    assert mw.directory == tmp_path.parent / "elsewhere"
+    assert mw.files.directory == tmp_path.parent / "elsewhere"
 
 
 def test_a_request_without_response_is_written_alone(tmp_path):

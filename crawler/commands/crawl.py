@@ -10,14 +10,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
-
-def failure(stats) -> str | None:
-    """Why the crawl failed, or None."""
-    if stats.get("healtharchive/archive_errors"):
-        return "the archive could not be written"
-    if stats.get("healtharchive/start_urls") and not stats.get("healtharchive/start_urls_ok"):
-        return "every start URL failed"
-    return None
+from pipelines.archive import failure
 
 
 class Command(ScrapyCrawl):

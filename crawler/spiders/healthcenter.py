@@ -8,8 +8,8 @@ already holds for the center, so that an article that disappears is seen answeri
 from posixpath import dirname
 from urllib.parse import urlsplit
 
+from archive.urls import canonical_url, host_of
 from crawler.articles import ArticleSpider
-from crawler.urls import canonical_url, host_of
 
 
 def center_scope(hub: str, profile) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -1,4 +1,4 @@
-"""Stable text normalisation so that equal text always hashes equal."""
+"""Normalised text and its hash: equal text always hashes equal, whenever it was crawled."""
 import hashlib
 import re
 import unicodedata

@@ -1,4 +1,4 @@
-"""The archive's schema and its migrations.
+"""The archive's schema and its migrations: the only place that defines its tables, views, indexes and triggers.
 
 ``PRAGMA user_version`` holds the schema version. Each migration upgrades one version to the next in
 place, inside one transaction, so an archive made by an older release opens without losing a row.
@@ -12,7 +12,7 @@ version 2 on, ``versions``, ``observations`` and ``captures`` are views over com
   a few dozen bytes per article.
 """
 
-OUTCOMES = ("new", "changed", "unchanged", "incomplete", "gone")
+OUTCOMES = ("new", "changed", "unchanged", "incomplete", "gone", "blocked")
 OUTCOME_CODE = {name: i for i, name in enumerate(OUTCOMES, start=1)}
 
 _OUTCOME_CASE = "CASE o.outcome " + " ".join(f"WHEN {c} THEN '{n}'" for n, c in OUTCOME_CODE.items()) + " END"
@@ -247,7 +247,30 @@ CREATE VIEW captures AS
     FROM capture_log c;
 """
 
-MIGRATIONS = [V1, V2, V3, V4, V5, V6]
+# Version 7: full-text search kept by triggers on version_log (no writer maintains versions_fts by hand), and
+# the observations view knows every outcome code (blocked: the site refused the crawler).
+_TEXT_OF = "(SELECT t.text FROM texts t WHERE t.id = {}.text_id)"
+V7 = f"""
+CREATE TRIGGER version_log_fts_insert AFTER INSERT ON version_log BEGIN
+    INSERT INTO versions_fts (rowid, title, text) VALUES (new.id, new.title, {_TEXT_OF.format("new")});
+END;
+CREATE TRIGGER version_log_fts_delete AFTER DELETE ON version_log BEGIN
+    INSERT INTO versions_fts (versions_fts, rowid, title, text)
+        VALUES ('delete', old.id, old.title, {_TEXT_OF.format("old")});
+END;
+CREATE TRIGGER version_log_fts_update AFTER UPDATE OF title, text_id ON version_log BEGIN
+    INSERT INTO versions_fts (versions_fts, rowid, title, text)
+        VALUES ('delete', old.id, old.title, {_TEXT_OF.format("old")});
+    INSERT INTO versions_fts (rowid, title, text) VALUES (new.id, new.title, {_TEXT_OF.format("new")});
+END;
+DROP VIEW observations;
+CREATE VIEW observations AS
+    SELECT o.id, o.article_id, o.crawl_id, {_ISO.format("o.at")} AS observed_at, {_OUTCOME_CASE} AS outcome,
+        o.version_id
+    FROM observation_log o;
+"""
+
+MIGRATIONS = [V1, V2, V3, V4, V5, V6, V7]
 LATEST = len(MIGRATIONS)
 
 
@@ -261,9 +284,26 @@ def migrate(conn) -> int:
     for number in range(before + 1, LATEST + 1):
         # executescript commits first; BEGIN/COMMIT make each step all-or-nothing.
         try:
-            conn.executescript(f"BEGIN; {MIGRATIONS[number - 1]} PRAGMA user_version = {number}; COMMIT;")
+            conn.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[number - 1]}")  # left open: one transaction a step
+            if number == 7:
+                _rekey_articles(conn)
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
         except Exception:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
     return before
+
+
+def _rekey_articles(conn) -> None:
+    """Articles keyed by an older form of ``canonical_url`` (percent-encoding, parameter order) get today's key,
+    unless another article already has it."""
+    from .urls import canonical_url
+
+    taken = {url for (url,) in conn.execute("SELECT url FROM articles")}
+    for article_id, url in conn.execute("SELECT id, url FROM articles").fetchall():
+        key = canonical_url(url)
+        if key != url and key not in taken:
+            conn.execute("UPDATE articles SET url = ? WHERE id = ?", [key, article_id])
+            taken.add(key)

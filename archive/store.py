@@ -1,0 +1,450 @@
+"""The archive: an SQLite file of crawls, articles, their versions, observations and captures.
+
+``Archive`` is the only writer of the archive's tables. ``record()`` writes one crawled article in one
+``BEGIN IMMEDIATE`` transaction, so a crash never leaves half an article and a second writer waits its turn
+instead of failing half-way. A new version is made only when the text's hash differs from the current
+version's; an article that could not be fetched completely keeps its last good version. Reads go through
+``archive.queries``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from . import queries
+from .clock import epoch, utcnow
+from .schema import LATEST, OUTCOME_CODE, migrate
+from .text import content_hash, normalize_text
+from .urls import host_of
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def process_alive(pid: int) -> bool:
+    """True if a process with this pid runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class ArchiveError(Exception):
+    """The archive cannot be opened or written; the message says why in one line."""
+
+
+def check_file(path: str) -> None:
+    """Refuse, before anything is written, a file that is not an SQLite database or whose schema is newer."""
+    file = Path(path)
+    if not file.exists() or file.stat().st_size == 0:
+        return
+    if file.is_dir():
+        raise ArchiveError(f"{path} is a folder, not an archive")
+    with open(file, "rb") as fh:
+        if fh.read(16) != SQLITE_MAGIC:
+            raise ArchiveError(f"{path} is not an SQLite database (not a healtharchive archive)")
+    conn = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"{path} cannot be read: {exc}") from exc
+    finally:
+        conn.close()
+    if version > LATEST:
+        raise ArchiveError(f"{path} has archive schema version {version}, newer than this healtharchive's "
+                           f"({LATEST}): upgrade healtharchive")
+
+
+class Archive:
+    """An ``archive.db`` opened for reading and writing (schema created or upgraded on open), or read-only."""
+
+    def __init__(self, path, readonly: bool = False):
+        self.path = str(path)
+        check_file(self.path)
+        try:
+            if readonly:
+                if not Path(self.path).is_file():
+                    raise ArchiveError(f"no archive at {self.path}")
+                self.db = sqlite_utils.Database(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True))
+            else:
+                self.db = sqlite_utils.Database(self.path)
+                self.db.execute("PRAGMA busy_timeout = 60000")
+                self.db.enable_wal()
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                migrate(self.db.conn)
+        except ArchiveError:
+            raise
+        except Exception as exc:  # sqlite3 errors name no file: add it
+            raise ArchiveError(f"cannot open archive {self.path}: {exc}") from exc
+        self.conn = self.db.conn
+
+    def close(self):
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @contextmanager
+    def transaction(self):
+        """One write transaction that takes the write lock at its start (``BEGIN IMMEDIATE``): a second writer
+        waits up to the busy timeout here, never between two statements of one article."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.rollback()
+            raise
+        self.conn.execute("COMMIT")
+
+    def _id_of(self, table: str, column: str, value: str) -> int:
+        """The id of the ``table`` row whose ``column`` is ``value``, inserted if new. One statement: sqlite-utils'
+        ``lookup()`` also checks the table's existence and indexes on every call (5 queries a page)."""
+        return self.conn.execute(
+            f"INSERT INTO {table} ({column}) VALUES (?) ON CONFLICT ({column}) DO UPDATE SET {column} = excluded.{column} "
+            "RETURNING id", [value]).fetchone()[0]
+
+    # crawls
+
+    def start_crawl(self, spider: str, profile: str, args: dict, scope: dict | None, started_at: str | None = None,
+                    pid: int | None = None) -> int:
+        with self.transaction():
+            self.close_dead_crawls()
+            return self.db.table("crawls").insert({
+                "spider": spider,
+                "profile": profile,
+                "args": json.dumps(args, sort_keys=True),
+                "scope": json.dumps(scope) if scope else None,
+                "started_at": started_at or utcnow(),
+                "status": "running",
+                "pid": os.getpid() if pid is None else pid,
+            }).last_pk
+
+    def close_dead_crawls(self):
+        """A crawl left 'running' by a process that no longer exists was interrupted (killed, crashed)."""
+        for row in queries.rows(self.conn, "SELECT id, pid FROM crawls WHERE status = 'running'"):
+            if row["pid"] and not process_alive(row["pid"]):
+                self.conn.execute("UPDATE crawls SET status = 'interrupted', finish_reason = 'process died' "
+                                  "WHERE id = ?", [row["id"]])
+
+    def finish_crawl(self, crawl_id: int, status: str, reason: str, pages: int, errors: int):
+        with self.transaction():
+            self.db.table("crawls").update(crawl_id, {
+                "finished_at": utcnow(), "status": status, "finish_reason": reason,
+                "pages_fetched": pages, "errors": errors})
+
+    def fail_crawl(self, crawl_id: int, reason: str):
+        """Mark a crawl failed after the fact (its process exited non-zero), keeping the reason it gave."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE crawls SET status = 'failed', finish_reason = coalesce(finish_reason || '; ', '') || ?, "
+                "finished_at = coalesce(finished_at, ?) WHERE id = ?", [reason, utcnow(), crawl_id])
+
+    def crawls_after(self, crawl_id: int) -> list[dict]:
+        return queries.rows(self.conn, "SELECT * FROM crawls WHERE id > ? ORDER BY id", [crawl_id])
+
+    def last_crawl_id(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(id), 0) FROM crawls").fetchone()[0]
+
+    def outcome_counts(self, crawl_id: int) -> dict[str, int]:
+        return queries.outcome_counts(self.conn, crawl_id)
+
+    # what the archive holds
+
+    def article(self, url: str) -> dict | None:
+        return queries.article(self.conn, url)
+
+    def find_article(self, key) -> dict | None:
+        return queries.find_article(self.conn, key)
+
+    def live_articles(self, hosts, paths) -> list[dict]:
+        return queries.live_articles(self.conn, hosts, paths)
+
+    def known_pages(self, url: str) -> list[str]:
+        return queries.known_pages(self.conn, url)
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """ETag and Last-Modified last seen for ``url``."""
+        row = queries.one(self.conn, "SELECT etag, last_modified FROM urls WHERE url = ?", [url])
+        return (row["etag"], row["last_modified"]) if row else (None, None)
+
+    def last_payload(self, url: str, empty_digest: str) -> dict | None:
+        return queries.last_payload(self.conn, url, empty_digest)
+
+    def stale_versions(self, extractor_version: str) -> int:
+        """How many live articles' current versions were made by another extractor version."""
+        return self.conn.execute(
+            "SELECT count(*) FROM articles a JOIN version_log v ON v.id = a.current_version_id "
+            "WHERE a.status = 'live' AND v.extractor_version IS NOT ?", [extractor_version]).fetchone()[0]
+
+    def template_hashes(self, until_crawl: int | None = None) -> dict[str, set[str]]:
+        """Host -> hashes of the blocks known as site template (by the end of crawl ``until_crawl``, or now)."""
+        sql, params = "SELECT host, hash FROM template_blocks", []
+        if until_crawl is not None:
+            sql, params = sql + " WHERE coalesce(crawl_id, 0) <= ?", [until_crawl]
+        known: dict[str, set[str]] = {}
+        for row in queries.rows(self.conn, sql, params):
+            known.setdefault(row["host"], set()).add(row["hash"])
+        return known
+
+    # writing one article
+
+    def record(self, crawl_id: int, item, extractor: str, extractor_version: str) -> str | None:
+        """Archive one crawled article (its pages, and ``item.text`` when it is complete); returns its outcome,
+        or None when there was nothing to record (a never-archived article that answers 404)."""
+        with self.transaction():
+            article = self.article(item.url)
+            if item.state == "gone" and article is None:
+                return None
+            now = utcnow()
+            if article is None:
+                article_id = self.db.table("articles").insert({
+                    "url": item.url, "host": host_of(item.url), "title": item.title, "status": "live",
+                    "first_seen": now, "last_seen": now, "missed": 0}).last_pk
+                article = {"id": article_id, "current_version_id": None}
+            article_id = article["id"]
+            captures = self._captures(crawl_id, article_id, item.pages)
+            current = article["current_version_id"]
+            update = {"last_seen": now, "missed": 0, "status": "live"}
+            if item.state == "gone":
+                outcome, update = "gone", {"last_seen": now, "status": "gone"}
+            elif item.state == "incomplete":
+                outcome = "incomplete"
+            elif item.state == "not_modified" and current is not None:
+                outcome = "unchanged"
+            else:
+                digest = content_hash(item.text)
+                if current is not None and self._hash_of(current) == digest:
+                    outcome = "unchanged"
+                else:
+                    outcome = "changed" if current is not None else "new"
+                    current = self._add_version(crawl_id, article_id, item, digest, captures, extractor,
+                                                extractor_version, now)
+                    update["current_version_id"] = current
+                if item.title:
+                    update["title"] = item.title
+            self.db.table("articles").update(article_id, update)
+            self._observe(article_id, crawl_id, outcome, current)
+            return outcome
+
+    def _hash_of(self, version_id: int) -> str:
+        return self.conn.execute("SELECT t.hash FROM version_log v JOIN texts t ON t.id = v.text_id WHERE v.id = ?",
+                                 [version_id]).fetchone()[0]
+
+    def text_id(self, text: str) -> int:
+        """The id of ``text`` in ``texts`` (each distinct text is stored once), inserted if new."""
+        digest = content_hash(text)
+        row = self.conn.execute("SELECT id FROM texts WHERE hash = ?", [digest]).fetchone()
+        if row:
+            return row[0]
+        return self.db.table("texts").insert({"hash": digest, "text": text, "words": len(text.split())}).last_pk
+
+    def _add_version(self, crawl_id, article_id, item, digest, captures, extractor, extractor_version, now) -> int:
+        number = self.conn.execute("SELECT coalesce(max(version), 0) + 1 FROM version_log WHERE article_id = ?",
+                                   [article_id]).fetchone()[0]
+        meta = item.meta or {}
+        return self.db.table("version_log").insert({
+            "article_id": article_id,
+            "version": number,
+            "title": item.title,
+            "text_id": self.text_id(item.text),
+            "page_count": len(item.pages),
+            "page_urls": json.dumps([p.url for p in item.pages]),
+            "capture_ids": json.dumps(captures),
+            "crawl_id": crawl_id,
+            "crawled_at": now,
+            "extractor": extractor,
+            "extractor_version": extractor_version,
+            "author": meta.get("author"),
+            "published": meta.get("date"),
+            "description": meta.get("description"),
+            "reviewed_by": meta.get("reviewed_by"),
+            "reviewed_on": meta.get("reviewed_on"),
+        }).last_pk
+
+    def _observe(self, article_id, crawl_id, outcome, version_id):
+        self.conn.execute("INSERT INTO observation_log (article_id, crawl_id, at, outcome, version_id) "
+                          "VALUES (?, ?, ?, ?, ?)",
+                          [article_id, crawl_id, int(time.time()), OUTCOME_CODE[outcome], version_id])
+
+    def _url_id(self, url: str, etag: str | None, last_modified: str | None) -> int:
+        """The URL's id; new validators replace the old ones in place (only the latest are ever sent)."""
+        url_id = self._id_of("urls", "url", url)
+        if etag or last_modified:
+            self.conn.execute("UPDATE urls SET etag = ?, last_modified = ? WHERE id = ? "
+                              "AND (etag IS NOT ? OR last_modified IS NOT ?)",
+                              [etag, last_modified, url_id, etag, last_modified])
+        return url_id
+
+    def _captures(self, crawl_id, article_id, pages) -> list[int]:
+        """One ``capture_log`` row per response; a payload equal to the URL's previous capture is not repeated."""
+        ids = []
+        for page in pages:
+            if page.status is None:
+                continue  # no response: nothing was captured
+            url_id = self._url_id(page.url, page.etag, page.last_modified)
+            prev = self.conn.execute("SELECT id, digest FROM capture_log WHERE url_id = ? AND status IN (200, 304) "
+                                     "ORDER BY id DESC LIMIT 1", [url_id]).fetchone()
+            warc = page.warc or {}
+            row = {
+                "crawl_id": crawl_id, "article_id": article_id, "url_id": url_id, "page": page.number,
+                "status": page.status, "at": epoch(page.fetched_at), "digest": warc.get("digest"),
+                "warc_file_id": self._id_of("warc_files", "path", warc["file"]) if warc.get("file") else None,
+                "warc_offset": warc.get("offset"), "warc_length": warc.get("length"),
+            }
+            if prev and page.status in (200, 304):
+                prev_id, prev_digest = prev
+                if page.not_modified or (row["digest"] is not None and row["digest"] == prev_digest):
+                    row["revisit_of"] = prev_id
+                    if row["digest"] in (None, prev_digest):
+                        row["digest"] = None
+            ids.append(self.db.table("capture_log").insert(row).last_pk)
+        return ids
+
+    # the end of a crawl
+
+    def mark_missing(self, crawl_id: int, hosts, paths, gone_after: int) -> int:
+        """Count a miss for each live article of the scope this crawl did not observe; ``gone`` after N misses.
+        Only for a crawl that went through its whole frontier."""
+        seen = {r[0] for r in self.conn.execute("SELECT article_id FROM observation_log WHERE crawl_id = ?",
+                                                [crawl_id])}
+        gone = 0
+        with self.transaction():
+            for article in self.live_articles(hosts, paths):
+                if article["id"] in seen:
+                    continue
+                row = self.conn.execute("SELECT missed + 1, current_version_id FROM articles WHERE id = ?",
+                                        [article["id"]]).fetchone()
+                update = {"missed": row[0]}
+                if row[0] >= gone_after:
+                    update["status"] = "gone"
+                    self._observe(article["id"], crawl_id, "gone", row[1])
+                    gone += 1
+                self.db.table("articles").update(article["id"], update)
+        return gone
+
+    def remember_templates(self, crawl_id: int, host: str, texts) -> None:
+        with self.transaction():
+            for text in texts:
+                self.conn.execute("INSERT OR IGNORE INTO template_blocks (host, hash, text, crawl_id) "
+                                  "VALUES (?, ?, ?, ?)", [host, content_hash(text), normalize_text(text), crawl_id])
+
+    def amend_templates(self, crawl_id: int, is_template) -> int:
+        """Strip blocks found to be template by the end of a crawl from the versions this crawl made.
+
+        Template blocks are recognised by their repetition across articles, so the first articles of a
+        crawl are written before the block is known. A version whose amended text equals the article's
+        previous version is withdrawn and its observation becomes ``unchanged``. Returns how many
+        versions were amended.
+        """
+        amended = 0
+        found = queries.rows(self.conn, "SELECT v.id, v.article_id, v.version, t.text, a.host FROM version_log v "
+                                        "JOIN texts t ON t.id = v.text_id JOIN articles a ON a.id = v.article_id "
+                                        "WHERE v.crawl_id = ?", [crawl_id])
+        for row in found:
+            blocks = row["text"].split("\n\n")
+            kept = [b for b in blocks if not is_template(row["host"], b)]
+            if len(kept) == len(blocks):
+                continue
+            amended += 1
+            text = "\n\n".join(kept)
+            with self.transaction():
+                prev = self.conn.execute(
+                    "SELECT v.id, t.hash FROM version_log v JOIN texts t ON t.id = v.text_id "
+                    "WHERE v.article_id = ? AND v.version = ?", [row["article_id"], row["version"] - 1]).fetchone()
+                if prev and prev[1] == content_hash(text):
+                    self.conn.execute("DELETE FROM version_log WHERE id = ?", [row["id"]])
+                    self.conn.execute("UPDATE observation_log SET outcome = ?, version_id = ? "
+                                      "WHERE version_id = ? AND crawl_id = ?",
+                                      [OUTCOME_CODE["unchanged"], prev[0], row["id"], crawl_id])
+                    self.conn.execute("UPDATE articles SET current_version_id = ? WHERE id = ?",
+                                      [prev[0], row["article_id"]])
+                else:
+                    self.conn.execute("UPDATE version_log SET text_id = ? WHERE id = ?",
+                                      [self.text_id(text), row["id"]])
+        if amended:
+            with self.transaction():
+                self.conn.execute("DELETE FROM texts WHERE id NOT IN (SELECT text_id FROM version_log) "
+                                  "AND id NOT IN (SELECT text_id FROM version_texts)")
+        return amended
+
+    # re-extraction (see healtharchive.reextract)
+
+    def versions_to_rederive(self, article_id: int | None = None) -> list[dict]:
+        sql = ("SELECT v.id, v.article_id, v.version, v.capture_ids, v.crawl_id, v.extractor_version, v.text_id, "
+               "t.hash, t.text, a.host, c.profile FROM version_log v JOIN texts t ON t.id = v.text_id "
+               "JOIN articles a ON a.id = v.article_id LEFT JOIN crawls c ON c.id = v.crawl_id")
+        params = []
+        if article_id is not None:
+            sql, params = sql + " WHERE v.article_id = ?", [article_id]
+        return queries.rows(self.conn, sql + " ORDER BY v.article_id, v.version", params)
+
+    def derived(self, version_id: int, extractor_version: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM version_texts WHERE version_id = ? AND extractor_version = ?",
+                                 [version_id, extractor_version]).fetchone() is not None
+
+    def verify(self, version: dict, extractor_version: str) -> None:
+        """Record that ``extractor_version`` gives ``version`` the text it has."""
+        with self.transaction():
+            self._derivation(version["id"], extractor_version, version["text_id"], "verified")
+
+    def rederive(self, version: dict, text: str, extractor_version: str) -> None:
+        """Point ``version`` at ``text`` made by ``extractor_version``, keeping the text it had."""
+        with self.transaction():
+            self._derivation(version["id"], version["extractor_version"] or "unknown", version["text_id"], "crawl",
+                             replace=False)
+            text_id = self.text_id(text)
+            self._derivation(version["id"], extractor_version, text_id, "rederived")
+            self.conn.execute("UPDATE version_log SET text_id = ?, extractor_version = ? WHERE id = ?",
+                              [text_id, extractor_version, version["id"]])
+
+    def _derivation(self, version_id, extractor_version, text_id, how, replace=True):
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+        self.conn.execute(f"{verb} INTO version_texts (version_id, extractor_version, text_id, how, derived_at, "
+                          "same_as_previous) VALUES (?, ?, ?, ?, ?, 0)",
+                          [version_id, extractor_version, text_id, how, utcnow()])
+
+    def flag_same_as_previous(self, article_ids, extractor_version: str) -> int:
+        """Set ``same_as_previous`` on derivations whose text equals the previous version's under the same
+        extractor version; returns how many are flagged."""
+        flagged = 0
+        with self.transaction():
+            for article_id in article_ids:
+                previous = None
+                for r in queries.rows(
+                        self.conn, "SELECT vt.version_id, vt.text_id, v.version FROM version_texts vt "
+                                   "JOIN version_log v ON v.id = vt.version_id WHERE v.article_id = ? "
+                                   "AND vt.extractor_version = ? ORDER BY v.version", [article_id, extractor_version]):
+                    same = int(previous is not None and previous["version"] == r["version"] - 1
+                               and previous["text_id"] == r["text_id"])
+                    self.conn.execute("UPDATE version_texts SET same_as_previous = ? WHERE version_id = ? "
+                                      "AND extractor_version = ?", [same, r["version_id"], extractor_version])
+                    flagged += same
+                    previous = r
+        return flagged
+
+    # scheduled runs (see healtharchive.schedule)
+
+    def schedule_last_started(self, name: str) -> str | None:
+        return self.conn.execute("SELECT max(started_at) FROM schedule_runs WHERE name = ? "
+                                 "AND coalesce(status, '') != 'stopped'", [name]).fetchone()[0]
+
+    def schedule_started(self, name: str, spider: str, started_at: str) -> int:
+        with self.transaction():
+            return self.db.table("schedule_runs").insert(
+                {"name": name, "spider": spider, "started_at": started_at, "status": "running"}).last_pk
+
+    def schedule_finished(self, run_id: int, **values) -> None:
+        with self.transaction():
+            self.db.table("schedule_runs").update(run_id, {"finished_at": utcnow(), **values})

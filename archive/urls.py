@@ -1,0 +1,85 @@
+"""URL identity: an article is known by its canonical URL.
+
+``canonical_url`` drops the fragment, tracking parameters and page parameters (``?page=2``), sorts the
+remaining parameters and normalises percent-encoding (w3lib's ``canonicalize_url``), lowercases the host and
+drops a default port, so that every page and every newsletter link of an article lead to the same key.
+
+A path is never shortened: ``/node/123`` and ``/node/456`` are two articles. A page marker in the path
+(``/article/2``, ``/article/page/2``) is recognised only against a page the spider already holds
+(``path_page``): pagination proves it, the URL alone does not.
+"""
+
+import re
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url, url_query_cleaner
+
+TRACKING = re.compile(
+    r"^(utm_\w+|ecd|fbclid|gclid|dclid|msclkid|mc_[ce]id|_ga|_gl|icid|cmp|s_cid|spm|yclid|igshid|"
+    r"vero_\w+|mkt_tok|hsCtaTracking|_hs\w+)$",
+    re.I,
+)
+# Not "p": WordPress uses ?p=123 to name a post.
+PAGE_PARAMS = re.compile(r"^(page|pg|part|pagenum|pagenumber|page_number|pn|pagina|seite)$", re.I)
+PATH_PAGE = re.compile(r"^/(?:page[-/]?)?(\d{1,3})/?$", re.I)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def host_of(url: str) -> str:
+    """Lowercased host, with the port when it is not the scheme's default."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port != DEFAULT_PORTS.get(parts.scheme.lower()):
+        host = f"{host}:{parts.port}"
+    return host
+
+
+def path_of(url: str) -> str:
+    """The path and query of ``url`` (what follows its host)."""
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def page_number(url: str) -> int:
+    """The page a URL names with a page parameter (``?page=3`` -> 3); 1 when it names none."""
+    for key, value in parse_qsl(urlsplit(url).query):
+        if PAGE_PARAMS.match(key) and value.isdigit():
+            return int(value)
+    return 1
+
+
+def path_page(url: str, first: str) -> int | None:
+    """N when ``url`` is ``first`` (an article's first page) with a page marker ``/N`` or ``/page/N`` appended."""
+    a, b = urlsplit(canonical_url(url)), urlsplit(canonical_url(first))
+    if (a.scheme, a.netloc, a.query) != (b.scheme, b.netloc, b.query):
+        return None
+    base = b.path.rstrip("/")
+    if not a.path.startswith(base + "/"):
+        return None
+    match = PATH_PAGE.match(a.path[len(base):])
+    return int(match.group(1)) if match else None
+
+
+def canonical_url(url: str) -> str:
+    """``url`` without fragment, tracking parameters or page parameters; see the module doc."""
+    url = url.strip()
+    dropped = [k for k, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)
+               if TRACKING.match(k) or PAGE_PARAMS.match(k)]
+    if dropped:
+        url = url_query_cleaner(url, dropped, remove=True, unique=False, keep_fragments=False)
+    canonical = canonicalize_url(url, keep_blank_values=True)
+    parts = urlsplit(canonical)
+    return urlunsplit((parts.scheme, host_of(canonical), parts.path or "/", parts.query, ""))
+
+
+def same_site(a: str, b: str) -> bool:
+    """Same host, ignoring a leading ``www.``."""
+    return host_of(a).removeprefix("www.") == host_of(b).removeprefix("www.")
+
+
+def in_scope(url: str, hosts, paths) -> bool:
+    """True when ``url`` is on one of ``hosts`` under one of the path prefixes ``paths`` (any path when empty)."""
+    if host_of(url) not in hosts:
+        return False
+    path = path_of(url)
+    return not paths or any(path.startswith(p) for p in paths)

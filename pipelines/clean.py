@@ -1,0 +1,56 @@
+"""Clean an article: the one recipe that the crawl, ``reextract``, ``genspider`` and the benchmarks share.
+
+1. ``clean_pages``: every page through ``extract.extract_page`` (metadata from the first page only: later pages
+   repeat it), then ``merge.merge_pages`` into one article. Pure, picklable: the crawl runs it in worker processes.
+2. ``without_chrome``: the site's chrome blocks (``chrome.SiteChrome``) dropped. The crawl runs it in its archive
+   pipeline, where the site's chrome is learned across articles.
+
+``clean_article`` is both steps for callers that have all pages at hand. ``extract`` is read through the module
+at call time, so a replaced extractor (a test's, or an upgrade's) is the one used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import extract
+from .chrome import SiteChrome
+from .merge import merge_pages
+
+
+@dataclass
+class Cleaned:
+    """A cleaned article: its title, its blocks [(kind, text)] and its metadata (author, date, reviewed_on ...)."""
+
+    title: str | None = None
+    blocks: list = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return blocks_to_text(self.blocks)
+
+
+def blocks_to_text(blocks) -> str:
+    """The archived text: one block per paragraph, separated by a blank line; list items prefixed with "- ";
+    headings, paragraphs, quotes and table rows ("cell" blocks, cells joined by " | ") as they are."""
+    return "\n\n".join(("- " + text) if kind == "li" else text for kind, text in blocks)
+
+
+def clean_pages(pages, prune: tuple[str, ...] = ()) -> Cleaned:
+    """``pages``: [(url, html)] of one article in page order -> the merged article, chrome not yet removed."""
+    extracted = [extract.extract_page(html, url, tuple(prune), i == 0) for i, (url, html) in enumerate(pages)]
+    merged = merge_pages(extracted)
+    meta = {k: v for k, v in merged.items() if k not in ("title", "blocks") and v}
+    return Cleaned(merged["title"], merged["blocks"], meta)
+
+
+def without_chrome(article: Cleaned, chrome: SiteChrome | None, host: str) -> Cleaned:
+    if chrome is None:
+        return article
+    return Cleaned(article.title, chrome.strip(host, article.blocks), article.meta)
+
+
+def clean_article(pages, prune: tuple[str, ...] = (), chrome: SiteChrome | None = None, host: str = "") -> Cleaned:
+    """Both steps: ``pages`` [(url, html)] in page order -> the article as the archive stores it."""
+    return without_chrome(clean_pages(pages, prune), chrome, host)
