@@ -26,6 +26,7 @@ def one(conn: sqlite3.Connection, sql: str, params=()) -> dict | None:
 
 # articles
 
+
 def article(conn, url: str) -> dict | None:
     """The article whose canonical URL is exactly ``url``."""
     return one(conn, "SELECT * FROM articles WHERE url = ?", [url])
@@ -42,17 +43,24 @@ def find_article(conn, key) -> dict | None:
     marks = ",".join("?" * len(variants))
     found = one(conn, f"SELECT * FROM articles WHERE url IN ({marks}) ORDER BY id LIMIT 1", variants)
     if found is None:
-        found = one(conn, f"SELECT a.* FROM urls u JOIN capture_log c ON c.url_id = u.id "
-                          f"JOIN articles a ON a.id = c.article_id WHERE u.url IN ({marks}) "
-                          f"ORDER BY c.id DESC LIMIT 1", variants)
+        found = one(
+            conn,
+            f"SELECT a.* FROM urls u JOIN capture_log c ON c.url_id = u.id "
+            f"JOIN articles a ON a.id = c.article_id WHERE u.url IN ({marks}) "
+            f"ORDER BY c.id DESC LIMIT 1",
+            variants,
+        )
     return found
 
 
 def live_articles(conn, hosts, paths) -> list[dict]:
     """Live articles on ``hosts`` under the path prefixes ``paths``, with the page URLs of their current version."""
     found = []
-    for row in rows(conn, "SELECT a.id, a.url, a.host, v.page_urls FROM articles a "
-                          "LEFT JOIN version_log v ON v.id = a.current_version_id WHERE a.status = 'live'"):
+    for row in rows(
+        conn,
+        "SELECT a.id, a.url, a.host, v.page_urls FROM articles a "
+        "LEFT JOIN version_log v ON v.id = a.current_version_id WHERE a.status = 'live'",
+    ):
         if in_scope(row["url"], hosts, paths):
             row["page_urls"] = json.loads(row["page_urls"]) if row["page_urls"] else [row["url"]]
             found.append(row)
@@ -61,16 +69,23 @@ def live_articles(conn, hosts, paths) -> list[dict]:
 
 def known_pages(conn, url: str) -> list[str]:
     """Page URLs of a live article's current version ([] when the archive has no such article)."""
-    row = one(conn, "SELECT v.page_urls FROM articles a JOIN version_log v ON v.id = a.current_version_id "
-                    "WHERE a.url = ? AND a.status = 'live'", [url])
+    row = one(
+        conn,
+        "SELECT v.page_urls FROM articles a JOIN version_log v ON v.id = a.current_version_id "
+        "WHERE a.url = ? AND a.status = 'live'",
+        [url],
+    )
     return json.loads(row["page_urls"]) if row and row["page_urls"] else []
 
 
 # versions
 
+
 def version_numbers(conn, article_id: int) -> list[int]:
-    return [r["version"] for r in rows(
-        conn, "SELECT version FROM version_log WHERE article_id = ? ORDER BY version", [article_id])]
+    return [
+        r["version"]
+        for r in rows(conn, "SELECT version FROM version_log WHERE article_id = ? ORDER BY version", [article_id])
+    ]
 
 
 def versions(conn, article_id: int, numbers=None) -> dict[int, dict]:
@@ -87,27 +102,42 @@ def versions(conn, article_id: int, numbers=None) -> dict[int, dict]:
 def article_history(conn, article_id: int) -> dict:
     """An article's versions (without texts), its observations, and words added/removed by each version."""
     return {
-        "versions": rows(conn, "SELECT v.id, v.version, v.title, v.crawled_at, v.crawl_id, t.words, "
-                               "t.hash AS content_hash, v.page_count, v.extractor, v.extractor_version "
-                               "FROM version_log v JOIN texts t ON t.id = v.text_id "
-                               "WHERE v.article_id = ? ORDER BY v.version", [article_id]),
-        "observations": rows(conn, "SELECT o.id, o.crawl_id, o.observed_at, o.outcome, v.version "
-                                   "FROM observations o LEFT JOIN version_log v ON v.id = o.version_id "
-                                   "WHERE o.article_id = ? ORDER BY o.observed_at, o.id", [article_id]),
+        "versions": rows(
+            conn,
+            "SELECT v.id, v.version, v.title, v.crawled_at, v.crawl_id, t.words, "
+            "t.hash AS content_hash, v.page_count, v.extractor, v.extractor_version "
+            "FROM version_log v JOIN texts t ON t.id = v.text_id "
+            "WHERE v.article_id = ? ORDER BY v.version",
+            [article_id],
+        ),
+        "observations": rows(
+            conn,
+            "SELECT o.id, o.crawl_id, o.observed_at, o.outcome, v.version "
+            "FROM observations o LEFT JOIN version_log v ON v.id = o.version_id "
+            "WHERE o.article_id = ? ORDER BY o.observed_at, o.id",
+            [article_id],
+        ),
     }
 
 
 def texts_by_version(conn, article_id: int) -> dict[int, str]:
-    return {r["version"]: r["text"] for r in rows(
-        conn, "SELECT v.version, t.text FROM version_log v JOIN texts t ON t.id = v.text_id WHERE v.article_id = ?",
-        [article_id])}
+    return {
+        r["version"]: r["text"]
+        for r in rows(
+            conn,
+            "SELECT v.version, t.text FROM version_log v JOIN texts t ON t.id = v.text_id WHERE v.article_id = ?",
+            [article_id],
+        )
+    }
 
 
 # captures and their WARC records
 
-_CAPTURE = ("SELECT c.id, c.article_id, c.page, c.status, c.digest, c.at, u.url, w.path AS warc_file, "
-            "c.warc_offset, c.warc_length FROM capture_log c JOIN urls u ON u.id = c.url_id "
-            "LEFT JOIN warc_files w ON w.id = c.warc_file_id")
+_CAPTURE = (
+    "SELECT c.id, c.article_id, c.page, c.status, c.digest, c.at, u.url, w.path AS warc_file, "
+    "c.warc_offset, c.warc_length FROM capture_log c JOIN urls u ON u.id = c.url_id "
+    "LEFT JOIN warc_files w ON w.id = c.warc_file_id"
+)
 
 
 def captures_of_url(conn, url: str) -> list[dict]:
@@ -117,8 +147,7 @@ def captures_of_url(conn, url: str) -> list[dict]:
 
 def captures_of_article(conn, article_id: int) -> list[dict]:
     """Every capture of an article that has a WARC record, in capture order."""
-    return rows(conn, _CAPTURE + " WHERE c.article_id = ? AND c.warc_file_id IS NOT NULL ORDER BY c.id",
-                [article_id])
+    return rows(conn, _CAPTURE + " WHERE c.article_id = ? AND c.warc_file_id IS NOT NULL ORDER BY c.id", [article_id])
 
 
 def captures_by_id(conn, ids) -> list[dict]:
@@ -129,13 +158,18 @@ def captures_by_id(conn, ids) -> list[dict]:
 
 def last_payload(conn, url: str, empty_digest: str) -> dict | None:
     """The last full (200 or 304) capture of ``url`` that names a payload digest, with its WARC location."""
-    return one(conn, _CAPTURE + " WHERE u.url = ? AND c.digest IS NOT NULL AND c.digest != ? "
-                                "AND c.status IN (200, 304) ORDER BY c.id DESC LIMIT 1", [url, empty_digest])
+    return one(
+        conn,
+        _CAPTURE + " WHERE u.url = ? AND c.digest IS NOT NULL AND c.digest != ? "
+        "AND c.status IN (200, 304) ORDER BY c.id DESC LIMIT 1",
+        [url, empty_digest],
+    )
 
 
 def outcome_counts(conn, crawl_id: int) -> dict[str, int]:
     counts = dict.fromkeys(OUTCOMES, 0)
-    for row in rows(conn, "SELECT outcome, count(*) AS n FROM observations WHERE crawl_id = ? GROUP BY outcome",
-                    [crawl_id]):
+    for row in rows(
+        conn, "SELECT outcome, count(*) AS n FROM observations WHERE crawl_id = ? GROUP BY outcome", [crawl_id]
+    ):
         counts[row["outcome"]] = row["n"]
     return counts

@@ -60,8 +60,10 @@ def check_file(path: str) -> None:
     finally:
         conn.close()
     if version > LATEST:
-        raise ArchiveError(f"{path} has archive schema version {version}, newer than this healtharchive's "
-                           f"({LATEST}): upgrade healtharchive")
+        raise ArchiveError(
+            f"{path} has archive schema version {version}, newer than this healtharchive's "
+            f"({LATEST}): upgrade healtharchive"
+        )
 
 
 class Archive:
@@ -113,43 +115,68 @@ class Archive:
         ``lookup()`` also checks the table's existence and indexes on every call (5 queries a page)."""
         return self.conn.execute(
             f"INSERT INTO {table} ({column}) VALUES (?) ON CONFLICT ({column}) DO UPDATE SET {column} = excluded.{column} "
-            "RETURNING id", [value]).fetchone()[0]
+            "RETURNING id",
+            [value],
+        ).fetchone()[0]
 
     # crawls
 
-    def start_crawl(self, spider: str, profile: str, args: dict, scope: dict | None, started_at: str | None = None,
-                    pid: int | None = None) -> int:
+    def start_crawl(
+        self,
+        spider: str,
+        profile: str,
+        args: dict,
+        scope: dict | None,
+        started_at: str | None = None,
+        pid: int | None = None,
+    ) -> int:
         with self.transaction():
             self.close_dead_crawls()
-            return self.db.table("crawls").insert({
-                "spider": spider,
-                "profile": profile,
-                "args": json.dumps(args, sort_keys=True),
-                "scope": json.dumps(scope) if scope else None,
-                "started_at": started_at or utcnow(),
-                "status": "running",
-                "pid": os.getpid() if pid is None else pid,
-            }).last_pk
+            return (
+                self.db.table("crawls")
+                .insert(
+                    {
+                        "spider": spider,
+                        "profile": profile,
+                        "args": json.dumps(args, sort_keys=True),
+                        "scope": json.dumps(scope) if scope else None,
+                        "started_at": started_at or utcnow(),
+                        "status": "running",
+                        "pid": os.getpid() if pid is None else pid,
+                    }
+                )
+                .last_pk
+            )
 
     def close_dead_crawls(self):
         """A crawl left 'running' by a process that no longer exists was interrupted (killed, crashed)."""
         for row in queries.rows(self.conn, "SELECT id, pid FROM crawls WHERE status = 'running'"):
             if row["pid"] and not process_alive(row["pid"]):
-                self.conn.execute("UPDATE crawls SET status = 'interrupted', finish_reason = 'process died' "
-                                  "WHERE id = ?", [row["id"]])
+                self.conn.execute(
+                    "UPDATE crawls SET status = 'interrupted', finish_reason = 'process died' WHERE id = ?", [row["id"]]
+                )
 
     def finish_crawl(self, crawl_id: int, status: str, reason: str, pages: int, errors: int):
         with self.transaction():
-            self.db.table("crawls").update(crawl_id, {
-                "finished_at": utcnow(), "status": status, "finish_reason": reason,
-                "pages_fetched": pages, "errors": errors})
+            self.db.table("crawls").update(
+                crawl_id,
+                {
+                    "finished_at": utcnow(),
+                    "status": status,
+                    "finish_reason": reason,
+                    "pages_fetched": pages,
+                    "errors": errors,
+                },
+            )
 
     def fail_crawl(self, crawl_id: int, reason: str):
         """Mark a crawl failed after the fact (its process exited non-zero), keeping the reason it gave."""
         with self.transaction():
             self.conn.execute(
                 "UPDATE crawls SET status = 'failed', finish_reason = coalesce(finish_reason || '; ', '') || ?, "
-                "finished_at = coalesce(finished_at, ?) WHERE id = ?", [reason, utcnow(), crawl_id])
+                "finished_at = coalesce(finished_at, ?) WHERE id = ?",
+                [reason, utcnow(), crawl_id],
+            )
 
     def crawls_after(self, crawl_id: int) -> list[dict]:
         return queries.rows(self.conn, "SELECT * FROM crawls WHERE id > ? ORDER BY id", [crawl_id])
@@ -186,7 +213,9 @@ class Archive:
         """How many live articles' current versions were made by another extractor version."""
         return self.conn.execute(
             "SELECT count(*) FROM articles a JOIN version_log v ON v.id = a.current_version_id "
-            "WHERE a.status = 'live' AND v.extractor_version IS NOT ?", [extractor_version]).fetchone()[0]
+            "WHERE a.status = 'live' AND v.extractor_version IS NOT ?",
+            [extractor_version],
+        ).fetchone()[0]
 
     def template_hashes(self, until_crawl: int | None = None) -> dict[str, set[str]]:
         """Host -> hashes of the blocks known as site template (by the end of crawl ``until_crawl``, or now)."""
@@ -209,9 +238,21 @@ class Archive:
                 return None
             now = utcnow()
             if article is None:
-                article_id = self.db.table("articles").insert({
-                    "url": item.url, "host": host_of(item.url), "title": item.title, "status": "live",
-                    "first_seen": now, "last_seen": now, "missed": 0}).last_pk
+                article_id = (
+                    self.db.table("articles")
+                    .insert(
+                        {
+                            "url": item.url,
+                            "host": host_of(item.url),
+                            "title": item.title,
+                            "status": "live",
+                            "first_seen": now,
+                            "last_seen": now,
+                            "missed": 0,
+                        }
+                    )
+                    .last_pk
+                )
                 article = {"id": article_id, "current_version_id": None}
             article_id = article["id"]
             captures = self._captures(crawl_id, article_id, item.pages)
@@ -229,8 +270,9 @@ class Archive:
                     outcome = "unchanged"
                 else:
                     outcome = "changed" if current is not None else "new"
-                    current = self._add_version(crawl_id, article_id, item, digest, captures, extractor,
-                                                extractor_version, now)
+                    current = self._add_version(
+                        crawl_id, article_id, item, digest, captures, extractor, extractor_version, now
+                    )
                     update["current_version_id"] = current
                 if item.title:
                     update["title"] = item.title
@@ -239,8 +281,9 @@ class Archive:
             return outcome
 
     def _hash_of(self, version_id: int) -> str:
-        return self.conn.execute("SELECT t.hash FROM version_log v JOIN texts t ON t.id = v.text_id WHERE v.id = ?",
-                                 [version_id]).fetchone()[0]
+        return self.conn.execute(
+            "SELECT t.hash FROM version_log v JOIN texts t ON t.id = v.text_id WHERE v.id = ?", [version_id]
+        ).fetchone()[0]
 
     def text_id(self, text: str) -> int:
         """The id of ``text`` in ``texts`` (each distinct text is stored once), inserted if new."""
@@ -251,40 +294,50 @@ class Archive:
         return self.db.table("texts").insert({"hash": digest, "text": text, "words": len(text.split())}).last_pk
 
     def _add_version(self, crawl_id, article_id, item, digest, captures, extractor, extractor_version, now) -> int:
-        number = self.conn.execute("SELECT coalesce(max(version), 0) + 1 FROM version_log WHERE article_id = ?",
-                                   [article_id]).fetchone()[0]
+        number = self.conn.execute(
+            "SELECT coalesce(max(version), 0) + 1 FROM version_log WHERE article_id = ?", [article_id]
+        ).fetchone()[0]
         meta = item.meta or {}
-        return self.db.table("version_log").insert({
-            "article_id": article_id,
-            "version": number,
-            "title": item.title,
-            "text_id": self.text_id(item.text),
-            "page_count": len(item.pages),
-            "page_urls": json.dumps([p.url for p in item.pages]),
-            "capture_ids": json.dumps(captures),
-            "crawl_id": crawl_id,
-            "crawled_at": now,
-            "extractor": extractor,
-            "extractor_version": extractor_version,
-            "author": meta.get("author"),
-            "published": meta.get("date"),
-            "description": meta.get("description"),
-            "reviewed_by": meta.get("reviewed_by"),
-            "reviewed_on": meta.get("reviewed_on"),
-        }).last_pk
+        return (
+            self.db.table("version_log")
+            .insert(
+                {
+                    "article_id": article_id,
+                    "version": number,
+                    "title": item.title,
+                    "text_id": self.text_id(item.text),
+                    "page_count": len(item.pages),
+                    "page_urls": json.dumps([p.url for p in item.pages]),
+                    "capture_ids": json.dumps(captures),
+                    "crawl_id": crawl_id,
+                    "crawled_at": now,
+                    "extractor": extractor,
+                    "extractor_version": extractor_version,
+                    "author": meta.get("author"),
+                    "published": meta.get("date"),
+                    "description": meta.get("description"),
+                    "reviewed_by": meta.get("reviewed_by"),
+                    "reviewed_on": meta.get("reviewed_on"),
+                }
+            )
+            .last_pk
+        )
 
     def _observe(self, article_id, crawl_id, outcome, version_id):
-        self.conn.execute("INSERT INTO observation_log (article_id, crawl_id, at, outcome, version_id) "
-                          "VALUES (?, ?, ?, ?, ?)",
-                          [article_id, crawl_id, int(time.time()), OUTCOME_CODE[outcome], version_id])
+        self.conn.execute(
+            "INSERT INTO observation_log (article_id, crawl_id, at, outcome, version_id) VALUES (?, ?, ?, ?, ?)",
+            [article_id, crawl_id, int(time.time()), OUTCOME_CODE[outcome], version_id],
+        )
 
     def _url_id(self, url: str, etag: str | None, last_modified: str | None) -> int:
         """The URL's id; new validators replace the old ones in place (only the latest are ever sent)."""
         url_id = self._id_of("urls", "url", url)
         if etag or last_modified:
-            self.conn.execute("UPDATE urls SET etag = ?, last_modified = ? WHERE id = ? "
-                              "AND (etag IS NOT ? OR last_modified IS NOT ?)",
-                              [etag, last_modified, url_id, etag, last_modified])
+            self.conn.execute(
+                "UPDATE urls SET etag = ?, last_modified = ? WHERE id = ? "
+                "AND (etag IS NOT ? OR last_modified IS NOT ?)",
+                [etag, last_modified, url_id, etag, last_modified],
+            )
         return url_id
 
     def _captures(self, crawl_id, article_id, pages) -> list[int]:
@@ -294,14 +347,22 @@ class Archive:
             if page.status is None:
                 continue  # no response: nothing was captured
             url_id = self._url_id(page.url, page.etag, page.last_modified)
-            prev = self.conn.execute("SELECT id, digest FROM capture_log WHERE url_id = ? AND status IN (200, 304) "
-                                     "ORDER BY id DESC LIMIT 1", [url_id]).fetchone()
+            prev = self.conn.execute(
+                "SELECT id, digest FROM capture_log WHERE url_id = ? AND status IN (200, 304) ORDER BY id DESC LIMIT 1",
+                [url_id],
+            ).fetchone()
             warc = page.warc or {}
             row = {
-                "crawl_id": crawl_id, "article_id": article_id, "url_id": url_id, "page": page.number,
-                "status": page.status, "at": epoch(page.fetched_at), "digest": warc.get("digest"),
+                "crawl_id": crawl_id,
+                "article_id": article_id,
+                "url_id": url_id,
+                "page": page.number,
+                "status": page.status,
+                "at": epoch(page.fetched_at),
+                "digest": warc.get("digest"),
                 "warc_file_id": self._id_of("warc_files", "path", warc["file"]) if warc.get("file") else None,
-                "warc_offset": warc.get("offset"), "warc_length": warc.get("length"),
+                "warc_offset": warc.get("offset"),
+                "warc_length": warc.get("length"),
             }
             if prev and page.status in (200, 304):
                 prev_id, prev_digest = prev
@@ -317,15 +378,17 @@ class Archive:
     def mark_missing(self, crawl_id: int, hosts, paths, gone_after: int) -> int:
         """Count a miss for each live article of the scope this crawl did not observe; ``gone`` after N misses.
         Only for a crawl that went through its whole frontier."""
-        seen = {r[0] for r in self.conn.execute("SELECT article_id FROM observation_log WHERE crawl_id = ?",
-                                                [crawl_id])}
+        seen = {
+            r[0] for r in self.conn.execute("SELECT article_id FROM observation_log WHERE crawl_id = ?", [crawl_id])
+        }
         gone = 0
         with self.transaction():
             for article in self.live_articles(hosts, paths):
                 if article["id"] in seen:
                     continue
-                row = self.conn.execute("SELECT missed + 1, current_version_id FROM articles WHERE id = ?",
-                                        [article["id"]]).fetchone()
+                row = self.conn.execute(
+                    "SELECT missed + 1, current_version_id FROM articles WHERE id = ?", [article["id"]]
+                ).fetchone()
                 update = {"missed": row[0]}
                 if row[0] >= gone_after:
                     update["status"] = "gone"
@@ -337,8 +400,10 @@ class Archive:
     def remember_templates(self, crawl_id: int, host: str, texts) -> None:
         with self.transaction():
             for text in texts:
-                self.conn.execute("INSERT OR IGNORE INTO template_blocks (host, hash, text, crawl_id) "
-                                  "VALUES (?, ?, ?, ?)", [host, content_hash(text), normalize_text(text), crawl_id])
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO template_blocks (host, hash, text, crawl_id) VALUES (?, ?, ?, ?)",
+                    [host, content_hash(text), normalize_text(text), crawl_id],
+                )
 
     def amend_templates(self, crawl_id: int, is_template) -> int:
         """Strip blocks found to be template by the end of a crawl from the versions this crawl made.
@@ -349,9 +414,13 @@ class Archive:
         versions were amended.
         """
         amended = 0
-        found = queries.rows(self.conn, "SELECT v.id, v.article_id, v.version, t.text, a.host FROM version_log v "
-                                        "JOIN texts t ON t.id = v.text_id JOIN articles a ON a.id = v.article_id "
-                                        "WHERE v.crawl_id = ?", [crawl_id])
+        found = queries.rows(
+            self.conn,
+            "SELECT v.id, v.article_id, v.version, t.text, a.host FROM version_log v "
+            "JOIN texts t ON t.id = v.text_id JOIN articles a ON a.id = v.article_id "
+            "WHERE v.crawl_id = ?",
+            [crawl_id],
+        )
         for row in found:
             blocks = row["text"].split("\n\n")
             kept = [b for b in blocks if not is_template(row["host"], b)]
@@ -362,37 +431,51 @@ class Archive:
             with self.transaction():
                 prev = self.conn.execute(
                     "SELECT v.id, t.hash FROM version_log v JOIN texts t ON t.id = v.text_id "
-                    "WHERE v.article_id = ? AND v.version = ?", [row["article_id"], row["version"] - 1]).fetchone()
+                    "WHERE v.article_id = ? AND v.version = ?",
+                    [row["article_id"], row["version"] - 1],
+                ).fetchone()
                 if prev and prev[1] == content_hash(text):
                     self.conn.execute("DELETE FROM version_log WHERE id = ?", [row["id"]])
-                    self.conn.execute("UPDATE observation_log SET outcome = ?, version_id = ? "
-                                      "WHERE version_id = ? AND crawl_id = ?",
-                                      [OUTCOME_CODE["unchanged"], prev[0], row["id"], crawl_id])
-                    self.conn.execute("UPDATE articles SET current_version_id = ? WHERE id = ?",
-                                      [prev[0], row["article_id"]])
+                    self.conn.execute(
+                        "UPDATE observation_log SET outcome = ?, version_id = ? WHERE version_id = ? AND crawl_id = ?",
+                        [OUTCOME_CODE["unchanged"], prev[0], row["id"], crawl_id],
+                    )
+                    self.conn.execute(
+                        "UPDATE articles SET current_version_id = ? WHERE id = ?", [prev[0], row["article_id"]]
+                    )
                 else:
-                    self.conn.execute("UPDATE version_log SET text_id = ? WHERE id = ?",
-                                      [self.text_id(text), row["id"]])
+                    self.conn.execute(
+                        "UPDATE version_log SET text_id = ? WHERE id = ?", [self.text_id(text), row["id"]]
+                    )
         if amended:
             with self.transaction():
-                self.conn.execute("DELETE FROM texts WHERE id NOT IN (SELECT text_id FROM version_log) "
-                                  "AND id NOT IN (SELECT text_id FROM version_texts)")
+                self.conn.execute(
+                    "DELETE FROM texts WHERE id NOT IN (SELECT text_id FROM version_log) "
+                    "AND id NOT IN (SELECT text_id FROM version_texts)"
+                )
         return amended
 
     # re-extraction (see healtharchive.reextract)
 
     def versions_to_rederive(self, article_id: int | None = None) -> list[dict]:
-        sql = ("SELECT v.id, v.article_id, v.version, v.capture_ids, v.crawl_id, v.extractor_version, v.text_id, "
-               "t.hash, t.text, a.host, c.profile FROM version_log v JOIN texts t ON t.id = v.text_id "
-               "JOIN articles a ON a.id = v.article_id LEFT JOIN crawls c ON c.id = v.crawl_id")
+        sql = (
+            "SELECT v.id, v.article_id, v.version, v.capture_ids, v.crawl_id, v.extractor_version, v.text_id, "
+            "t.hash, t.text, a.host, c.profile FROM version_log v JOIN texts t ON t.id = v.text_id "
+            "JOIN articles a ON a.id = v.article_id LEFT JOIN crawls c ON c.id = v.crawl_id"
+        )
         params = []
         if article_id is not None:
             sql, params = sql + " WHERE v.article_id = ?", [article_id]
         return queries.rows(self.conn, sql + " ORDER BY v.article_id, v.version", params)
 
     def derived(self, version_id: int, extractor_version: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM version_texts WHERE version_id = ? AND extractor_version = ?",
-                                 [version_id, extractor_version]).fetchone() is not None
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM version_texts WHERE version_id = ? AND extractor_version = ?",
+                [version_id, extractor_version],
+            ).fetchone()
+            is not None
+        )
 
     def verify(self, version: dict, extractor_version: str) -> None:
         """Record that ``extractor_version`` gives ``version`` the text it has."""
@@ -402,18 +485,23 @@ class Archive:
     def rederive(self, version: dict, text: str, extractor_version: str) -> None:
         """Point ``version`` at ``text`` made by ``extractor_version``, keeping the text it had."""
         with self.transaction():
-            self._derivation(version["id"], version["extractor_version"] or "unknown", version["text_id"], "crawl",
-                             replace=False)
+            self._derivation(
+                version["id"], version["extractor_version"] or "unknown", version["text_id"], "crawl", replace=False
+            )
             text_id = self.text_id(text)
             self._derivation(version["id"], extractor_version, text_id, "rederived")
-            self.conn.execute("UPDATE version_log SET text_id = ?, extractor_version = ? WHERE id = ?",
-                              [text_id, extractor_version, version["id"]])
+            self.conn.execute(
+                "UPDATE version_log SET text_id = ?, extractor_version = ? WHERE id = ?",
+                [text_id, extractor_version, version["id"]],
+            )
 
     def _derivation(self, version_id, extractor_version, text_id, how, replace=True):
         verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
-        self.conn.execute(f"{verb} INTO version_texts (version_id, extractor_version, text_id, how, derived_at, "
-                          "same_as_previous) VALUES (?, ?, ?, ?, ?, 0)",
-                          [version_id, extractor_version, text_id, how, utcnow()])
+        self.conn.execute(
+            f"{verb} INTO version_texts (version_id, extractor_version, text_id, how, derived_at, "
+            "same_as_previous) VALUES (?, ?, ?, ?, ?, 0)",
+            [version_id, extractor_version, text_id, how, utcnow()],
+        )
 
     def flag_same_as_previous(self, article_ids, extractor_version: str) -> int:
         """Set ``same_as_previous`` on derivations whose text equals the previous version's under the same
@@ -423,13 +511,21 @@ class Archive:
             for article_id in article_ids:
                 previous = None
                 for r in queries.rows(
-                        self.conn, "SELECT vt.version_id, vt.text_id, v.version FROM version_texts vt "
-                                   "JOIN version_log v ON v.id = vt.version_id WHERE v.article_id = ? "
-                                   "AND vt.extractor_version = ? ORDER BY v.version", [article_id, extractor_version]):
-                    same = int(previous is not None and previous["version"] == r["version"] - 1
-                               and previous["text_id"] == r["text_id"])
-                    self.conn.execute("UPDATE version_texts SET same_as_previous = ? WHERE version_id = ? "
-                                      "AND extractor_version = ?", [same, r["version_id"], extractor_version])
+                    self.conn,
+                    "SELECT vt.version_id, vt.text_id, v.version FROM version_texts vt "
+                    "JOIN version_log v ON v.id = vt.version_id WHERE v.article_id = ? "
+                    "AND vt.extractor_version = ? ORDER BY v.version",
+                    [article_id, extractor_version],
+                ):
+                    same = int(
+                        previous is not None
+                        and previous["version"] == r["version"] - 1
+                        and previous["text_id"] == r["text_id"]
+                    )
+                    self.conn.execute(
+                        "UPDATE version_texts SET same_as_previous = ? WHERE version_id = ? AND extractor_version = ?",
+                        [same, r["version_id"], extractor_version],
+                    )
                     flagged += same
                     previous = r
         return flagged
@@ -437,13 +533,17 @@ class Archive:
     # scheduled runs (see healtharchive.schedule)
 
     def schedule_last_started(self, name: str) -> str | None:
-        return self.conn.execute("SELECT max(started_at) FROM schedule_runs WHERE name = ? "
-                                 "AND coalesce(status, '') != 'stopped'", [name]).fetchone()[0]
+        return self.conn.execute(
+            "SELECT max(started_at) FROM schedule_runs WHERE name = ? AND coalesce(status, '') != 'stopped'", [name]
+        ).fetchone()[0]
 
     def schedule_started(self, name: str, spider: str, started_at: str) -> int:
         with self.transaction():
-            return self.db.table("schedule_runs").insert(
-                {"name": name, "spider": spider, "started_at": started_at, "status": "running"}).last_pk
+            return (
+                self.db.table("schedule_runs")
+                .insert({"name": name, "spider": spider, "started_at": started_at, "status": "running"})
+                .last_pk
+            )
 
     def schedule_finished(self, run_id: int, **values) -> None:
         with self.transaction():

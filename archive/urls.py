@@ -56,15 +56,18 @@ def path_page(url: str, first: str) -> int | None:
     base = b.path.rstrip("/")
     if not a.path.startswith(base + "/"):
         return None
-    match = PATH_PAGE.match(a.path[len(base):])
+    match = PATH_PAGE.match(a.path[len(base) :])
     return int(match.group(1)) if match else None
 
 
 def canonical_url(url: str) -> str:
     """``url`` without fragment, tracking parameters or page parameters; see the module doc."""
     url = url.strip()
-    dropped = [k for k, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)
-               if TRACKING.match(k) or PAGE_PARAMS.match(k)]
+    dropped = [
+        k
+        for k, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)
+        if TRACKING.match(k) or PAGE_PARAMS.match(k)
+    ]
     if dropped:
         url = url_query_cleaner(url, dropped, remove=True, unique=False, keep_fragments=False)
     canonical = canonicalize_url(url, keep_blank_values=True)

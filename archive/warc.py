@@ -118,9 +118,13 @@ class WarcFiles:
         self.file = open(path, "xb")  # noqa: SIM115 (open until rotated or closed)
         self.stored_name = relative_to_archive(path, self.archive_db)
         self.opened += 1
-        info = {"software": software(), "format": "WARC File Format 1.0",
-                "conformsTo": "http://bibnum.bnf.fr/WARC/WARC_ISO_28500_version1_latestdraft.pdf",
-                "hostname": platform.node(), **self.info}
+        info = {
+            "software": software(),
+            "format": "WARC File Format 1.0",
+            "conformsTo": "http://bibnum.bnf.fr/WARC/WARC_ISO_28500_version1_latestdraft.pdf",
+            "hostname": platform.node(),
+            **self.info,
+        }
         self._append(WARCWriter(None).create_warcinfo_record(name, info))
 
     def _append(self, record) -> tuple[int, int]:
@@ -148,6 +152,7 @@ class WarcFiles:
 
 
 # reading back
+
 
 def read_headers(path: Path, offset: int):
     """The WARC headers of the record at ``offset`` of ``path`` (None when it cannot be read)."""
@@ -218,8 +223,11 @@ class WarcReader:
             for capture in queries.captures_of_url(self.conn, url):
                 path = self.path(capture["warc_file"])
                 headers = read_headers(path, capture["warc_offset"])
-                if (headers is not None and headers.get_header("WARC-Type") == "response"
-                        and headers.get_header("WARC-Payload-Digest") == digest):
+                if (
+                    headers is not None
+                    and headers.get_header("WARC-Type") == "response"
+                    and headers.get_header("WARC-Payload-Digest") == digest
+                ):
                     self._originals[key] = (path, capture["warc_offset"], capture["warc_length"])
                     break
         return self._originals[key]
@@ -231,7 +239,9 @@ class WarcReader:
             url = rec_headers.get_header("WARC-Refers-To-Target-URI") or rec_headers.get_header("WARC-Target-URI")
             found = self.original(url, rec_headers.get_header("WARC-Payload-Digest"))
             if found is None:
-                raise LookupError(f"the original of revisit {rec_headers.get_header('WARC-Record-ID')} "
-                                  f"({url}) is not in the archive's WARC files")
+                raise LookupError(
+                    f"the original of revisit {rec_headers.get_header('WARC-Record-ID')} "
+                    f"({url}) is not in the archive's WARC files"
+                )
             _, http_headers, body = read_record(found[0], found[1])
         return rec_headers, http_headers, body

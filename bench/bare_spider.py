@@ -17,8 +17,12 @@ from crawler.articles import NEXT_LINKS
 class BareSpider(scrapy.Spider):
     name = "bare"
     # Keep nothing: no item pipelines, no WARC writer, no progress extension.
-    custom_settings = {"ITEM_PIPELINES": {}, "EXTENSIONS": {}, "WARC_ENABLED": False,
-                       "DOWNLOADER_MIDDLEWARES": {"crawler.warc.WarcWriter": None}}
+    custom_settings = {
+        "ITEM_PIPELINES": {},
+        "EXTENSIONS": {},
+        "WARC_ENABLED": False,
+        "DOWNLOADER_MIDDLEWARES": {"crawler.warc.WarcWriter": None},
+    }
 
     def __init__(self, start_url=None, **kwargs):
         super().__init__(**kwargs)

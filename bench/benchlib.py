@@ -117,8 +117,9 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-def run_scrapy(args: list[str], settings: dict | None = None, cwd: Path = ROOT, timeout: float = 1800,
-               poll: float = 0.1) -> Run:
+def run_scrapy(
+    args: list[str], settings: dict | None = None, cwd: Path = ROOT, timeout: float = 1800, poll: float = 0.1
+) -> Run:
     """Run ``scrapy ARGS -s K=V ...`` as a real subprocess; record wall time and peak RSS of it and its children.
 
     Peak RSS is the kernel's high-water mark (VmHWM) of each process, sampled every ``poll`` seconds until
@@ -155,8 +156,9 @@ def run_scrapy(args: list[str], settings: dict | None = None, cwd: Path = ROOT, 
 
 def crawl_center(hub_url: str, db: Path, settings: dict | None = None, **kw) -> Run:
     """``scrapy crawl healthcenter`` into ``db`` (the real command, from the repository root)."""
-    run = run_scrapy(["crawl", "healthcenter", "-a", f"start_url={hub_url}"],
-                     {"ARCHIVE_DB": str(db), **(settings or {})}, **kw)
+    run = run_scrapy(
+        ["crawl", "healthcenter", "-a", f"start_url={hub_url}"], {"ARCHIVE_DB": str(db), **(settings or {})}, **kw
+    )
     if run.returncode != 0:
         raise SystemExit(f"crawl failed ({run.returncode}):\n{run.log[-3000:]}")
     return run
@@ -164,8 +166,9 @@ def crawl_center(hub_url: str, db: Path, settings: dict | None = None, **kw) -> 
 
 def bare_crawl(hub_url: str, settings: dict | None = None, **kw) -> Run:
     """``scrapy runspider bench/bare_spider.py``: the same pages, nothing kept."""
-    run = run_scrapy(["runspider", str(ROOT / "bench" / "bare_spider.py"), "-a", f"start_url={hub_url}"],
-                     settings, **kw)
+    run = run_scrapy(
+        ["runspider", str(ROOT / "bench" / "bare_spider.py"), "-a", f"start_url={hub_url}"], settings, **kw
+    )
     if run.returncode != 0:
         raise SystemExit(f"bare crawl failed ({run.returncode}):\n{run.log[-3000:]}")
     return run

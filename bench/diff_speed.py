@@ -21,7 +21,105 @@ from healtharchive.diff import diff, html_inline, unified, words
 
 RUNS = 50
 TARGET_MS = 20.0
-VOCAB = ["patients", "symptoms", "treatment", "doctor", "vaccine", "dose", "children", "adults", "risk", "infection", "fever", "cough", "hospital", "care", "health", "public", "guidance", "advice", "medicine", "blood", "pressure", "heart", "diabetes", "cancer", "screening", "test", "results", "clinic", "appointment", "nurse", "pharmacy", "prescription", "side", "effects", "allergy", "asthma", "influenza", "measles", "outbreak", "prevention", "hygiene", "hands", "water", "food", "diet", "exercise", "sleep", "mental", "wellbeing", "support", "services", "emergency", "call", "contact", "information", "update", "recommended", "should", "may", "can", "will", "must", "not", "if", "when", "after", "before", "during", "within", "weeks", "days", "months", "years", "the", "a", "an", "of", "to", "in", "for", "with", "on", "by", "from", "and", "or", "but", "is", "are", "was", "were", "be", "been", "has", "have", "this", "that"]
+VOCAB = [
+    "patients",
+    "symptoms",
+    "treatment",
+    "doctor",
+    "vaccine",
+    "dose",
+    "children",
+    "adults",
+    "risk",
+    "infection",
+    "fever",
+    "cough",
+    "hospital",
+    "care",
+    "health",
+    "public",
+    "guidance",
+    "advice",
+    "medicine",
+    "blood",
+    "pressure",
+    "heart",
+    "diabetes",
+    "cancer",
+    "screening",
+    "test",
+    "results",
+    "clinic",
+    "appointment",
+    "nurse",
+    "pharmacy",
+    "prescription",
+    "side",
+    "effects",
+    "allergy",
+    "asthma",
+    "influenza",
+    "measles",
+    "outbreak",
+    "prevention",
+    "hygiene",
+    "hands",
+    "water",
+    "food",
+    "diet",
+    "exercise",
+    "sleep",
+    "mental",
+    "wellbeing",
+    "support",
+    "services",
+    "emergency",
+    "call",
+    "contact",
+    "information",
+    "update",
+    "recommended",
+    "should",
+    "may",
+    "can",
+    "will",
+    "must",
+    "not",
+    "if",
+    "when",
+    "after",
+    "before",
+    "during",
+    "within",
+    "weeks",
+    "days",
+    "months",
+    "years",
+    "the",
+    "a",
+    "an",
+    "of",
+    "to",
+    "in",
+    "for",
+    "with",
+    "on",
+    "by",
+    "from",
+    "and",
+    "or",
+    "but",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "has",
+    "have",
+    "this",
+    "that",
+]
 
 
 def article(rng: random.Random, target_bytes: int = 50_000) -> list[str]:
@@ -79,8 +177,10 @@ def timed(fn) -> tuple[float, float, float]:
 
 def report(title: str, old: str, new: str) -> float:
     ops = diff(old, new)
-    print(f"\n{title}: {len(old.encode())} / {len(new.encode())} bytes, "
-          f"{old.count(chr(10) * 2) + 1} / {new.count(chr(10) * 2) + 1} blocks")
+    print(
+        f"\n{title}: {len(old.encode())} / {len(new.encode())} bytes, "
+        f"{old.count(chr(10) * 2) + 1} / {new.count(chr(10) * 2) + 1} blocks"
+    )
     print(f"{'function':<20}{'median ms':>11}{'p95 ms':>9}{'CPU ms':>9}")
     rows = {
         "diff()": lambda: diff(old, new),
@@ -100,8 +200,10 @@ def main() -> None:
     report("stress: every paragraph edited", *versions("edited"))
     report("stress: whole page rewritten", *versions("rewrite"))
     verdict = "OK" if p95 < TARGET_MS else "OVER TARGET"
-    print(f"\ntypical diff+html_inline p95 {p95:.2f} ms vs target {TARGET_MS:.0f} ms: {verdict}"
-          f" (load average {os.getloadavg()[0]:.1f}: p95 wall time includes waiting for a core)")
+    print(
+        f"\ntypical diff+html_inline p95 {p95:.2f} ms vs target {TARGET_MS:.0f} ms: {verdict}"
+        f" (load average {os.getloadavg()[0]:.1f}: p95 wall time includes waiting for a core)"
+    )
 
 
 if __name__ == "__main__":

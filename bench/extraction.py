@@ -3,6 +3,7 @@
 Run from the repo root: ``python bench/extraction.py [--json]``. Metric: see bench/metrics.py
 (article-extraction-benchmark 4-token shingles, lowercased).
 """
+
 import argparse
 import json
 import sys
@@ -61,9 +62,10 @@ def main(argv=None) -> None:
         sys.exit(f"fixtures not found: {FIXTURES}")
     res = run(load_fixtures())
     if args.json:
-        out = {"pages": {n: {k: dict(zip("PR", v), F1=f1(*v)) for k, v in s.items()}
-                         for n, s in res["pages"].items()},
-               "overall": {k: dict(zip(("P", "R", "F1"), v)) for k, v in res["overall"].items()}}
+        out = {
+            "pages": {n: {k: dict(zip("PR", v), F1=f1(*v)) for k, v in s.items()} for n, s in res["pages"].items()},
+            "overall": {k: dict(zip(("P", "R", "F1"), v)) for k, v in res["overall"].items()},
+        }
         print(json.dumps(out, indent=2))
         return
     w = max(map(len, res["pages"]))

@@ -9,6 +9,7 @@ all; the table gives the best round (``time.process_time``, one process, no pool
 adds the pipeline of another checkout (for example ``git worktree add /tmp/before HEAD~1``), to measure a
 change before and after in the same run.
 """
+
 import argparse
 import importlib.util
 import sys
@@ -67,10 +68,10 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
 
     extractors = {
-        "plain trafilatura (one run, comments off)":
-            lambda html, url, first: trafilatura.extract(html, url=url, include_comments=False),
-        f"pipeline {EXTRACTOR_VERSION}":
-            lambda html, url, first: extract_page(html, url, (), first),
+        "plain trafilatura (one run, comments off)": lambda html, url, first: trafilatura.extract(
+            html, url=url, include_comments=False
+        ),
+        f"pipeline {EXTRACTOR_VERSION}": lambda html, url, first: extract_page(html, url, (), first),
     }
     if args.against:
         other, version = load_extract_page(args.against.resolve())
@@ -83,7 +84,7 @@ def main(argv=None) -> None:
 
     best = {(s, e): float("inf") for s in sets for e in extractors}
     for name, pages in sets.items():
-        for extract in extractors.values():         # warm-up: lazy imports and data files on first use
+        for extract in extractors.values():  # warm-up: lazy imports and data files on first use
             cpu_ms_per_page(extract, pages)
         for _ in range(args.rounds):
             for label, extract in extractors.items():

@@ -44,17 +44,31 @@ def main(argv=None):
         shutil.rmtree(work, ignore_errors=True)
         runs.append(run)
         workers = sorted(run.workers_peak.values())
-        rows.append([n, run.pages, f"{run.wall:.0f} s", mb(run.main_peak), mb(run.stat("memusage/max")),
-                     " + ".join(mb(w) for w in workers), mb(sum(run.others_peak.values())),
-                     mb(run.main_peak + run.workers_sum + sum(run.others_peak.values()))])
+        rows.append(
+            [
+                n,
+                run.pages,
+                f"{run.wall:.0f} s",
+                mb(run.main_peak),
+                mb(run.stat("memusage/max")),
+                " + ".join(mb(w) for w in workers),
+                mb(sum(run.others_peak.values())),
+                mb(run.main_peak + run.workers_sum + sum(run.others_peak.values())),
+            ]
+        )
         print(f"  {n} articles: crawl process {mb(run.main_peak)}", flush=True)
     print(f"Memory: peak RSS of `scrapy crawl healthcenter` ({args.pages} pages per article; {machine()})")
-    print(table(["articles", "pages", "wall", "crawl process", "memusage/max", "workers", "resource tracker",
-                 "total"], rows))
+    print(
+        table(
+            ["articles", "pages", "wall", "crawl process", "memusage/max", "workers", "resource tracker", "total"], rows
+        )
+    )
     peaks = [r.main_peak for r in runs]
     growth = (peaks[-1] - peaks[0]) / (sizes[-1] - sizes[0]) if len(sizes) > 1 else 0.0
-    print(f"crawl process growth: {growth / 1e3:.1f} KB per extra article "
-          f"({mb(peaks[0])} -> {mb(peaks[-1])} for {sizes[0]} -> {sizes[-1]} articles)")
+    print(
+        f"crawl process growth: {growth / 1e3:.1f} KB per extra article "
+        f"({mb(peaks[0])} -> {mb(peaks[-1])} for {sizes[0]} -> {sizes[-1]} articles)"
+    )
     ok = max(peaks) <= TARGET
     print(f"peak {mb(max(peaks))} (target <= {mb(TARGET)}): {'met' if ok else 'MISSED'}")
     return 0

@@ -4,6 +4,7 @@ Tokens are ``\\w+`` runs of the lowercased text. Each text becomes a multiset of
 shingles (a text with fewer than 4 tokens is one shingle of all its tokens). Scores are
 averaged per page first; F1 is the harmonic mean of the averaged precision and recall.
 """
+
 import re
 from collections import Counter
 
@@ -15,7 +16,7 @@ def shingles(text: str, n: int = N) -> Counter:
     toks = re.findall(r"\w+", (text or "").lower())
     if len(toks) < n:
         return Counter([tuple(toks)]) if toks else Counter()
-    return Counter(tuple(toks[i:i + n]) for i in range(len(toks) - n + 1))
+    return Counter(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
 
 
 def page_scores(pred: str, ref: str) -> tuple[float, float]:

@@ -42,8 +42,92 @@ CHANGE_RATE = 0.02
 GONE_RATE = 0.01
 INCOMPLETE_RATE = 0.005
 PAGES = 3
-WORDS = ["patients", "symptoms", "treatment", "doctor", "dose", "children", "adults", "risk", "infection", "fever", "hospital", "care", "health", "guidance", "advice", "medicine", "blood", "pressure", "heart", "diabetes", "cancer", "screening", "test", "results", "clinic", "appointment", "nurse", "pharmacy", "prescription", "side", "effects", "allergy", "asthma", "influenza", "prevention", "exercise", "sleep", "fatigue", "support", "services", "emergency", "recommended", "weeks", "days", "months", "years", "breast", "therapy", "radiation", "surgery", "lymphedema", "nutrition", "anxiety", "follow-up", "scans", "family", "caregivers", "insurance", "specialist", "pain", "swelling"]
-FILLER = ["the", "a", "of", "to", "in", "for", "with", "on", "by", "and", "or", "is", "are", "can", "may", "should", "often", "most", "some", "your", "their"]
+WORDS = [
+    "patients",
+    "symptoms",
+    "treatment",
+    "doctor",
+    "dose",
+    "children",
+    "adults",
+    "risk",
+    "infection",
+    "fever",
+    "hospital",
+    "care",
+    "health",
+    "guidance",
+    "advice",
+    "medicine",
+    "blood",
+    "pressure",
+    "heart",
+    "diabetes",
+    "cancer",
+    "screening",
+    "test",
+    "results",
+    "clinic",
+    "appointment",
+    "nurse",
+    "pharmacy",
+    "prescription",
+    "side",
+    "effects",
+    "allergy",
+    "asthma",
+    "influenza",
+    "prevention",
+    "exercise",
+    "sleep",
+    "fatigue",
+    "support",
+    "services",
+    "emergency",
+    "recommended",
+    "weeks",
+    "days",
+    "months",
+    "years",
+    "breast",
+    "therapy",
+    "radiation",
+    "surgery",
+    "lymphedema",
+    "nutrition",
+    "anxiety",
+    "follow-up",
+    "scans",
+    "family",
+    "caregivers",
+    "insurance",
+    "specialist",
+    "pain",
+    "swelling",
+]
+FILLER = [
+    "the",
+    "a",
+    "of",
+    "to",
+    "in",
+    "for",
+    "with",
+    "on",
+    "by",
+    "and",
+    "or",
+    "is",
+    "are",
+    "can",
+    "may",
+    "should",
+    "often",
+    "most",
+    "some",
+    "your",
+    "their",
+]
 
 
 def iso(t: int) -> str:
@@ -101,14 +185,26 @@ def generate(path: Path, n_articles: int, n_crawls: int, seed: int = 7) -> dict:
         conn.execute(
             "INSERT INTO crawls (id, spider, started_at, finished_at, profile, args, scope, status, finish_reason,"
             " pages_fetched, errors) VALUES (?, 'healthcenter', ?, ?, 'generic', ?, ?, 'finished', 'finished', ?, 0)",
-            [k, iso(start), iso(start + 5400), json.dumps({"start_url": f"https://{HOST}/center/default.htm"}),
-             json.dumps({"hosts": [HOST], "paths": ["/center/"]}), n_articles * PAGES])
+            [
+                k,
+                iso(start),
+                iso(start + 5400),
+                json.dumps({"start_url": f"https://{HOST}/center/default.htm"}),
+                json.dumps({"hosts": [HOST], "paths": ["/center/"]}),
+                n_articles * PAGES,
+            ],
+        )
     url = lambda i: f"https://{HOST}/center/{rng_slug[i]}"  # noqa: E731
     rng_slug = [f"{rng.choice(WORDS)}-{rng.choice(WORDS)}-guide-{i}" for i in range(n_articles)]
     # urls: three pages per article
-    conn.executemany("INSERT INTO urls (id, url) VALUES (?, ?)",
-                     ((i * PAGES + p + 1, url(i) + ("" if p == 0 else f"?page={p + 1}"))
-                      for i in range(n_articles) for p in range(PAGES)))
+    conn.executemany(
+        "INSERT INTO urls (id, url) VALUES (?, ?)",
+        (
+            (i * PAGES + p + 1, url(i) + ("" if p == 0 else f"?page={p + 1}"))
+            for i in range(n_articles)
+            for p in range(PAGES)
+        ),
+    )
     blocks = {}
     current = {}  # article -> (version number, version id, text id)
     last_capture = {}  # url id -> capture id of its previous capture
@@ -121,13 +217,19 @@ def generate(path: Path, n_articles: int, n_crawls: int, seed: int = 7) -> dict:
         conn.executemany(
             "INSERT INTO version_log (id, article_id, version, title, text_id, page_count, page_urls, capture_ids,"
             " crawl_id, crawled_at, extractor, extractor_version, author, published, description) VALUES"
-            " (?, ?, ?, ?, ?, 3, ?, ?, ?, ?, ?, ?, 'HealthCenter Staff', 'January 15, 2026', ?)", versions)
+            " (?, ?, ?, ?, ?, 3, ?, ?, ?, ?, ?, ?, 'HealthCenter Staff', 'January 15, 2026', ?)",
+            versions,
+        )
         conn.executemany("INSERT INTO versions_fts (rowid, title, text) VALUES (?, ?, ?)", fts)
-        conn.executemany("INSERT INTO observation_log (id, article_id, crawl_id, at, outcome, version_id)"
-                         " VALUES (?, ?, ?, ?, ?, ?)", observations)
+        conn.executemany(
+            "INSERT INTO observation_log (id, article_id, crawl_id, at, outcome, version_id) VALUES (?, ?, ?, ?, ?, ?)",
+            observations,
+        )
         conn.executemany(
             "INSERT INTO capture_log (id, crawl_id, article_id, url_id, page, status, at, digest, revisit_of)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", captures)
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            captures,
+        )
         for rows in (texts, versions, fts, observations, captures):
             rows.clear()
 
@@ -158,8 +260,19 @@ def generate(path: Path, n_articles: int, n_crawls: int, seed: int = 7) -> dict:
                 status = 404 if outcome == "gone" else 200
                 prev = last_capture.get(uid)
                 same = outcome in ("unchanged", "incomplete") and prev is not None
-                captures.append((cap_id, k, a, uid, p + 1, status, at,
-                                 None if same else f"sha1:{rng.getrandbits(128):032x}", prev if same else None))
+                captures.append(
+                    (
+                        cap_id,
+                        k,
+                        a,
+                        uid,
+                        p + 1,
+                        status,
+                        at,
+                        None if same else f"sha1:{rng.getrandbits(128):032x}",
+                        prev if same else None,
+                    )
+                )
                 last_capture[uid] = cap_id
                 cap_ids.append(cap_id)
                 if outcome == "gone":
@@ -172,8 +285,22 @@ def generate(path: Path, n_articles: int, n_crawls: int, seed: int = 7) -> dict:
                 title = f"{blocks[i][0]}: a guide ({i})"
                 texts.append((text_id, content_hash(text), text, len(text.split())))
                 page_urls = [url(i)] + [url(i) + f"?page={p}" for p in range(2, PAGES + 1)]
-                versions.append((version_id, a, number, title, text_id, json.dumps(page_urls), json.dumps(cap_ids),
-                                 k, iso(at), EXTRACTOR, EXTRACTOR_VERSION, blocks[i][1][:150]))
+                versions.append(
+                    (
+                        version_id,
+                        a,
+                        number,
+                        title,
+                        text_id,
+                        json.dumps(page_urls),
+                        json.dumps(cap_ids),
+                        k,
+                        iso(at),
+                        EXTRACTOR,
+                        EXTRACTOR_VERSION,
+                        blocks[i][1][:150],
+                    )
+                )
                 fts.append((version_id, title, text))
                 current[i] = (number, version_id, text_id, title)
             obs_id += 1
@@ -181,20 +308,40 @@ def generate(path: Path, n_articles: int, n_crawls: int, seed: int = 7) -> dict:
             if len(observations) >= 20000:
                 flush()
         flush()
-        print(f"  crawl {k}/{n_crawls}: {obs_id:,} observations, {version_id:,} versions "
-              f"({time.perf_counter() - t0:.0f} s)", flush=True)
+        print(
+            f"  crawl {k}/{n_crawls}: {obs_id:,} observations, {version_id:,} versions "
+            f"({time.perf_counter() - t0:.0f} s)",
+            flush=True,
+        )
     last = BASE + (n_crawls - 1) * WEEK
     first = iso(BASE)
     conn.executemany(
         "INSERT INTO articles (id, url, title, status, first_seen, last_seen, host, missed, current_version_id)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
-        ((i + 1, url(i), current[i][3], "gone" if i in gone else "live", first,
-          iso(last - (WEEK if i in gone else 0)), HOST, current[i][1]) for i in range(n_articles)))
+        (
+            (
+                i + 1,
+                url(i),
+                current[i][3],
+                "gone" if i in gone else "live",
+                first,
+                iso(last - (WEEK if i in gone else 0)),
+                HOST,
+                current[i][1],
+            )
+            for i in range(n_articles)
+        ),
+    )
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     conn.close()
-    return {"articles": n_articles, "observations": obs_id, "versions": version_id, "captures": cap_id,
-            "seconds": time.perf_counter() - t0}
+    return {
+        "articles": n_articles,
+        "observations": obs_id,
+        "versions": version_id,
+        "captures": cap_id,
+        "seconds": time.perf_counter() - t0,
+    }
 
 
 # "Crawls and what they found" from schema V5's crawl_outcomes (kept by triggers) instead of counting
@@ -210,8 +357,16 @@ from crawls c left join crawl_outcomes o on o.crawl_id = c.id
 group by c.id order by c.id desc"""
 
 
-KNOWN = {"changes_since", "article_timeline", "articles_gone", "articles_never_changed", "crawls_outcomes",
-         "search_articles", "search_as_of", "changes_feed"}
+KNOWN = {
+    "changes_since",
+    "article_timeline",
+    "articles_gone",
+    "articles_never_changed",
+    "crawls_outcomes",
+    "search_articles",
+    "search_as_of",
+    "changes_feed",
+}
 
 
 def canned_queries() -> dict[str, list[str]]:
@@ -224,9 +379,12 @@ def canned_queries() -> dict[str, list[str]]:
 
 def requests_to_time(conn) -> list[tuple[str, str]]:
     """(label, path) of every request timed, with parameters taken from the archive."""
-    changed = conn.execute(
-        "SELECT article_id, max(version) FROM version_log GROUP BY article_id HAVING max(version) >= 3 LIMIT 1"
-    ).fetchone() or conn.execute("SELECT article_id, max(version) FROM version_log WHERE version = 2").fetchone()
+    changed = (
+        conn.execute(
+            "SELECT article_id, max(version) FROM version_log GROUP BY article_id HAVING max(version) >= 3 LIMIT 1"
+        ).fetchone()
+        or conn.execute("SELECT article_id, max(version) FROM version_log WHERE version = 2").fetchone()
+    )
     art, top = changed
     url = conn.execute("SELECT url FROM articles WHERE id = ?", [art]).fetchone()[0]
     from urllib.parse import quote
@@ -235,34 +393,39 @@ def requests_to_time(conn) -> list[tuple[str, str]]:
     mid = conn.execute("SELECT substr(started_at, 1, 10) FROM crawls ORDER BY id LIMIT 1 OFFSET 4").fetchone()
     mid = mid[0] if mid else last_week
 
-    return [
-        ("canned: changes_since (last week)", f"/archive/changes_since?since={last_week}"),
-        ("canned: changes_since (all)", "/archive/changes_since"),
-        ("canned: article_timeline (id)", f"/archive/article_timeline?article={art}"),
-        ("canned: article_timeline (url)", f"/archive/article_timeline?article={quote(url, safe='')}"),
-        ("canned: articles_gone", "/archive/articles_gone"),
-        ("canned: articles_never_changed", "/archive/articles_never_changed"),
-        ("canned: crawls_outcomes", "/archive/crawls_outcomes"),
-        ("sql: crawl_outcomes summed per crawl", f"/archive?sql={quote(CRAWLS_OUTCOMES_V5)}"),
-        ("canned: search_articles (rare word)", "/archive/search_articles?q=metformin"),
-        ("canned: search_articles (common word)", "/archive/search_articles?q=lymphedema"),
-        ("canned: search_as_of (rare word)", f"/archive/search_as_of?q=metformin&date={mid}"),
-        ("canned: search_as_of (common word)", f"/archive/search_as_of?q=lymphedema&date={mid}"),
-        ("canned: changes_feed (Atom)", "/archive/changes_feed.atom"),
-    ] + [
-        (f"canned: {name} (new)", f"/archive/{name}?" + "&".join(f"{k}=" for k in params))
-        for name, params in canned_queries().items() if name not in KNOWN
-    ] + [
-        ("_search: versions (rare word)", "/archive/versions?_search=metformin"),
-        ("_search: versions (common word)", "/archive/versions?_search=lymphedema"),
-        ("diff page (latest two)", f"/-/diff/{art}"),
-        (f"diff page (from=1&to={top})", f"/-/diff/{art}?from=1&to={top}"),
-        ("table: articles", "/archive/articles"),
-        ("table: versions", "/archive/versions"),
-        ("table: observations", "/archive/observations"),
-        ("table: captures", "/archive/captures"),
-        ("row: article", f"/archive/articles/{art}"),
-    ]
+    return (
+        [
+            ("canned: changes_since (last week)", f"/archive/changes_since?since={last_week}"),
+            ("canned: changes_since (all)", "/archive/changes_since"),
+            ("canned: article_timeline (id)", f"/archive/article_timeline?article={art}"),
+            ("canned: article_timeline (url)", f"/archive/article_timeline?article={quote(url, safe='')}"),
+            ("canned: articles_gone", "/archive/articles_gone"),
+            ("canned: articles_never_changed", "/archive/articles_never_changed"),
+            ("canned: crawls_outcomes", "/archive/crawls_outcomes"),
+            ("sql: crawl_outcomes summed per crawl", f"/archive?sql={quote(CRAWLS_OUTCOMES_V5)}"),
+            ("canned: search_articles (rare word)", "/archive/search_articles?q=metformin"),
+            ("canned: search_articles (common word)", "/archive/search_articles?q=lymphedema"),
+            ("canned: search_as_of (rare word)", f"/archive/search_as_of?q=metformin&date={mid}"),
+            ("canned: search_as_of (common word)", f"/archive/search_as_of?q=lymphedema&date={mid}"),
+            ("canned: changes_feed (Atom)", "/archive/changes_feed.atom"),
+        ]
+        + [
+            (f"canned: {name} (new)", f"/archive/{name}?" + "&".join(f"{k}=" for k in params))
+            for name, params in canned_queries().items()
+            if name not in KNOWN
+        ]
+        + [
+            ("_search: versions (rare word)", "/archive/versions?_search=metformin"),
+            ("_search: versions (common word)", "/archive/versions?_search=lymphedema"),
+            ("diff page (latest two)", f"/-/diff/{art}"),
+            (f"diff page (from=1&to={top})", f"/-/diff/{art}?from=1&to={top}"),
+            ("table: articles", "/archive/articles"),
+            ("table: versions", "/archive/versions"),
+            ("table: observations", "/archive/observations"),
+            ("table: captures", "/archive/captures"),
+            ("row: article", f"/archive/articles/{art}"),
+        ]
+    )
 
 
 async def time_requests(path: Path, runs: int) -> list[list]:
@@ -295,8 +458,17 @@ async def time_requests(path: Path, runs: int) -> list[list]:
         verdict = "ok" if med < TARGET_MS else ("ok on CPU" if med_cpu < TARGET_MS else "SLOW")
         if status != 200:
             verdict = "ERROR"
-        rows.append([label, url if len(url) < 60 else url[:57] + "...", f"{med:.1f}", f"{max(times):.1f}",
-                     f"{med_cpu:.1f}", f"{size / 1024:.0f} KB", verdict + (f" ({note})" if note else "")])
+        rows.append(
+            [
+                label,
+                url if len(url) < 60 else url[:57] + "...",
+                f"{med:.1f}",
+                f"{max(times):.1f}",
+                f"{med_cpu:.1f}",
+                f"{size / 1024:.0f} KB",
+                verdict + (f" ({note})" if note else ""),
+            ]
+        )
     return rows
 
 
@@ -322,12 +494,16 @@ def main(argv=None):
 
     conn = sqlite3.connect(path)
     conn.execute("ANALYZE")  # what `sqlite3 archive.db ANALYZE` gives a real archive; harmless if already done
-    n = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-         for t in ("articles", "version_log", "observation_log", "capture_log")}
+    n = {
+        t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("articles", "version_log", "observation_log", "capture_log")
+    }
     conn.close()
     schema = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
-    print(f"Query speed (schema version {schema}): {n['articles']:,} articles, {n['version_log']:,} versions, {n['observation_log']:,} "
-          f"observations, {n['capture_log']:,} captures; {path.stat().st_size / 1e6:.0f} MB ({machine()})")
+    print(
+        f"Query speed (schema version {schema}): {n['articles']:,} articles, {n['version_log']:,} versions, {n['observation_log']:,} "
+        f"observations, {n['capture_log']:,} captures; {path.stat().st_size / 1e6:.0f} MB ({machine()})"
+    )
     rows = asyncio.run(time_requests(path, args.runs))
     print(table(["request", "path", "median ms", "max ms", "CPU ms", "size", f"< {TARGET_MS:.0f} ms"], rows))
     slow = [r[0] for r in rows if not r[-1].startswith("ok")]

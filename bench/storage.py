@@ -62,8 +62,7 @@ def edited_site_class():
         edits = False
 
         def _build(self):
-            center = EditedCenter(self.round, self.url, self.hostile, self.seed, self.generated,
-                                  self.pages_per_article)
+            center = EditedCenter(self.round, self.url, self.hostile, self.seed, self.generated, self.pages_per_article)
             center.edits = self.edits
             return center
 
@@ -131,18 +130,42 @@ def main(argv=None):
         top = ""
         if prev:
             deltas = {k: v - prev[3].get(k, 0) for k, v in objects.items()}
-            top = ", ".join(f"{k} {v / n:+.0f}" for k, v in sorted(deltas.items(), key=lambda kv: -abs(kv[1]))[:4]
-                            if v)
-        rows.append([label, run.pages, f"{outcomes['new']}/{outcomes['changed']}/{outcomes['unchanged']}",
-                     f"{size:,}", f"{grow:+,}", f"{grow / n:+.0f}", f"{wgrow / n:+,.0f}", top])
+            top = ", ".join(f"{k} {v / n:+.0f}" for k, v in sorted(deltas.items(), key=lambda kv: -abs(kv[1]))[:4] if v)
+        rows.append(
+            [
+                label,
+                run.pages,
+                f"{outcomes['new']}/{outcomes['changed']}/{outcomes['unchanged']}",
+                f"{size:,}",
+                f"{grow:+,}",
+                f"{grow / n:+.0f}",
+                f"{wgrow / n:+,.0f}",
+                top,
+            ]
+        )
     print(f"Storage: {n} articles x 3 pages, archive VACUUMed after each crawl ({machine()})")
-    print(table(["crawl", "pages fetched", "new/changed/unchanged", "archive bytes", "growth", "bytes/article",
-                 "WARC bytes/article", "largest growth by table/index (bytes/article)"], rows))
+    print(
+        table(
+            [
+                "crawl",
+                "pages fetched",
+                "new/changed/unchanged",
+                "archive bytes",
+                "growth",
+                "bytes/article",
+                "WARC bytes/article",
+                "largest growth by table/index (bytes/article)",
+            ],
+            rows,
+        )
+    )
     unchanged = (steps[1][2] - steps[0][2]) / n
     chrome = (steps[2][2] - steps[1][2]) / n
     verdict = lambda b: "met" if b <= TARGET else "MISSED"  # noqa: E731
-    print(f"unchanged recrawl (target <= {TARGET} bytes/article): {unchanged:.0f} when pages answer 304 "
-          f"({verdict(unchanged)}), {chrome:.0f} when every page is sent again ({verdict(chrome)})")
+    print(
+        f"unchanged recrawl (target <= {TARGET} bytes/article): {unchanged:.0f} when pages answer 304 "
+        f"({verdict(unchanged)}), {chrome:.0f} when every page is sent again ({verdict(chrome)})"
+    )
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

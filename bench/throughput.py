@@ -37,8 +37,14 @@ def main(argv=None):
     ap.add_argument("--articles", type=int, default=500)
     ap.add_argument("--pages", type=int, default=3)
     ap.add_argument("--repeat", type=int, default=2)
-    ap.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
-                    help="extra Scrapy setting for the pipeline crawl (e.g. -s EXTRACT_WORKERS=1)")
+    ap.add_argument(
+        "-s",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra Scrapy setting for the pipeline crawl (e.g. -s EXTRACT_WORKERS=1)",
+    )
     args = ap.parse_args(argv)
     extra = dict(s.split("=", 1) for s in args.settings)
     work = OUT / "throughput"
@@ -58,20 +64,48 @@ def main(argv=None):
         crawl = run.stat("elapsed_time_seconds")
         # CPU floor: the wall time this CPU work needs on 2 idle cores (one process cannot use more than one).
         floor = max(run.main_cpu, (run.main_cpu + run.workers_cpu) / (os.cpu_count() or 1))
-        rows.append([name, run.pages, f"{run.wall:.1f} s", walls, f"{crawl:.1f} s",
-                     f"{run.pages / run.wall:.0f}", f"{run.main_cpu:.1f} s", f"{run.workers_cpu:.1f} s",
-                     f"{run.wall / bare.wall:.2f}x", f"{floor / bare.main_cpu:.2f}x"])
+        rows.append(
+            [
+                name,
+                run.pages,
+                f"{run.wall:.1f} s",
+                walls,
+                f"{crawl:.1f} s",
+                f"{run.pages / run.wall:.0f}",
+                f"{run.main_cpu:.1f} s",
+                f"{run.workers_cpu:.1f} s",
+                f"{run.wall / bare.wall:.2f}x",
+                f"{floor / bare.main_cpu:.2f}x",
+            ]
+        )
     print(f"Throughput: {args.articles} articles x {args.pages} pages on 127.0.0.1 ({machine()})")
     if extra:
         print(f"pipeline settings: {extra}")
-    print(table(["spider", "pages", "wall (best)", "walls", "crawl", "pages/s", "CPU crawl process",
-                 "CPU workers", "wall ratio", "CPU-floor ratio"], rows))
+    print(
+        table(
+            [
+                "spider",
+                "pages",
+                "wall (best)",
+                "walls",
+                "crawl",
+                "pages/s",
+                "CPU crawl process",
+                "CPU workers",
+                "wall ratio",
+                "CPU-floor ratio",
+            ],
+            rows,
+        )
+    )
     ratio = best["pipeline"].wall / bare.wall
     p = best["pipeline"]
     pages = max(p.stat("healtharchive/pages_extracted", 0), 1)
-    print(f"articles archived: {p.stat('healtharchive/articles')}; extraction: {p.workers_cpu / pages * 1000:.0f} ms "
-          f"CPU per page; crawl process: {p.main_cpu / p.pages * 1000:.1f} ms CPU per page "
-          f"(bare: {bare.main_cpu / bare.pages * 1000:.1f})")
+    print(
+        f"articles archived: {p.stat('healtharchive/articles')}; extraction: {p.workers_cpu / pages * 1000:.0f} ms "
+        f"CPU per page; crawl process: {p.main_cpu / p.pages * 1000:.1f} ms CPU per page "
+        f"(bare: {bare.main_cpu / bare.pages * 1000:.1f})"
+    )
     print(f"pipeline/bare = {ratio:.2f}x (target <= {TARGET}x): {'met' if ratio <= TARGET else 'MISSED'}")
     return 0
 

@@ -23,9 +23,7 @@ from archive.urls import canonical_url, in_scope, page_number, path_page, same_s
 from .items import ArticleItem, Page
 from .profiles import Profile, load_profile
 
-NEXT_TEXT = (
-    "translate(normalize-space(.), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-)
+NEXT_TEXT = "translate(normalize-space(.), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 NEXT_LINKS = (
     "//link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
     " | //a[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
@@ -75,11 +73,14 @@ class ArticleSpider(scrapy.Spider):
         self.args = dict(kwargs, profile=profile) if profile else dict(kwargs)
         self.profile: Profile = load_profile(profile or self.profile_name)
         # article links: on a hub within the profile's article_links area, elsewhere anywhere
-        self.link_extractors = {hub: LinkExtractor(
-            allow=self.profile.article_allow,
-            deny=self.profile.article_deny,
-            restrict_xpaths=self.profile.article_links if hub and self.profile.article_links else (),
-        ) for hub in (False, True)}
+        self.link_extractors = {
+            hub: LinkExtractor(
+                allow=self.profile.article_allow,
+                deny=self.profile.article_deny,
+                restrict_xpaths=self.profile.article_links if hub and self.profile.article_links else (),
+            )
+            for hub in (False, True)
+        }
         self.scope: tuple[tuple[str, ...], tuple[str, ...]] | None = None
         self.requested: set[str] = set()
         self.assembled: set[str] = set()
@@ -153,8 +154,12 @@ class ArticleSpider(scrapy.Spider):
         if conditional and asm.known_pages:
             meta["validators"] = self.validators(url)
         return scrapy.Request(
-            url, callback=self.parse_page, errback=self.page_failed, meta=meta,
-            cb_kwargs={"asm": asm, "number": number}, dont_filter=True,
+            url,
+            callback=self.parse_page,
+            errback=self.page_failed,
+            meta=meta,
+            cb_kwargs={"asm": asm, "number": number},
+            dont_filter=True,
         )
 
     def start_failed(self, failure):
@@ -168,11 +173,11 @@ class ArticleSpider(scrapy.Spider):
         if not self.scope or not isinstance(response, HtmlResponse):
             return
         for link in self.link_extractors[hub].extract_links(response):
-            if hub or path_page(link.url, response.url) is None:
-                if self.in_scope(link.url) and canonical_url(link.url) not in self.hubs:
-                    request = self.article_request(link.url)
-                    if request:
-                        yield request
+            own_page = not hub and path_page(link.url, response.url) is not None
+            if not own_page and self.in_scope(link.url) and canonical_url(link.url) not in self.hubs:
+                request = self.article_request(link.url)
+                if request:
+                    yield request
 
     def parse_hub(self, response):
         """A hub page: discover its articles, then follow the hub's own pagination."""
@@ -189,8 +194,12 @@ class ArticleSpider(scrapy.Spider):
 
     def parse_page(self, response, asm: Assembly, number: int):
         page = Page(
-            url=response.url, number=number, status=response.status, fetched_at=utcnow(),
-            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
+            url=response.url,
+            number=number,
+            status=response.status,
+            fetched_at=utcnow(),
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
             warc=response.meta.get("warc"),
         )
         if response.status in (404, 410):
@@ -292,8 +301,9 @@ class ArticleSpider(scrapy.Spider):
         if number == 1 and not asm.known_pages:
             self.skip(request.url, "failed_new_article")
             return None
-        asm.pages.append(Page(url=request.url, number=number, status=status, fetched_at=utcnow(),
-                              error=failure.getErrorMessage()))
+        asm.pages.append(
+            Page(url=request.url, number=number, status=status, fetched_at=utcnow(), error=failure.getErrorMessage())
+        )
         return self.item(asm, "incomplete")
 
     def finish(self, asm: Assembly):
@@ -302,7 +312,10 @@ class ArticleSpider(scrapy.Spider):
         if stale and len(stale) < len(asm.pages):
             page = stale[0]
             yield scrapy.Request(
-                page.url, callback=self.parse_refetch, errback=self.page_failed, dont_filter=True,
+                page.url,
+                callback=self.parse_refetch,
+                errback=self.page_failed,
+                dont_filter=True,
                 cb_kwargs={"asm": asm, "number": page.number},
             )
             return

@@ -64,8 +64,7 @@ class SitemapDiscovery:
     def sitemap_requests(self):
         """Requests for the sitemaps to read (none when sitemap discovery is off)."""
         for url in self.sitemap_urls:
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.sitemap_failed,
-                                 cb_kwargs={"depth": 0})
+            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.sitemap_failed, cb_kwargs={"depth": 0})
 
     def sitemap_filter(self, entries):
         """Hook, as in ``SitemapSpider``: filter the entries of a sitemap (e.g. by ``lastmod``)."""
@@ -86,8 +85,9 @@ class SitemapDiscovery:
             return
         if response.url.endswith("/robots.txt"):
             for url in sitemap_urls_from_robots(response.body, base_url=response.url):
-                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.sitemap_failed,
-                                     cb_kwargs={"depth": depth + 1})
+                yield scrapy.Request(
+                    url, callback=self.parse_sitemap, errback=self.sitemap_failed, cb_kwargs={"depth": depth + 1}
+                )
             return
         body = sitemap_body(response, self.settings.getint("DOWNLOAD_MAXSIZE"))
         sitemap = None
@@ -108,8 +108,9 @@ class SitemapDiscovery:
                 return
             for loc in entries:
                 if not follow or any(re.search(p, loc) for p in follow):
-                    yield scrapy.Request(loc, callback=self.parse_sitemap, errback=self.sitemap_failed,
-                                         cb_kwargs={"depth": depth + 1})
+                    yield scrapy.Request(
+                        loc, callback=self.parse_sitemap, errback=self.sitemap_failed, cb_kwargs={"depth": depth + 1}
+                    )
             return
         for loc in entries:
             if self.sitemap_limit and self._sitemap_articles >= self.sitemap_limit:
@@ -134,8 +135,14 @@ class SiteSpider(SitemapDiscovery, HealthCenterSpider):
 
     profile_name = "generic"
 
-    def __init__(self, start_url: str | None = None, sitemap_url: str | None = None,
-                 sitemaps: str = "yes", sitemap_limit: str | int = 0, **kwargs):
+    def __init__(
+        self,
+        start_url: str | None = None,
+        sitemap_url: str | None = None,
+        sitemaps: str = "yes",
+        sitemap_limit: str | int = 0,
+        **kwargs,
+    ):
         kwargs.setdefault("profile", self.profile_name)
         extra = {k: v for k, v in (("sitemap_url", sitemap_url),) if v}
         super().__init__(start_url=start_url, **extra, **kwargs)

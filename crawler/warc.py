@@ -95,8 +95,13 @@ class WarcWriter:
             "http-header-user-agent": s.get("USER_AGENT"),
             "robots": "obey" if s.getbool("ROBOTSTXT_OBEY") else "ignore",
         }
-        files = WarcFiles(directory, archive_db, info, s.getint("WARC_MAX_SIZE", DEFAULT_MAX_SIZE) or DEFAULT_MAX_SIZE,
-                          s.getint("WARC_GZIP_LEVEL", 3))
+        files = WarcFiles(
+            directory,
+            archive_db,
+            info,
+            s.getint("WARC_MAX_SIZE", DEFAULT_MAX_SIZE) or DEFAULT_MAX_SIZE,
+            s.getint("WARC_GZIP_LEVEL", 3),
+        )
         mw = cls(crawler, files, archive_db)
         crawler.signals.connect(mw.close, signal=signals.spider_closed)
         return mw
@@ -138,8 +143,11 @@ class WarcWriter:
             headers = read_headers(resolve_warc_path(row["warc_file"], self.archive_db), row["warc_offset"])
             if headers is not None:
                 if headers.get_header("WARC-Type") == "revisit" and headers.get_header("WARC-Refers-To-Date"):
-                    found = (row["digest"], headers.get_header("WARC-Refers-To"),
-                             headers.get_header("WARC-Refers-To-Date"))
+                    found = (
+                        row["digest"],
+                        headers.get_header("WARC-Refers-To"),
+                        headers.get_header("WARC-Refers-To-Date"),
+                    )
                 elif headers.get_header("WARC-Type") == "response":
                     found = (row["digest"], headers.get_header("WARC-Record-ID"), headers.get_header("WARC-Date"))
         self.seen[url] = found
@@ -201,8 +209,9 @@ class WarcWriter:
             self.stats.inc_value("healtharchive/warc/revisits")
         else:
             extra["WARC-Payload-Digest"] = digest
-            record = writer.create_warc_record(url, "response", payload=io.BytesIO(body), length=len(body),
-                                               http_headers=http, warc_headers_dict=extra)
+            record = writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http, warc_headers_dict=extra
+            )
             self.stats.inc_value("healtharchive/warc/responses")
             if response.status == 304:
                 digest = None  # a 304 with no earlier capture known: it stands for content we never saw
@@ -264,5 +273,10 @@ class WarcWriter:
             extra["WARC-Concurrent-To"] = concurrent_to
         body = request.body or b""
         return WARCWriter(None).create_warc_record(
-            request.url, "request", payload=io.BytesIO(body), length=len(body), http_headers=http,
-            warc_headers_dict=extra)
+            request.url,
+            "request",
+            payload=io.BytesIO(body),
+            length=len(body),
+            http_headers=http,
+            warc_headers_dict=extra,
+        )

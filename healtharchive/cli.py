@@ -57,8 +57,10 @@ def history(article, db_path, fmt):
     click.echo(f"first seen {found['first_seen']}, last seen {found['last_seen']}")
     click.echo("\nversions:")
     for v in versions:
-        click.echo(f"  v{v['version']}  {v['crawled_at']}  {v['page_count']} page(s)  {v['words']} words  "
-                   f"{v['content_hash'][:19]}  {v['extractor']} {v['extractor_version']}")
+        click.echo(
+            f"  v{v['version']}  {v['crawled_at']}  {v['page_count']} page(s)  {v['words']} words  "
+            f"{v['content_hash'][:19]}  {v['extractor']} {v['extractor_version']}"
+        )
     click.echo("\nobservations:")
     for o in observations:
         version = f"v{o['version']}" if o["version"] else "-"
@@ -70,8 +72,14 @@ def history(article, db_path, fmt):
 @click.argument("from_version", required=False, type=int)
 @click.argument("to_version", required=False, type=int)
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["unified", "words", "json"]), default="unified",
-              show_default=True, help="unified text, a word-level view (coloured on a terminal), or JSON.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["unified", "words", "json"]),
+    default="unified",
+    show_default=True,
+    help="unified text, a word-level view (coloured on a terminal), or JSON.",
+)
 @click.option("--color/--no-color", default=None, help="Colour the word view (default: on a terminal).")
 def diff_command(article, from_version, to_version, db_path, fmt, color):
     """Show what changed between two versions of an article (default: the last two). ARTICLE is its URL (any
@@ -89,7 +97,8 @@ def diff_command(article, from_version, to_version, db_path, fmt, color):
         for n in (a, b):
             if n not in numbers:
                 raise click.ClickException(
-                    f"{found['url']} has no version {n} (versions: {', '.join(map(str, numbers))})")
+                    f"{found['url']} has no version {n} (versions: {', '.join(map(str, numbers))})"
+                )
         texts = {n: row["text"] for n, row in queries.versions(archive.conn, found["id"], {a, b}).items()}
     ops = differ.diff(texts[a], texts[b])
     if fmt == "json":
@@ -105,7 +114,9 @@ def diff_command(article, from_version, to_version, db_path, fmt, color):
 @cli.command()
 @click.argument("path", default="archive.db", type=click.Path(dir_okay=False))
 @click.option("--port", default=8001, show_default=True, type=int)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (127.0.0.1: this machine only).")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Interface to bind (127.0.0.1: this machine only)."
+)
 def serve(path, port, host):
     """Serve the archive in Datasette, read-only, with the project's metadata and plugins.
 

@@ -9,8 +9,14 @@ import click
 
 from archive import Archive, ArchiveError, queries
 
-db_option = click.option("--db", "db_path", default="archive.db", show_default=True,
-                         type=click.Path(dir_okay=False), help="The archive (SQLite file).")
+db_option = click.option(
+    "--db",
+    "db_path",
+    default="archive.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The archive (SQLite file).",
+)
 
 
 def open_archive(path: str, readonly: bool = True) -> Archive:

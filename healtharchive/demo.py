@@ -13,14 +13,30 @@ from pathlib import Path
 
 from samplesite import SampleSite
 
-CRAWL_SETTINGS = ["-s", "ALLOW_PRIVATE_ADDRESSES=True", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
-                  "-s", "LOG_LEVEL=WARNING"]
+CRAWL_SETTINGS = [
+    "-s",
+    "ALLOW_PRIVATE_ADDRESSES=True",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "LOG_LEVEL=WARNING",
+]
 
 
 def crawl(hub_url: str, db: str) -> int:
     scrapy = Path(sys.executable).with_name("scrapy")
-    command = [str(scrapy), "crawl", "healthcenter", "-a", f"start_url={hub_url}", "-s", f"ARCHIVE_DB={db}",
-               *CRAWL_SETTINGS]
+    command = [
+        str(scrapy),
+        "crawl",
+        "healthcenter",
+        "-a",
+        f"start_url={hub_url}",
+        "-s",
+        f"ARCHIVE_DB={db}",
+        *CRAWL_SETTINGS,
+    ]
     return subprocess.run(command, check=False).returncode
 
 

@@ -32,11 +32,11 @@ import json
 import re
 from difflib import SequenceMatcher, unified_diff
 
-SIMILAR = 0.5       # word-level similarity needed to show a paragraph as edited, not rewritten
-OBVIOUS = 0.8       # similarity at which the next new block is paired without looking further
-WINDOW = 8          # how far ahead pairing looks for a partner: keeps it O(n * WINDOW), not O(n * m)
-CONTEXT = 1         # unchanged paragraphs kept visible around a change in HTML
-MIN_COLLAPSE = 3    # fold an unchanged stretch in HTML only if it hides at least this many
+SIMILAR = 0.5  # word-level similarity needed to show a paragraph as edited, not rewritten
+OBVIOUS = 0.8  # similarity at which the next new block is paired without looking further
+WINDOW = 8  # how far ahead pairing looks for a partner: keeps it O(n * WINDOW), not O(n * m)
+CONTEXT = 1  # unchanged paragraphs kept visible around a change in HTML
+MIN_COLLAPSE = 3  # fold an unchanged stretch in HTML only if it hides at least this many
 
 _BLOCK_SEP = re.compile(r"\n[ \t]*\n")
 _WORD = re.compile(r"(\s*)(\S+)")
@@ -150,8 +150,8 @@ def _word_diff(old: str, new: str, opcodes: list) -> list[tuple[str, str]]:
                 emit("equal", w)
         elif tag == "replace":
             gap(a[i1][0], b[j1][0])
-            emit("delete", a[i1][1] + join(a[i1 + 1:i2]))
-            emit("insert", b[j1][1] + join(b[j1 + 1:j2]))
+            emit("delete", a[i1][1] + join(a[i1 + 1 : i2]))
+            emit("insert", b[j1][1] + join(b[j1 + 1 : j2]))
         elif tag == "delete":
             emit("delete", join(a[i1:i2]))
         else:
@@ -200,13 +200,13 @@ def _groups(ops, context: int, min_collapse: int):
     pos = 0
     for unchanged, run in itertools.groupby(ops, key=lambda op: op["op"] == "equal"):
         run = list(run)
-        head = 0 if pos == 0 else context                      # no context needed before the first change
-        tail = 0 if pos + len(run) == len(ops) else context    # ... nor after the last one
+        head = 0 if pos == 0 else context  # no context needed before the first change
+        tail = 0 if pos + len(run) == len(ops) else context  # ... nor after the last one
         pos += len(run)
         if unchanged and len(run) - head - tail >= min_collapse:
             yield from (("show", op) for op in run[:head])
-            yield "skip", run[head:len(run) - tail]
-            yield from (("show", op) for op in run[len(run) - tail:])
+            yield "skip", run[head : len(run) - tail]
+            yield from (("show", op) for op in run[len(run) - tail :])
         else:
             yield from (("show", op) for op in run)
 
@@ -214,8 +214,8 @@ def _groups(ops, context: int, min_collapse: int):
 def _mark(tag: str, text: str, wrap) -> str:
     """Wrap the words of a changed segment, leaving surrounding whitespace outside the markers."""
     core = text.strip()
-    lead = text[:len(text) - len(text.lstrip())]
-    trail = text[len(text.rstrip()):]
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()) :]
     return lead + wrap(tag, core) + trail
 
 

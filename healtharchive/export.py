@@ -38,12 +38,17 @@ def export_article(archive, url: str, out: Path, warc_dir: str | None = None, sk
     with open(tmp, "wb") as fh:
         info = io.BytesIO()
         writer = WARCWriter(info, gzip=True)
-        writer.write_record(writer.create_warcinfo_record(out.name, {
-            "software": software(),
-            "format": "WARC File Format 1.0",
-            "description": f"healtharchive export of {article['url']} (article {article['id']}): "
-                           f"{len(captures)} capture(s) copied from {Path(archive.path).name}",
-        }))
+        writer.write_record(
+            writer.create_warcinfo_record(
+                out.name,
+                {
+                    "software": software(),
+                    "format": "WARC File Format 1.0",
+                    "description": f"healtharchive export of {article['url']} (article {article['id']}): "
+                    f"{len(captures)} capture(s) copied from {Path(archive.path).name}",
+                },
+            )
+        )
         fh.write(info.getvalue())
 
         def copy(path: Path, offset: int, length: int, kind: str):
@@ -56,8 +61,11 @@ def export_article(archive, url: str, out: Path, warc_dir: str | None = None, sk
         def copy_request(path: Path, offset: int, concurrent_to: str | None):
             """The request record the writer put right after a response record, if it is there."""
             request = read_headers(path, offset)
-            if request is not None and request.get_header("WARC-Type") == "request" \
-                    and request.get_header("WARC-Concurrent-To") == concurrent_to:
+            if (
+                request is not None
+                and request.get_header("WARC-Type") == "request"
+                and request.get_header("WARC-Concurrent-To") == concurrent_to
+            ):
                 length = record_length(path, offset)
                 if length:
                     copy(path, offset, length, "request")
@@ -78,8 +86,11 @@ def export_article(archive, url: str, out: Path, warc_dir: str | None = None, sk
                 if original is not None:
                     copy(*original, "response")
                     first = read_headers(original[0], original[1])
-                    copy_request(original[0], original[1] + original[2],
-                                 first.get_header("WARC-Record-ID") if first is not None else None)
+                    copy_request(
+                        original[0],
+                        original[1] + original[2],
+                        first.get_header("WARC-Record-ID") if first is not None else None,
+                    )
             copy(path, offset, length, kind if kind in counts else "response")
             copy_request(path, offset + length, headers.get_header("WARC-Record-ID"))
     tmp.replace(out)
@@ -88,14 +99,26 @@ def export_article(archive, url: str, out: Path, warc_dir: str | None = None, sk
 
 @click.command(name="export")
 @click.argument("url")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The WARC file to write (FILE.warc.gz).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The WARC file to write (FILE.warc.gz).",
+)
 @db_option
-@click.option("--warc-dir", default=None, type=click.Path(file_okay=False),
-              help="Where the WARC files are, if they were moved away from the archive's warc/ folder.")
-@click.option("--skip-not-modified", is_flag=True,
-              help="Leave out the 304 (server-not-modified) revisits: pywb replays those as '304 Not Modified', "
-                   "without them it shows the nearest full capture. For browsing; the default keeps every capture.")
+@click.option(
+    "--warc-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Where the WARC files are, if they were moved away from the archive's warc/ folder.",
+)
+@click.option(
+    "--skip-not-modified",
+    is_flag=True,
+    help="Leave out the 304 (server-not-modified) revisits: pywb replays those as '304 Not Modified', "
+    "without them it shows the nearest full capture. For browsing; the default keeps every capture.",
+)
 def export_command(url, output, db_path, warc_dir, skip_not_modified):
     """Export one article's raw captures (responses, revisits and their originals) as a WARC file.
 
@@ -103,9 +126,11 @@ def export_command(url, output, db_path, warc_dir, skip_not_modified):
     """
     with open_archive(db_path) as archive:
         counts = export_article(archive, url, output, warc_dir, skip_not_modified)
-    click.echo(f"wrote {output}: {counts['response']} response(s), {counts['revisit']} revisit(s), "
-               f"{counts['request']} request(s)"
-               + (f", {counts['not_modified_skipped']} 304 revisit(s) left out" if skip_not_modified else "")
-               + (f"; {counts['missing']} record(s) not found" if counts["missing"] else ""))
+    click.echo(
+        f"wrote {output}: {counts['response']} response(s), {counts['revisit']} revisit(s), "
+        f"{counts['request']} request(s)"
+        + (f", {counts['not_modified_skipped']} 304 revisit(s) left out" if skip_not_modified else "")
+        + (f"; {counts['missing']} record(s) not found" if counts["missing"] else "")
+    )
     if counts["missing"]:
         raise SystemExit(1)

@@ -57,9 +57,11 @@ class Report:
     problems: list = field(default_factory=list)
 
     def line(self) -> str:
-        return (f"{self.versions} version(s) under extractor {self.extractor_version}: {self.identical} identical, "
-                f"{self.rederived} re-derived, {self.same_as_previous} now equal to their previous version (flagged), "
-                f"{self.skipped} already done, {self.unavailable} without readable captures")
+        return (
+            f"{self.versions} version(s) under extractor {self.extractor_version}: {self.identical} identical, "
+            f"{self.rederived} re-derived, {self.same_as_previous} now equal to their previous version (flagged), "
+            f"{self.skipped} already done, {self.unavailable} without readable captures"
+        )
 
 
 def page_html(http_headers, body: bytes, url: str) -> str:
@@ -78,8 +80,9 @@ def _clean(pages, prune):
     return clean_pages(pages, prune)
 
 
-def reextract(db_path: str, warc_dir: str | None = None, force: bool = False, limit_article: int | None = None,
-              workers: int = 1) -> Report:
+def reextract(
+    db_path: str, warc_dir: str | None = None, force: bool = False, limit_article: int | None = None, workers: int = 1
+) -> Report:
     """Re-derive every version's text with the current extractor; see the module doc."""
     from crawler.profiles import UnknownProfile, load_profile
     from pipelines import extract
@@ -113,8 +116,10 @@ def reextract(db_path: str, warc_dir: str | None = None, force: bool = False, li
             pages = _pages(archive, reader, row)
             if pages is None:
                 report.unavailable += 1
-                report.problems.append(f"version {row['id']} ({row['version']} of article {row['article_id']}): "
-                                       "captures not readable from the WARC files")
+                report.problems.append(
+                    f"version {row['id']} ({row['version']} of article {row['article_id']}): "
+                    "captures not readable from the WARC files"
+                )
                 continue
             prune = prune_for(row["profile"])
             cleaned = pool.submit(_clean, pages, prune).result() if pool else clean_pages(pages, prune)
@@ -157,8 +162,12 @@ def _pages(archive: Archive, reader: WarcReader, row) -> list[tuple[str, str]] |
 
 @click.command(name="reextract")
 @db_option
-@click.option("--warc-dir", default=None, type=click.Path(file_okay=False),
-              help="Where the WARC files are, if they were moved away from the archive's warc/ folder.")
+@click.option(
+    "--warc-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Where the WARC files are, if they were moved away from the archive's warc/ folder.",
+)
 @click.option("--article", "article_key", default=None, help="Only this article (URL or id).")
 @click.option("--force", is_flag=True, help="Redo versions already checked with the current extractor version.")
 @click.option("--workers", default=1, show_default=True, type=int, help="Extraction processes.")
@@ -174,8 +183,10 @@ def reextract_command(db_path, warc_dir, article_key, force, workers):
     with open_archive(db_path) as archive:
         if article_key:
             article_id = find_article(archive, article_key)["id"]
-    lock = ArchiveLock(db_path).acquire(wait=True, on_wait=lambda pid: click.echo(
-        f"waiting: the archive {db_path} is being written by pid {pid}", err=True))
+    lock = ArchiveLock(db_path).acquire(
+        wait=True,
+        on_wait=lambda pid: click.echo(f"waiting: the archive {db_path} is being written by pid {pid}", err=True),
+    )
     try:
         t0 = time.monotonic()
         report = reextract(db_path, warc_dir, force=force, limit_article=article_id, workers=workers)

@@ -58,8 +58,10 @@ def page_address(body: bytes, given: str | None, source: str) -> str:
     from scrapy.http import HtmlResponse
 
     response = HtmlResponse(url="http://localhost/", body=body)
-    href = (response.xpath("//link[@rel='canonical']/@href").get()
-            or response.xpath("//meta[@property='og:url']/@content").get())
+    href = (
+        response.xpath("//link[@rel='canonical']/@href").get()
+        or response.xpath("//meta[@property='og:url']/@content").get()
+    )
     if href and href.strip().startswith(("http://", "https://")):
         return href.strip()
     raise ScaffoldError(f"{source} is a local file with no rel=canonical: give its real address with --url URL")
@@ -108,8 +110,12 @@ def analyse(body: bytes, url: str, name: str) -> dict:
     asm.seen.add(url)
     next_url = spider.next_page(response, asm, 1)
     article = clean_article([(url, response.text)])
-    return {"next_page": next_url, "title": article.title, "blocks": article.blocks,
-            "canonical": spider.article_key(response)}
+    return {
+        "next_page": next_url,
+        "title": article.title,
+        "blocks": article.blocks,
+        "canonical": spider.article_key(response),
+    }
 
 
 def toml_str(value: str) -> str:
@@ -124,8 +130,11 @@ def render_profile(name: str, url: str, hub: str, info: dict, saved: str) -> str
     folder = folder_of(url)
     allow = re.escape(folder) + r"[^/]+/?$"
     robots = f"{parts.scheme}://{parts.netloc}/robots.txt"
-    next_note = (f"# At scaffold time the generic rules found a next page: {info['next_page']}"
-                 if info["next_page"] else "# At scaffold time the generic rules found no next page on the saved page.")
+    next_note = (
+        f"# At scaffold time the generic rules found a next page: {info['next_page']}"
+        if info["next_page"]
+        else "# At scaffold time the generic rules found no next page on the saved page."
+    )
     return textwrap.dedent(f"""\
         # {name}: scaffolded by `healtharchive genspider` on {saved} from {url}
         # Saved page: tests/files/{name}/{file_name(url)}. Fill in the TODOs, then run
@@ -236,20 +245,26 @@ def render_test(name: str, url: str, info: dict) -> str:
             text = cleaned()
             leaked = [s for s in MUST_NOT if s in text]
             assert not leaked, f"clutter in the cleaned text: {{leaked}}"
-        ''').format(name=name, cls=class_name(name), page=file_name(url), url=url,
-                    next_page=info["next_page"], must=must)
+        ''').format(
+        name=name, cls=class_name(name), page=file_name(url), url=url, next_page=info["next_page"], must=must
+    )
 
 
-def scaffold(name: str, source: str, root: Path, real_url: str | None = None, hub: str | None = None,
-             force: bool = False) -> dict[str, Path]:
+def scaffold(
+    name: str, source: str, root: Path, real_url: str | None = None, hub: str | None = None, force: bool = False
+) -> dict[str, Path]:
     """Write the profile, spider, saved page and test of a new site; returns {kind: path}."""
     if not NAME.match(name) or name in RESERVED:
-        raise ScaffoldError(f"bad spider name {name!r}: lowercase letters, digits and _, starting with a letter"
-                            f" (not one of {', '.join(sorted(RESERVED))})")
+        raise ScaffoldError(
+            f"bad spider name {name!r}: lowercase letters, digits and _, starting with a letter"
+            f" (not one of {', '.join(sorted(RESERVED))})"
+        )
     root = Path(root)
     if not (root / "crawler" / "profiles").is_dir() or not (root / "crawler" / "spiders").is_dir():
-        raise ScaffoldError(f"{root} is not a healtharchive checkout (no crawler/profiles, crawler/spiders): "
-                            "run from the repository root or pass --root")
+        raise ScaffoldError(
+            f"{root} is not a healtharchive checkout (no crawler/profiles, crawler/spiders): "
+            "run from the repository root or pass --root"
+        )
     local = Path(source[7:] if source.startswith("file://") else source)
     if source.startswith(("http://", "https://")):
         body, final = fetch(source)
@@ -286,8 +301,13 @@ def scaffold(name: str, source: str, root: Path, real_url: str | None = None, hu
 @click.argument("url")
 @click.option("--url", "real_url", help="The page's real address, when URL is a local file without rel=canonical.")
 @click.option("--hub", help="The site's hub page for start_urls (default: the page's folder).")
-@click.option("--root", default=".", show_default=True, type=click.Path(file_okay=False),
-              help="The repository root to write into.")
+@click.option(
+    "--root",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="The repository root to write into.",
+)
 @click.option("--force", is_flag=True, help="Overwrite the files if they exist.")
 def genspider_command(name, url, real_url, hub, root, force):
     """Scaffold a spider for a new site from one of its article pages.
@@ -301,5 +321,7 @@ def genspider_command(name, url, real_url, hub, root, force):
     paths = scaffold(name, url, Path(root), real_url=real_url, hub=hub, force=force)
     for kind, path in paths.items():
         click.echo(f"wrote {kind:<7} {path}")
-    click.echo(f"next: fill the TODOs in {paths['profile'].name} and {paths['test'].name}, then run "
-               f".venv/bin/python -m pytest {paths['test']} and scrapy crawl {name}")
+    click.echo(
+        f"next: fill the TODOs in {paths['profile'].name} and {paths['test'].name}, then run "
+        f".venv/bin/python -m pytest {paths['test']} and scrapy crawl {name}"
+    )

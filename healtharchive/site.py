@@ -24,7 +24,7 @@ SETTINGS = {
     "max_returned_rows": 1000,
     "default_page_size": 50,
     "truncate_cells_html": 300,
-    "allow_download": False,    # the raw .db file is not handed out over HTTP
+    "allow_download": False,  # the raw .db file is not handed out over HTTP
     "allow_csv_stream": True,
     "suggest_facets": False,
 }
@@ -37,7 +37,8 @@ def load_metadata(database_name: str = "archive") -> dict:
     if "archive" in databases and database_name != "archive":
         databases[database_name] = databases.pop("archive")
         metadata["description_html"] = metadata.get("description_html", "").replace(
-            'href="/archive/', f'href="/{database_name}/')
+            'href="/archive/', f'href="/{database_name}/'
+        )
     return metadata
 
 

@@ -58,8 +58,12 @@ class ArchivePipeline:
 
     def open_spider(self):
         spider = self.crawler.spider
-        self.lock.acquire(wait=True, on_wait=lambda pid: logger.warning(
-            "waiting for the archive %s: another process (pid %s) is writing it", self.path, pid))
+        self.lock.acquire(
+            wait=True,
+            on_wait=lambda pid: logger.warning(
+                "waiting for the archive %s: another process (pid %s) is writing it", self.path, pid
+            ),
+        )
         self.archive = Archive(self.path)
         self.chrome = SiteChrome(self.archive.template_hashes(), self.min_articles)
         self.crawl_id = self.archive.start_crawl(spider.name, spider.profile.name, spider.args, spider.scope_dict())
@@ -70,7 +74,10 @@ class ArchivePipeline:
             logger.warning(
                 "%d articles were last archived by another extractor version than %s %s: run "
                 "`healtharchive reextract --db %s` first, or their next versions will mix site and extractor changes",
-                stale, EXTRACTOR, EXTRACTOR_VERSION, self.path,
+                stale,
+                EXTRACTOR,
+                EXTRACTOR_VERSION,
+                self.path,
             )
 
     def process_item(self, item):
@@ -99,7 +106,8 @@ class ArchivePipeline:
             for host, texts in self.chrome.found().items():
                 self.archive.remember_templates(self.crawl_id, host, texts)
             amended = self.archive.amend_templates(
-                self.crawl_id, lambda host, text: self.chrome.is_chrome(host, "p", text))
+                self.crawl_id, lambda host, text: self.chrome.is_chrome(host, "p", text)
+            )
             self.stats.set_value("healtharchive/amended_versions", amended)
             if spider.scope:
                 hosts, paths = spider.scope

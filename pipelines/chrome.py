@@ -48,8 +48,9 @@ class SiteChrome:
         key = block_key(kind, text)
         if key is None:
             return False
-        return (len(self._seen.get((host, key), ())) >= self.min_articles
-                or content_hash(key) in self.known.get(host, ()))
+        return len(self._seen.get((host, key), ())) >= self.min_articles or content_hash(key) in self.known.get(
+            host, ()
+        )
 
     def strip(self, host: str, blocks) -> list:
         """``blocks`` minus the chrome ones, order kept."""

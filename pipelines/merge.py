@@ -1,4 +1,5 @@
 """Merge the pages of a multi-page article into one document."""
+
 from collections import Counter
 
 from archive.text import normalize_text

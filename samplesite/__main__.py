@@ -15,8 +15,14 @@ def main():
     parser.add_argument("--generated", type=int, default=0, help="serve N synthetic articles instead")
     parser.add_argument("--pages-per-article", type=int, default=3)
     args = parser.parse_args()
-    site = SampleSite(round=args.round, hostile=args.hostile, delay=args.delay, generated=args.generated,
-                      pages_per_article=args.pages_per_article, port=args.port).start()
+    site = SampleSite(
+        round=args.round,
+        hostile=args.hostile,
+        delay=args.delay,
+        generated=args.generated,
+        pages_per_article=args.pages_per_article,
+        port=args.port,
+    ).start()
     print(site.hub_url, flush=True)
     try:
         threading.Event().wait()

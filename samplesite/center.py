@@ -20,8 +20,13 @@ PREFIX = "/breast-cancer/"
 PARAM = {"page-param": "page", "link-next": "pg", "a-next": "part"}
 BASE_TIME = 1772438400  # 2026-03-02 08:00 UTC; each round is published a week later
 ROBOTS = "User-agent: *\nDisallow: /breast-cancer/print/\nDisallow: /search/\n"
-PDF = make_pdf(["Breast Cancer Treatment Guide", "Surgery, radiation and drug treatments explained.",
-                "Talk with your care team about which options fit you."])
+PDF = make_pdf(
+    [
+        "Breast Cancer Treatment Guide",
+        "Surgery, radiation and drug treatments explained.",
+        "Talk with your care team about which options fit you.",
+    ]
+)
 DIABETES = {
     "/diabetes/type-2-diabetes-basics": "Type 2 Diabetes Basics",
     "/diabetes/blood-sugar-testing": "Testing Your Blood Sugar",
@@ -56,8 +61,11 @@ def page_path(art, n):
 
 
 def not_found():
-    return Response(404, b"<!DOCTYPE html><html><head><title>Page Not Found</title></head>"
-                         b"<body><h1>Page Not Found</h1><p>We could not find that page.</p></body></html>")
+    return Response(
+        404,
+        b"<!DOCTYPE html><html><head><title>Page Not Found</title></head>"
+        b"<body><h1>Page Not Found</h1><p>We could not find that page.</p></body></html>",
+    )
 
 
 class Center:
@@ -89,8 +97,10 @@ class Center:
         """Hub entries (slug, title, summary) in hub order, without building generated articles."""
         if not self.generated:
             return list(self._arts.values())
-        return [SimpleNamespace(slug=generated.slug(i), title=generated.title(i), summary=generated.summary(i))
-                for i in range(self.generated)]
+        return [
+            SimpleNamespace(slug=generated.slug(i), title=generated.title(i), summary=generated.summary(i))
+            for i in range(self.generated)
+        ]
 
     def all_articles(self):
         if not self.generated:
@@ -103,14 +113,26 @@ class Center:
         for status, arts in ((200, self.all_articles()), (404, self._removed.values())):
             for art in arts:
                 urls = [self.origin + page_path(art, n) for n in range(1, len(art.pages) + 1)]
-                out.append({"slug": art.slug, "url": urls[0], "title": art.title, "page_urls": urls,
-                            "blocks": art.blocks(), "status": status, "pagination": art.pagination})
+                out.append(
+                    {
+                        "slug": art.slug,
+                        "url": urls[0],
+                        "title": art.title,
+                        "page_urls": urls,
+                        "blocks": art.blocks(),
+                        "status": status,
+                        "pagination": art.pagination,
+                    }
+                )
         return out
 
     def clutter(self):
         slugs = [a.slug for a in self.listing()] + list(self._removed)
-        pages = self.pages_per_article if self.generated else max(
-            len(a.pages) for a in [*self._arts.values(), *self._removed.values()])
+        pages = (
+            self.pages_per_article
+            if self.generated
+            else max(len(a.pages) for a in [*self._arts.values(), *self._removed.values()])
+        )
         return LABELS + self.chrome.strings(slugs, pages)
 
     def scenario(self):
@@ -137,16 +159,20 @@ class Center:
         if path == "/robots.txt":
             return self.ok(path, ROBOTS, "text/plain; charset=utf-8")
         if path == "/":
-            return self.ok(path, templates.plain_page("HealthCenter", [
-                (templates.HUB, templates.CENTER), ("/diabetes/default.htm", "Diabetes Health Center")]))
+            return self.ok(
+                path,
+                templates.plain_page(
+                    "HealthCenter",
+                    [(templates.HUB, templates.CENTER), ("/diabetes/default.htm", "Diabetes Health Center")],
+                ),
+            )
         if path == "/diabetes/default.htm":
-            return self.ok(path, templates.plain_page("Diabetes Health Center",
-                                                      [(p, t) for p, t in DIABETES.items()]))
+            return self.ok(path, templates.plain_page("Diabetes Health Center", [(p, t) for p, t in DIABETES.items()]))
         if path in DIABETES:
             return self.ok(path, templates.plain_page(DIABETES[path], [("/diabetes/default.htm", "Back")]))
         if not path.startswith(PREFIX):
             return not_found()
-        rest = path[len(PREFIX):]
+        rest = path[len(PREFIX) :]
         if rest == "":
             return Response(301, headers={"Location": templates.HUB})
         if rest == "default.htm":
@@ -175,10 +201,10 @@ class Center:
             page = int(value)
         else:
             page = 1
-        if (self.round == 2 and not self.generated and slug == SCENARIO["failing"]
-                and page == SCENARIO["failing_page"]):
-            return Response(503, b"<html><body><h1>Service Unavailable</h1></body></html>",
-                            headers={"Retry-After": "120"})
+        if self.round == 2 and not self.generated and slug == SCENARIO["failing"] and page == SCENARIO["failing_page"]:
+            return Response(
+                503, b"<html><body><h1>Service Unavailable</h1></body></html>", headers={"Retry-After": "120"}
+            )
         urls = [page_path(art, i) for i in range(1, n + 1)]
         html = templates.article_page(art, page, urls, self.chrome, self.origin)
         return self.ok(f"{slug}/{page}", html)

@@ -9,39 +9,63 @@ round 1. Within a round, articles draw different items from the round's share.
 import zlib
 
 VIDEOS = [
-    ("Video: What to expect from chemotherapy",
-     "An oncology nurse walks you through a first infusion day, from the blood draw to the drive home."),
-    ("Video: Questions to ask after a diagnosis",
-     "A breast surgeon explains which answers matter most in the first week after hearing the news."),
-    ("Video: How a sentinel node biopsy works",
-     "See how surgeons find the first lymph node a tumor drains into, using a tracer and a small probe."),
-    ("Video: Living well during radiation",
-     "Patients share the small routines that helped them get through six weeks of daily sessions."),
-    ("Video: Eating well on chemo days",
-     "A dietitian cooks three simple meals that are easy on the stomach and quick to make."),
-    ("Video: Talking to your kids about cancer",
-     "A child psychologist suggests words that fit each age, from toddlers to teenagers."),
+    (
+        "Video: What to expect from chemotherapy",
+        "An oncology nurse walks you through a first infusion day, from the blood draw to the drive home.",
+    ),
+    (
+        "Video: Questions to ask after a diagnosis",
+        "A breast surgeon explains which answers matter most in the first week after hearing the news.",
+    ),
+    (
+        "Video: How a sentinel node biopsy works",
+        "See how surgeons find the first lymph node a tumor drains into, using a tracer and a small probe.",
+    ),
+    (
+        "Video: Living well during radiation",
+        "Patients share the small routines that helped them get through six weeks of daily sessions.",
+    ),
+    (
+        "Video: Eating well on chemo days",
+        "A dietitian cooks three simple meals that are easy on the stomach and quick to make.",
+    ),
+    (
+        "Video: Talking to your kids about cancer",
+        "A child psychologist suggests words that fit each age, from toddlers to teenagers.",
+    ),
 ]
 
 RECOMMENDED = [
-    ("Breast Cancer: Resources",
-     "The American Cancer Society has information on breast cancer and most other types of cancer, and "
-     "this link will take you to the organization's web site."),
-    ("Finding Support Groups",
-     "Talking with others who have been through diagnosis can ease the loneliness many women describe in "
-     "the first months, and local hospitals often host free meetings."),
-    ("Paying for Cancer Care",
-     "Treatment bills can pile up quickly, but hospital financial counselors know which assistance "
-     "programs you may qualify for before the first statement arrives."),
-    ("Fertility Before Treatment",
-     "Some cancer drugs can affect your ability to have children, so younger women may want to talk "
-     "with a fertility specialist before starting therapy."),
-    ("Nutrition Tips for Patients",
-     "Eating well during treatment helps your body heal, and a dietitian can suggest easy meals for the "
-     "days when food has little appeal."),
-    ("Going Back to Work",
-     "Many people return to their jobs during or after treatment, and a flexible schedule agreed early "
-     "with your employer can make the change much smoother."),
+    (
+        "Breast Cancer: Resources",
+        "The American Cancer Society has information on breast cancer and most other types of cancer, and "
+        "this link will take you to the organization's web site.",
+    ),
+    (
+        "Finding Support Groups",
+        "Talking with others who have been through diagnosis can ease the loneliness many women describe in "
+        "the first months, and local hospitals often host free meetings.",
+    ),
+    (
+        "Paying for Cancer Care",
+        "Treatment bills can pile up quickly, but hospital financial counselors know which assistance "
+        "programs you may qualify for before the first statement arrives.",
+    ),
+    (
+        "Fertility Before Treatment",
+        "Some cancer drugs can affect your ability to have children, so younger women may want to talk "
+        "with a fertility specialist before starting therapy.",
+    ),
+    (
+        "Nutrition Tips for Patients",
+        "Eating well during treatment helps your body heal, and a dietitian can suggest easy meals for the "
+        "days when food has little appeal.",
+    ),
+    (
+        "Going Back to Work",
+        "Many people return to their jobs during or after treatment, and a flexible schedule agreed early "
+        "with your employer can make the change much smoother.",
+    ),
 ]
 
 PROMOS = [
@@ -60,10 +84,18 @@ PROMOS = [
 ]
 
 POPULAR = [
-    "10 Foods That May Lower Inflammation", "Is It a Cold or the Flu?", "Slideshow: Vitamin D Myths",
-    "Quiz: How Much Do You Know About Sleep?", "Signs of Dehydration in Adults", "Best Stretches for Back Pain",
-    "Heartburn or Heart Attack?", "What Your Nails Say About Your Health", "Slideshow: Hidden Sources of Sugar",
-    "7 Habits That Age Your Skin", "Allergy or Sinus Infection?", "Quiz: Test Your Vitamin IQ",
+    "10 Foods That May Lower Inflammation",
+    "Is It a Cold or the Flu?",
+    "Slideshow: Vitamin D Myths",
+    "Quiz: How Much Do You Know About Sleep?",
+    "Signs of Dehydration in Adults",
+    "Best Stretches for Back Pain",
+    "Heartburn or Heart Attack?",
+    "What Your Nails Say About Your Health",
+    "Slideshow: Hidden Sources of Sugar",
+    "7 Habits That Age Your Skin",
+    "Allergy or Sinus Infection?",
+    "Quiz: Test Your Vitamin IQ",
 ]
 
 ADS = [
@@ -95,11 +127,35 @@ COOKIES = [
 
 # Fixed labels that appear on every page of every round.
 LABELS = [
-    "Skip to content", "Font Size", "Recommended Related to", "Read the", "Advertisement", "Today on WebMD",
-    "Most Popular", "(continued)", "Next Page", "Prev Page", "Continue Reading", "Previous", "Facebook",
-    "Twitter", "Pinterest", "Email", "Print", "Reviewed by", "minutes ago", "Subscribe", "Accept Cookies",
-    "Health Essentials", "Related Articles", "Learn more about our editorial process", "Privacy Policy",
-    "Our Sponsors", "does not provide medical advice", "HealthCenter Medical Reference", "Locations:",
+    "Skip to content",
+    "Font Size",
+    "Recommended Related to",
+    "Read the",
+    "Advertisement",
+    "Today on WebMD",
+    "Most Popular",
+    "(continued)",
+    "Next Page",
+    "Prev Page",
+    "Continue Reading",
+    "Previous",
+    "Facebook",
+    "Twitter",
+    "Pinterest",
+    "Email",
+    "Print",
+    "Reviewed by",
+    "minutes ago",
+    "Subscribe",
+    "Accept Cookies",
+    "Health Essentials",
+    "Related Articles",
+    "Learn more about our editorial process",
+    "Privacy Policy",
+    "Our Sponsors",
+    "does not provide medical advice",
+    "HealthCenter Medical Reference",
+    "Locations:",
     "Advertising on our site helps support our mission",
 ]
 
@@ -110,7 +166,7 @@ def _h(*parts):
 
 def share(pool, seed, round):
     """The third of pool that belongs to this round."""
-    return pool[(round + _h(seed, len(pool))) % 3::3]
+    return pool[(round + _h(seed, len(pool))) % 3 :: 3]
 
 
 def pick(pool, seed, round, *slot):

@@ -10,13 +10,38 @@ from functools import lru_cache
 from .content import Article, Block
 
 TOPICS = [
-    "fatigue", "lymphedema", "bone health", "hot flashes", "sleep problems", "neuropathy", "scar care",
-    "nutrition", "fertility", "anxiety", "returning to work", "memory changes", "skin care", "joint pain",
-    "heart health", "weight changes", "intimacy", "caregiving", "genetic counseling", "follow-up scans",
+    "fatigue",
+    "lymphedema",
+    "bone health",
+    "hot flashes",
+    "sleep problems",
+    "neuropathy",
+    "scar care",
+    "nutrition",
+    "fertility",
+    "anxiety",
+    "returning to work",
+    "memory changes",
+    "skin care",
+    "joint pain",
+    "heart health",
+    "weight changes",
+    "intimacy",
+    "caregiving",
+    "genetic counseling",
+    "follow-up scans",
 ]
 ASPECTS = ["A Patient Guide to", "Understanding", "Coping With", "Questions About", "Managing", "What to Know About"]
-HEADINGS = ["Why It Happens", "What You Can Do", "When to Call Your Doctor", "Treatment Choices",
-            "Tips From Nurses", "What Research Shows", "Talking With Your Care Team", "Everyday Habits"]
+HEADINGS = [
+    "Why It Happens",
+    "What You Can Do",
+    "When to Call Your Doctor",
+    "Treatment Choices",
+    "Tips From Nurses",
+    "What Research Shows",
+    "Talking With Your Care Team",
+    "Everyday Habits",
+]
 OPENERS = [
     "Many people notice {t} during or after breast cancer treatment.",
     "{T} is one of the concerns patients raise most often at follow-up visits.",
@@ -42,10 +67,16 @@ SENTENCES = [
     "Drinking enough water and eating regular meals supports recovery.",
 ]
 ITEMS = [
-    "Rest when you need to, but stay gently active", "Ask about medicines that may help",
-    "Keep track of your symptoms", "Bring a friend to appointments", "Eat small, regular meals",
-    "Tell your doctor about new pain", "Protect your skin from the sun", "Limit alcohol",
-    "Plan demanding tasks for your best hours", "Ask for a referral to a specialist",
+    "Rest when you need to, but stay gently active",
+    "Ask about medicines that may help",
+    "Keep track of your symptoms",
+    "Bring a friend to appointments",
+    "Eat small, regular meals",
+    "Tell your doctor about new pain",
+    "Protect your skin from the sun",
+    "Limit alcohol",
+    "Plan demanding tasks for your best hours",
+    "Ask for a referral to a specialist",
 ]
 KINDS = ["page-param", "a-next", "path", "link-next"]
 
@@ -87,9 +118,18 @@ def article(i, pages, seed=0):
             blocks.append(Block("ul", items=tuple(rng.sample(ITEMS, rng.randint(3, 5)))))
         body.append(tuple(blocks))
     kind = "single" if pages == 1 else KINDS[i % len(KINDS)]
-    return Article(slug(i), title(i), summary(i),
-                   "modern" if i % 3 == 2 else "classic", kind, tuple(body), i % 2 == 0,
-                   "HealthCenter Staff", "Brunilda Nazario, MD", "January 15, 2026")
+    return Article(
+        slug(i),
+        title(i),
+        summary(i),
+        "modern" if i % 3 == 2 else "classic",
+        kind,
+        tuple(body),
+        i % 2 == 0,
+        "HealthCenter Staff",
+        "Brunilda Nazario, MD",
+        "January 15, 2026",
+    )
 
 
 def index_of(slug_):

@@ -15,9 +15,11 @@ from .content import LINK
 
 CENTER = "Breast Cancer Health Center"
 HUB = "/breast-cancer/default.htm"
-FOOTER = ("&copy; 2026 HealthCenter Media. All rights reserved. This site does not provide medical advice, "
-          "diagnosis or treatment. <a href=\"/about/privacy\">Privacy Policy</a> | "
-          "<a href=\"/about/sponsors\">Our Sponsors</a>")
+FOOTER = (
+    "&copy; 2026 HealthCenter Media. All rights reserved. This site does not provide medical advice, "
+    'diagnosis or treatment. <a href="/about/privacy">Privacy Policy</a> | '
+    '<a href="/about/sponsors">Our Sponsors</a>'
+)
 
 
 def inline(text):
@@ -39,68 +41,93 @@ def block_html(block, modern=False):
 
 # --- clutter boxes -----------------------------------------------------------------------
 
+
 def video_box(chrome, slug):
     title, text = chrome.video(slug)
-    return (f'<div class="v7c r2"><div class="v7c-i"><a href="/video/{slug}-{chrome.round}" class="e1">'
-            f'<img src="/img/play.png" alt=""> {escape(title)}</a><p>{escape(text)}</p></div></div>')
+    return (
+        f'<div class="v7c r2"><div class="v7c-i"><a href="/video/{slug}-{chrome.round}" class="e1">'
+        f'<img src="/img/play.png" alt=""> {escape(title)}</a><p>{escape(text)}</p></div></div>'
+    )
 
 
 def recommended_box(chrome, slug, page):
     title, text = chrome.recommended(slug, page)
     href = "/cancer/features/" + title.lower().replace(" ", "-").replace(":", "")
-    return (f'<div class="x7f2 k19"><h3>Recommended Related to Breast Cancer</h3>'
-            f'<h4><a href="{href}">{escape(title)}</a></h4><p>{escape(text)}</p>'
-            f'<p><a href="{href}">Read the {escape(title)} article &gt; &gt;</a></p></div>')
+    return (
+        f'<div class="x7f2 k19"><h3>Recommended Related to Breast Cancer</h3>'
+        f'<h4><a href="{href}">{escape(title)}</a></h4><p>{escape(text)}</p>'
+        f'<p><a href="{href}">Read the {escape(title)} article &gt; &gt;</a></p></div>'
+    )
 
 
 def ad_box(chrome, slot, modern=False):
     if modern:
-        return (f'<div data-identity="c81" class="q5 w0"><div class="q5a"><p class="l1">Advertisement</p>'
-                f'<div id="billboard_{slot}" class="r9">{escape(chrome.ad(slot))}</div>'
-                '<div data-identity="c82" class="t44"><p>HealthCenter is a non-profit academic medical '
-                'center. Advertising on our site helps support our mission. We do not endorse products or '
-                'services. <a href="/about/advertising">Policy</a></p></div></div></div>')
-    return (f'<div class="q5 w0"><p class="l1">Advertisement</p>'
-            f'<div id="ads2-pos-{slot}" class="r9"><p>{escape(chrome.ad(slot))}</p></div></div>')
+        return (
+            f'<div data-identity="c81" class="q5 w0"><div class="q5a"><p class="l1">Advertisement</p>'
+            f'<div id="billboard_{slot}" class="r9">{escape(chrome.ad(slot))}</div>'
+            '<div data-identity="c82" class="t44"><p>HealthCenter is a non-profit academic medical '
+            "center. Advertising on our site helps support our mission. We do not endorse products or "
+            'services. <a href="/about/advertising">Policy</a></p></div></div></div>'
+        )
+    return (
+        f'<div class="q5 w0"><p class="l1">Advertisement</p>'
+        f'<div id="ads2-pos-{slot}" class="r9"><p>{escape(chrome.ad(slot))}</p></div></div>'
+    )
 
 
 def share_bar(slug, title, modern=False):
     attr = ' data-identity="c83"' if modern else ""
     url = f"/breast-cancer/{slug}"
-    return (f'<div class="s9f k2"{attr}>'
-            f'<a class="y1" href="https://www.facebook.com/sharer/sharer.php?u={url}">Facebook</a> '
-            f'<a class="y2" href="https://twitter.com/intent/tweet?url={url}">Twitter</a> '
-            f'<a class="y3" href="https://pinterest.com/pin/create/button/?url={url}">Pinterest</a> '
-            f'<a class="y4" href="mailto:?subject={escape(title)}&amp;body={url}">Email</a> '
-            f'<a class="y5" rel="nofollow" href="/breast-cancer/print/{slug}">Print</a></div>')
+    return (
+        f'<div class="s9f k2"{attr}>'
+        f'<a class="y1" href="https://www.facebook.com/sharer/sharer.php?u={url}">Facebook</a> '
+        f'<a class="y2" href="https://twitter.com/intent/tweet?url={url}">Twitter</a> '
+        f'<a class="y3" href="https://pinterest.com/pin/create/button/?url={url}">Pinterest</a> '
+        f'<a class="y4" href="mailto:?subject={escape(title)}&amp;body={url}">Email</a> '
+        f'<a class="y5" rel="nofollow" href="/breast-cancer/print/{slug}">Print</a></div>'
+    )
 
 
-FONT_SIZER = ('<div class="f3 rs0"><div class="f3t">Font Size</div>'
-              + "".join(f'<div id="f0{i}" class="f3a"><a title="{t} font" href="javascript:'
-                        f"setClass('textArea', 'copy{t}');\">A</a></div>"
-                        for i, t in ((1, "Small"), (2, "Medium"), (3, "Large")))
-              + "</div>")
+FONT_SIZER = (
+    '<div class="f3 rs0"><div class="f3t">Font Size</div>'
+    + "".join(
+        f'<div id="f0{i}" class="f3a"><a title="{t} font" href="javascript:'
+        f"setClass('textArea', 'copy{t}');\">A</a></div>"
+        for i, t in ((1, "Small"), (2, "Medium"), (3, "Large"))
+    )
+    + "</div>"
+)
 
 
 def cookie_banner(chrome):
-    return (f'<div id="c0z" class="m3v q8" role="dialog"><p>{escape(chrome.cookie())} '
-            '<a href="/about/privacy">Privacy Policy</a></p><button type="button">Accept Cookies</button></div>')
+    return (
+        f'<div id="c0z" class="m3v q8" role="dialog"><p>{escape(chrome.cookie())} '
+        '<a href="/about/privacy">Privacy Policy</a></p><button type="button">Accept Cookies</button></div>'
+    )
 
 
 def newsletter(chrome):
-    return (f'<form class="n1w e8" action="/newsletters/subscribe" method="post"><p>{escape(chrome.newsletter())}</p>'
-            '<input type="email" name="email" placeholder="Enter email address">'
-            '<button type="submit">Subscribe</button></form>')
+    return (
+        f'<form class="n1w e8" action="/newsletters/subscribe" method="post"><p>{escape(chrome.newsletter())}</p>'
+        '<input type="email" name="email" placeholder="Enter email address">'
+        '<button type="submit">Subscribe</button></form>'
+    )
 
 
 def promos(chrome, modern=False):
     if modern:
-        cards = "".join(f'<div data-identity="c86" class="c2"><h5><a href="/features/p{i}">{escape(t)}'
-                        f'</a></h5><p data-identity="c87">{escape(b)}</p></div>'
-                        for i, (t, b) in enumerate(chrome.promos()))
-        return f'<section class="g44 h2"><h3>Related Articles</h3><section data-identity="c85">{cards}</section></section>'
-    items = "".join(f'<li><a href="/features/p{i}">{escape(t)}</a><p>{escape(b)}</p></li>'
-                    for i, (t, b) in enumerate(chrome.promos()))
+        cards = "".join(
+            f'<div data-identity="c86" class="c2"><h5><a href="/features/p{i}">{escape(t)}'
+            f'</a></h5><p data-identity="c87">{escape(b)}</p></div>'
+            for i, (t, b) in enumerate(chrome.promos())
+        )
+        return (
+            f'<section class="g44 h2"><h3>Related Articles</h3><section data-identity="c85">{cards}</section></section>'
+        )
+    items = "".join(
+        f'<li><a href="/features/p{i}">{escape(t)}</a><p>{escape(b)}</p></li>'
+        for i, (t, b) in enumerate(chrome.promos())
+    )
     return f'<div class="g44 h2"><h3>Today on WebMD</h3><ul>{items}</ul></div>'
 
 
@@ -110,6 +137,7 @@ def popular(chrome):
 
 
 # --- pagers ------------------------------------------------------------------------------
+
 
 def pager(art, page, urls):
     """Body links to the other pages; none for "link-next", which only has <link rel="next">."""
@@ -124,7 +152,8 @@ def pager(art, page, urls):
     href = (lambda i: f"?page={i}" if i > 1 else urls[0]) if art.pagination == "page-param" else (lambda i: urls[i - 1])
     nums = ' <span class="i9">|</span> '.join(
         f'<span class="i8">{i}</span>' if i == page else f'<a href="{href(i)}" title="Page {i}">{i}</a>'
-        for i in range(1, n + 1))
+        for i in range(1, n + 1)
+    )
     prev = f'<a href="{href(page - 1)}">&lt; Prev Page</a> ' if page > 1 else ""
     nxt = f' <a href="{href(page + 1)}">Next Page <span>&gt;</span></a>' if page < n else ""
     return f'<div class="pg2 u7"><div class="pg2r">{prev}{nums}{nxt}</div></div>'
@@ -155,6 +184,7 @@ def body_with_clutter(art, page, chrome, modern):
 
 
 # --- pages -------------------------------------------------------------------------------
+
 
 def classic_page(title, head, main, chrome, description=""):
     return f"""<!DOCTYPE html>
@@ -224,9 +254,12 @@ def article_page(art, page, urls, chrome, origin):
     modern = art.layout == "modern"
     heading = escape(art.title) + (" (continued)" if page > 1 else "")
     body = body_with_clutter(art, page, chrome, modern)
-    byline = (f'<div class="a4 m1">By {escape(art.author)}<br>HealthCenter Medical Reference</div>'
-              f'<div class="a4 m2">Reviewed by {escape(art.reviewer)} on {escape(art.reviewed)}</div>'
-              if page == 1 else "")
+    byline = (
+        f'<div class="a4 m1">By {escape(art.author)}<br>HealthCenter Medical Reference</div>'
+        f'<div class="a4 m2">Reviewed by {escape(art.reviewer)} on {escape(art.reviewed)}</div>'
+        if page == 1
+        else ""
+    )
     updated = f'<div class="p4 x81"><span>{chrome.updated(art.slug)}</span></div>'
     head = head_links(art, page, urls, origin)
     title = f"{art.title} - page {page}" if page > 1 else art.title
@@ -264,10 +297,13 @@ def article_page(art, page, urls, chrome, origin):
 
 def hub_page(arts, urls, chrome, title=CENTER, extra=""):
     """The center's front page: every article, some links with tracking parameters."""
-    items = "\n".join(f'<li><a href="{urls[a.slug]}">{escape(a.title)}</a><p>{escape(a.summary)}</p></li>'
-                      for a in arts)
-    tracked = [f'<li><a href="{urls[a.slug]}?utm_source=newsletter&amp;utm_medium=email">{escape(a.title)}</a></li>'
-               for a in arts[1:3]]
+    items = "\n".join(
+        f'<li><a href="{urls[a.slug]}">{escape(a.title)}</a><p>{escape(a.summary)}</p></li>' for a in arts
+    )
+    tracked = [
+        f'<li><a href="{urls[a.slug]}?utm_source=newsletter&amp;utm_medium=email">{escape(a.title)}</a></li>'
+        for a in arts[1:3]
+    ]
     tracked += [f'<li><a href="{urls[a.slug]}?ecd=wnl_bc_031526">{escape(a.title)}</a></li>' for a in arts[3:4]]
     main = f"""<div class="article_rdr"><div id="textArea">
 <h2>Breast Cancer Guide</h2>
@@ -284,21 +320,27 @@ def hub_page(arts, urls, chrome, title=CENTER, extra=""):
 
 
 def tools_box(print_slug, print_title):
-    return (f'<div class="r5 t3"><h3>Tools &amp; Resources</h3><ul>'
-            f'<li><a href="/breast-cancer/treatment-guide.pdf">Download the Breast Cancer Treatment Guide (PDF)</a></li>'
-            f'<li><a href="/breast-cancer/print/{print_slug}">Printer-friendly: {escape(print_title)}</a></li></ul></div>')
+    return (
+        f'<div class="r5 t3"><h3>Tools &amp; Resources</h3><ul>'
+        f'<li><a href="/breast-cancer/treatment-guide.pdf">Download the Breast Cancer Treatment Guide (PDF)</a></li>'
+        f'<li><a href="/breast-cancer/print/{print_slug}">Printer-friendly: {escape(print_title)}</a></li></ul></div>'
+    )
 
 
 def print_page(art):
     body = "\n".join(block_html(b) for page in art.pages for b in page)
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(art.title)} (print)</title>'
-            f'<meta name="robots" content="noindex"></head><body onload="window.print()">'
-            f'<h1>{escape(art.title)}</h1>{body}<p>{FOOTER}</p></body></html>')
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(art.title)} (print)</title>'
+        f'<meta name="robots" content="noindex"></head><body onload="window.print()">'
+        f"<h1>{escape(art.title)}</h1>{body}<p>{FOOTER}</p></body></html>"
+    )
 
 
 def plain_page(title, links):
     """Small pages outside the breast-cancer center (site home, diabetes center)."""
     items = "".join(f'<li><a href="{href}">{escape(text)}</a></li>' for href, text in links)
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
-            f'<body><h1>{escape(title)}</h1><p>Information for patients and families.</p><ul>{items}</ul>'
-            f'<footer><p>{FOOTER}</p></footer></body></html>')
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+        f"<body><h1>{escape(title)}</h1><p>Information for patients and families.</p><ul>{items}</ul>"
+        f"<footer><p>{FOOTER}</p></footer></body></html>"
+    )

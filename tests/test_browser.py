@@ -24,9 +24,20 @@ import pytest
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 HOSTILE = "<img src=x onerror=alert(1)>"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--no-proxy-server",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1280,1600"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--no-proxy-server",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--window-size=1280,1600",
+]
 
 
 def _need_chromium():
@@ -80,8 +91,12 @@ def server(two_round_archive):
     """`healtharchive serve` on a free 127.0.0.1 port, on the real two-round archive."""
     port = _free_port()
     cli = Path(sys.executable).with_name("healtharchive")
-    proc = subprocess.Popen([str(cli), "serve", str(two_round_archive), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(cli), "serve", str(two_round_archive), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         _wait_for_http(f"http://127.0.0.1:{port}/-/versions.json", 30, proc)
         yield f"http://127.0.0.1:{port}"
@@ -94,9 +109,20 @@ def chromium(tmp_path):
     """A headless chromium with DevTools on a free loopback port; yields the page target's websocket URL."""
     _need_chromium()
     profile = tmp_path / "profile"
-    proc = subprocess.Popen([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
-                             "--remote-debugging-address=127.0.0.1", "--remote-allow-origins=*", "about:blank"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            CHROMIUM,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--remote-debugging-port=0",
+            "--remote-debugging-address=127.0.0.1",
+            "--remote-allow-origins=*",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         active = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 30
@@ -204,11 +230,14 @@ def test_diff_page_in_chromium(chromium, server, two_round_archive, tmp_path):  
     conn = sqlite3.connect(f"file:{two_round_archive}?mode=ro", uri=True)
     article_id, versions = conn.execute(
         "select article_id, max(version) from versions where article_id in "
-        "(select article_id from versions where text like '%onerror=alert(1)%') group by article_id").fetchone()
+        "(select article_id from versions where text like '%onerror=alert(1)%') group by article_id"
+    ).fetchone()
     conn.close()
     assert versions >= 2, "the hostile article did not change in round 2"
-    urls = {"inline": f"{server}/-/diff/{article_id}?view=inline",
-            "side_by_side": f"{server}/-/diff/{article_id}"}  # the last page stays for the screenshot
+    urls = {
+        "inline": f"{server}/-/diff/{article_id}?view=inline",
+        "side_by_side": f"{server}/-/diff/{article_id}",
+    }  # the last page stays for the screenshot
     screenshot = tmp_path / "diff.png"
     control, results = asyncio.run(_drive(chromium, urls, screenshot))
 

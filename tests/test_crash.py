@@ -16,8 +16,13 @@ def test_killed_crawl_leaves_whole_articles_only(tmp_path):
         command = [SCRAPY, "crawl", "healthcenter", "-a", f"start_url={site.hub_url}", "-s", f"ARCHIVE_DB={db}"]
         for key, value in TEST_SETTINGS.items():
             command += ["-s", f"{key}={value}"]
-        crawl = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        crawl = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and crawl.poll() is None:
             if db.exists() and _count(db, "observation_log") >= 5:
@@ -33,7 +38,8 @@ def test_killed_crawl_leaves_whole_articles_only(tmp_path):
         rows = conn.execute(
             "SELECT a.id, v.page_count, (SELECT count(*) FROM capture_log c WHERE c.article_id = a.id), "
             "(SELECT count(*) FROM observation_log o WHERE o.article_id = a.id) "
-            "FROM articles a JOIN version_log v ON v.id = a.current_version_id").fetchall()
+            "FROM articles a JOIN version_log v ON v.id = a.current_version_id"
+        ).fetchall()
         assert rows and all(pages == captures == 3 and observed == 1 for _, pages, captures, observed in rows)
         assert conn.execute("SELECT status FROM crawls").fetchone()[0] == "running"
         conn.close()

@@ -32,8 +32,14 @@ def center(tmp_path_factory):
     db = tmp_path_factory.mktemp("center") / "archive.db"
     with SampleSite() as site:
         result = crawl_center(site, db)
-        yield {"db": db, "site": site, "requests": list(site.requests), "articles": site.articles(),
-               "clutter": site.clutter(), "log": result.stderr}
+        yield {
+            "db": db,
+            "site": site,
+            "requests": list(site.requests),
+            "articles": site.articles(),
+            "clutter": site.clutter(),
+            "log": result.stderr,
+        }
 
 
 def test_every_article_archived_once_in_order_without_clutter(center):
@@ -85,8 +91,9 @@ def test_progress_line_is_logged(center):
 
 
 def test_private_addresses_refused_by_default(site, tmp_path):
-    result = run_crawl("healthcenter", tmp_path / "a.db", f"start_url={site.hub_url}",
-                       settings={"ALLOW_PRIVATE_ADDRESSES": "False"})
+    result = run_crawl(
+        "healthcenter", tmp_path / "a.db", f"start_url={site.hub_url}", settings={"ALLOW_PRIVATE_ADDRESSES": "False"}
+    )
     assert result.returncode != 0
     assert "private or loopback" in result.stderr
     assert site.requests == []
@@ -172,8 +179,10 @@ class TinySite:
 
 def article_html(title: str, paragraphs: list[str], head: str = "", foot: str = "") -> str:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (f"<html><head><title>{title}</title>{head}</head><body><article><h1>{title}</h1>{body}</article>"
-            f"{foot}</body></html>")
+    return (
+        f"<html><head><title>{title}</title>{head}</head><body><article><h1>{title}</h1>{body}</article>"
+        f"{foot}</body></html>"
+    )
 
 
 def crawl_pages(tmp_path, pages: dict[str, str], paths: list[str]):
@@ -205,18 +214,23 @@ def test_next_page_with_the_same_content_is_not_a_new_page(tmp_path):
 
 
 def test_rel_next_to_another_article_is_not_pagination(tmp_path):
-    _, requests, _ = crawl_pages(tmp_path, {
-        "/blog/salt": article_html("Cutting Down on Salt", PROSE, head='<link rel="next" href="/blog/sugar">'),
-        "/blog/sugar": article_html("Cutting Down on Sugar", ["Added sugar hides in sauces, breads and drinks."]),
-    }, ["/blog/salt"])
+    _, requests, _ = crawl_pages(
+        tmp_path,
+        {
+            "/blog/salt": article_html("Cutting Down on Salt", PROSE, head='<link rel="next" href="/blog/sugar">'),
+            "/blog/sugar": article_html("Cutting Down on Sugar", ["Added sugar hides in sauces, breads and drinks."]),
+        },
+        ["/blog/salt"],
+    )
     assert "/blog/sugar" not in requests
     assert archived(tmp_path / "a.db").execute("SELECT page_count FROM versions").fetchone()[0] == 1
 
 
 def test_malformed_page_does_not_kill_the_crawl(tmp_path):
     garbage = "<html><body><div><p>" + "\x00\ufffd<<<>>>&&&;" * 500 + "<table><tr><td>"
-    _, _, base = crawl_pages(tmp_path, {"/a/good": article_html("A Good Page", PROSE), "/a/broken": garbage},
-                             ["/a/broken", "/a/good"])
+    _, _, base = crawl_pages(
+        tmp_path, {"/a/good": article_html("A Good Page", PROSE), "/a/broken": garbage}, ["/a/broken", "/a/good"]
+    )
     good = text_of(archived(tmp_path / "a.db"), base + "/a/good")
     assert PROSE[1] in good["text"]
 

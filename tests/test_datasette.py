@@ -19,22 +19,35 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 ATOM = "{http://www.w3.org/2005/Atom}"
 PUBLIC = ("crawls", "articles", "versions", "observations", "captures")
-QUERIES = ("changes_since", "article_timeline", "articles_gone", "articles_never_changed", "crawls_outcomes",
-           "search_articles", "search_as_of", "changes_feed")
+QUERIES = (
+    "changes_since",
+    "article_timeline",
+    "articles_gone",
+    "articles_never_changed",
+    "crawls_outcomes",
+    "search_articles",
+    "search_as_of",
+    "changes_feed",
+)
 
 
 # --- fixtures ---------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def archive(two_round_archive):
     """Facts about the crawled archive, read with plain sqlite3 to check Datasette's answers against."""
     conn = sqlite3.connect(f"file:{two_round_archive}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
-    hostile = conn.execute("select * from articles where id = (select article_id from versions "
-                           "where text like '%onerror=alert(1)%' group by article_id)").fetchone()
+    hostile = conn.execute(
+        "select * from articles where id = (select article_id from versions "
+        "where text like '%onerror=alert(1)%' group by article_id)"
+    ).fetchone()
     assert hostile is not None, "the hostile article was not archived"
-    texts = {r["version"]: r for r in conn.execute(
-        "select * from versions where article_id = ? order by version", [hostile["id"]])}
+    texts = {
+        r["version"]: r
+        for r in conn.execute("select * from versions where article_id = ? order by version", [hostile["id"]])
+    }
     assert len(texts) >= 2, "the hostile article did not change in round 2"
     last, before = max(texts), max(texts) - 1
     added = _only_in(texts[last]["text"], texts[before]["text"])
@@ -76,13 +89,20 @@ async def get_json(ds, path):
 
 # --- the site, metadata, plugins --------------------------------------------------------------------
 
+
 async def test_plugins_and_database_name(ds):
     plugins = await get_json(ds, "/-/plugins.json")
     assert "datasette-atom" in {p["name"] for p in plugins}
     ours = [set(p["hooks"]) for p in plugins if p["name"] == "healtharchive"]
     assert len(ours) == 6  # one small plugin per job (healtharchive/plugins/)
-    assert set().union(*ours) == {"prepare_connection", "render_cell", "extra_template_vars", "register_routes",
-                                  "extra_css_urls", "startup"}
+    assert set().union(*ours) == {
+        "prepare_connection",
+        "render_cell",
+        "extra_template_vars",
+        "register_routes",
+        "extra_css_urls",
+        "startup",
+    }
     databases = await get_json(ds, "/-/databases.json")
     assert [d["name"] for d in databases] == ["archive"]
 
@@ -115,8 +135,9 @@ async def test_every_table_page_shows_descriptions(ds):
     for table in PUBLIC:
         response = await ds.client.get(f"/archive/{table}")
         assert response.status_code == 200, table
-        assert load_metadata()["databases"]["archive"]["tables"][table]["description"].split(".")[0][:40] \
-            in response.text.replace("\n", " ").replace("&#39;", "'")
+        assert load_metadata()["databases"]["archive"]["tables"][table]["description"].split(".")[0][
+            :40
+        ] in response.text.replace("\n", " ").replace("&#39;", "'")
 
 
 def test_settings_keep_a_time_limit(ds):
@@ -142,6 +163,7 @@ def test_database_named_after_its_file(tmp_path, two_round_archive):
 
 # --- full-text search -------------------------------------------------------------------------------
 
+
 async def test_search_versions_table(ds, archive):
     word = archive["added_word"]
     assert word, "no word was added to the hostile article in round 2"
@@ -149,7 +171,7 @@ async def test_search_versions_table(ds, archive):
     assert {"article_id": archive["hostile"]["id"], "version": archive["last"]} in rows
     assert {"article_id": archive["hostile"]["id"], "version": archive["before"]} not in rows
     page = (await ds.client.get(f"/archive/versions?_search={word}")).text
-    assert 'where search matches' in page
+    assert "where search matches" in page
 
 
 async def test_search_handles_any_input(ds):
@@ -192,9 +214,14 @@ async def test_search_as_of_a_date(ds, archive):
     rows = await get_json(ds, "/archive/search_as_of.json?q=pathology&date=2000-01-01&_shape=array")
     assert rows == []
     # Gone articles are left out after they went, found before.
-    gone = archive["conn"].execute(
-        "select a.id, v.text, v.crawled_at from articles a join versions v on v.article_id = a.id "
-        "where a.status = 'gone' order by v.version desc").fetchone()
+    gone = (
+        archive["conn"]
+        .execute(
+            "select a.id, v.text, v.crawled_at from articles a join versions v on v.article_id = a.id "
+            "where a.status = 'gone' order by v.version desc"
+        )
+        .fetchone()
+    )
     if gone:
         word = max(re.findall(r"[A-Za-z]{6,}", gone["text"]), key=len)
         found = await get_json(ds, f"/archive/search_as_of.json?q={word}&date={gone['crawled_at']}&_shape=array")
@@ -204,6 +231,7 @@ async def test_search_as_of_a_date(ds, archive):
 
 
 # --- canned queries ---------------------------------------------------------------------------------
+
 
 async def test_every_canned_query_page_renders(ds):
     for query in QUERIES:
@@ -232,11 +260,17 @@ async def test_changes_since(ds, archive):
 async def test_article_timeline(ds, archive):
     aid = archive["hostile"]["id"]
     by_id = await get_json(ds, f"/archive/article_timeline.json?article={aid}&_shape=array")
-    by_url = await get_json(ds, "/archive/article_timeline.json?_shape=array&article="
-                            + archive["hostile"]["url"].replace(":", "%3A").replace("/", "%2F"))
+    by_url = await get_json(
+        ds,
+        "/archive/article_timeline.json?_shape=array&article="
+        + archive["hostile"]["url"].replace(":", "%3A").replace("/", "%2F"),
+    )
     assert by_id == by_url
-    observations = archive["conn"].execute(
-        "select outcome from observations where article_id = ? order by observed_at, id", [aid]).fetchall()
+    observations = (
+        archive["conn"]
+        .execute("select outcome from observations where article_id = ? order by observed_at, id", [aid])
+        .fetchall()
+    )
     assert [r["outcome"] for r in by_id] == [r["outcome"] for r in observations]
     assert by_id[0]["outcome"] == "new" and by_id[0]["diff"] == f"/-/diff/{aid}?to=1"
     changed = [r for r in by_id if r["outcome"] == "changed"]
@@ -259,10 +293,14 @@ async def test_articles_gone(ds, archive):
 async def test_articles_never_changed(ds, archive):
     rows = await get_json(ds, "/archive/articles_never_changed.json?_shape=array")
     conn = archive["conn"]
-    expected = {r[0] for r in conn.execute(
-        "select a.id from articles a where a.status = 'live' "
-        "and (select count(*) from versions v where v.article_id = a.id) = 1 "
-        "and exists (select 1 from observations o where o.article_id = a.id and o.outcome = 'unchanged')")}
+    expected = {
+        r[0]
+        for r in conn.execute(
+            "select a.id from articles a where a.status = 'live' "
+            "and (select count(*) from versions v where v.article_id = a.id) = 1 "
+            "and exists (select 1 from observations o where o.article_id = a.id and o.outcome = 'unchanged')"
+        )
+    }
     assert expected, "round 2 of the sample center leaves some articles unchanged"
     assert {r["article_id"] for r in rows} == expected
     assert archive["hostile"]["id"] not in expected
@@ -275,8 +313,9 @@ async def test_crawls_outcomes(ds, archive):
     assert [r["crawl_id"] for r in rows] == [r[0] for r in conn.execute("select id from crawls order by id desc")]
     for row in rows:
         for outcome in ("new", "changed", "unchanged", "incomplete", "gone"):
-            count = conn.execute("select count(*) from observations where crawl_id = ? and outcome = ?",
-                                 [row["crawl_id"], outcome]).fetchone()[0]
+            count = conn.execute(
+                "select count(*) from observations where crawl_id = ? and outcome = ?", [row["crawl_id"], outcome]
+            ).fetchone()[0]
             assert row[outcome] == count, (row["crawl_id"], outcome)
     first, second = rows[-1], rows[-2]
     assert first["new"] > 0 and first["changed"] == 0
@@ -284,6 +323,7 @@ async def test_crawls_outcomes(ds, archive):
 
 
 # --- the feed ---------------------------------------------------------------------------------------
+
 
 async def test_change_feed(ds, archive):
     response = await ds.client.get("/archive/changes_feed.atom")
@@ -310,18 +350,22 @@ async def test_change_feed(ds, archive):
 async def test_change_feed_of_one_center(ds, archive):
     url = archive["hostile"]["url"]
     center = url.rsplit("/", 1)[0] + "/"
-    entries = ET.fromstring((await ds.client.get(
-        "/archive/changes_feed.atom", params={"center": url})).content).findall(f"{ATOM}entry")
+    entries = ET.fromstring(
+        (await ds.client.get("/archive/changes_feed.atom", params={"center": url})).content
+    ).findall(f"{ATOM}entry")
     assert len(entries) == len(archive["versions"])
-    entries = ET.fromstring((await ds.client.get(
-        "/archive/changes_feed.atom", params={"center": center})).content).findall(f"{ATOM}entry")
+    entries = ET.fromstring(
+        (await ds.client.get("/archive/changes_feed.atom", params={"center": center})).content
+    ).findall(f"{ATOM}entry")
     assert len(entries) > len(archive["versions"])
-    entries = ET.fromstring((await ds.client.get(
-        "/archive/changes_feed.atom", params={"center": "https://nowhere.example/"})).content).findall(f"{ATOM}entry")
+    entries = ET.fromstring(
+        (await ds.client.get("/archive/changes_feed.atom", params={"center": "https://nowhere.example/"})).content
+    ).findall(f"{ATOM}entry")
     assert [e.findtext(f"{ATOM}title") for e in entries] == ["No change archived yet"]
 
 
 # --- the diff page ----------------------------------------------------------------------------------
+
 
 async def test_diff_page_escapes_and_highlights(ds, archive):
     aid = archive["hostile"]["id"]
@@ -383,11 +427,14 @@ async def test_article_page_has_its_chart(ds, archive):
 
 def test_chart_escapes_its_labels():
     history = {
-        "versions": [{"version": 1, "words": 10, "crawl_id": 1, "crawled_at": "<b>x</b>"},
-                     {"version": 2, "words": 12, "crawl_id": 2, "crawled_at": "2026"}],
-        "observations": [{"crawl_id": "<script>", "observed_at": "<script>alert(1)</script>", "outcome": "new",
-                          "version": 1},
-                         {"crawl_id": 2, "observed_at": "2026-01-02T00:00:00Z", "outcome": "changed", "version": 2}],
+        "versions": [
+            {"version": 1, "words": 10, "crawl_id": 1, "crawled_at": "<b>x</b>"},
+            {"version": 2, "words": 12, "crawl_id": 2, "crawled_at": "2026"},
+        ],
+        "observations": [
+            {"crawl_id": "<script>", "observed_at": "<script>alert(1)</script>", "outcome": "new", "version": 1},
+            {"crawl_id": 2, "observed_at": "2026-01-02T00:00:00Z", "outcome": "changed", "version": 2},
+        ],
         "deltas": {2: (3, 1)},
     }
     svg = chart_svg(history, lambda a, b: f'/-/diff/1?from={a}&to={b}"><script>')
@@ -397,23 +444,29 @@ def test_chart_escapes_its_labels():
 
 # --- read-only and safe -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("sql", [
-    "delete from articles",
-    "update articles set status = 'gone'",
-    "insert into crawls (spider) values ('x')",
-    "drop table articles",
-    "create table x (y)",
-    "attach database ':memory:' as x",
-    "pragma user_version = 99",
-    "select 1; delete from articles",
-])
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "delete from articles",
+        "update articles set status = 'gone'",
+        "insert into crawls (spider) values ('x')",
+        "drop table articles",
+        "create table x (y)",
+        "attach database ':memory:' as x",
+        "pragma user_version = 99",
+        "select 1; delete from articles",
+    ],
+)
 async def test_write_sql_is_refused(ds, archive, sql):
     response = await ds.client.get("/archive.json", params={"sql": sql})
     assert response.status_code >= 400
     assert response.json()["ok"] is False
     conn = sqlite3.connect(archive["path"])
-    assert conn.execute("select count(*) from articles where status = 'gone'").fetchone()[0] < \
-        conn.execute("select count(*) from articles").fetchone()[0]
+    assert (
+        conn.execute("select count(*) from articles where status = 'gone'").fetchone()[0]
+        < conn.execute("select count(*) from articles").fetchone()[0]
+    )
     assert conn.execute("pragma user_version").fetchone()[0] != 99
 
 
@@ -426,8 +479,7 @@ async def test_writes_refused_even_by_sqlite(ds):
 
 
 async def test_sql_time_limit_stays(ds):
-    slow = ("with recursive c(x) as (select 1 union all select x + 1 from c where x < 100000000) "
-            "select count(*) from c")
+    slow = "with recursive c(x) as (select 1 union all select x + 1 from c where x < 100000000) select count(*) from c"
     response = await ds.client.get("/archive.json", params={"sql": slow})
     assert response.status_code == 400
     assert "time limit" in response.text.lower() or "interrupted" in response.text.lower()
@@ -435,10 +487,17 @@ async def test_sql_time_limit_stays(ds):
 
 async def test_archived_text_is_never_raw_html(ds, archive):
     aid = archive["hostile"]["id"]
-    for path in [f"/archive/versions?article_id={aid}", "/archive/versions?_search=onerror",
-                 "/archive/texts", "/archive/search_articles?q=onerror", "/archive/search_as_of?q=onerror",
-                 f"/archive/article_timeline?article={aid}", f"/-/diff/{aid}", f"/-/diff/{aid}?view=inline",
-                 f"/-/diff/{aid}?to=1"]:
+    for path in [
+        f"/archive/versions?article_id={aid}",
+        "/archive/versions?_search=onerror",
+        "/archive/texts",
+        "/archive/search_articles?q=onerror",
+        "/archive/search_as_of?q=onerror",
+        f"/archive/article_timeline?article={aid}",
+        f"/-/diff/{aid}",
+        f"/-/diff/{aid}?view=inline",
+        f"/-/diff/{aid}?to=1",
+    ]:
         response = await ds.client.get(path)
         assert response.status_code == 200, path
         assert "<img" not in response.text, path
@@ -449,7 +508,7 @@ async def test_new_crawls_show_up_without_restart(ds, archive, tmp_path):
     copy = tmp_path / "archive.db"
     copy.write_bytes(archive["path"].read_bytes())
     live = make_datasette(copy)
-    before = (await get_json(live, "/archive/crawls.json?_shape=array"))
+    before = await get_json(live, "/archive/crawls.json?_shape=array")
     conn = sqlite3.connect(copy)
     conn.execute("insert into crawls (spider, started_at) values ('healthcenter', '2099-01-01T00:00:00Z')")
     conn.commit()
@@ -473,9 +532,11 @@ async def test_plugin_works_under_plain_datasette(two_round_archive, archive):
 
 async def test_custom_sql_cannot_inject_markup_through_the_plugin(ds):
     """Cells the plugin renders (links, snippets, feed HTML) stay safe whatever a custom query returns."""
-    sql = ("select '<img src=x onerror=alert(1)>' as atom_content_html, "
-           "'//evil.example/-/diff/1' as diff, 'javascript:alert(1)//-/diff/1' as d2, "
-           "char(57344) || '<img src=x>' || char(57345) as snippet, '<b>x</b>' as outcome")
+    sql = (
+        "select '<img src=x onerror=alert(1)>' as atom_content_html, "
+        "'//evil.example/-/diff/1' as diff, 'javascript:alert(1)//-/diff/1' as d2, "
+        "char(57344) || '<img src=x>' || char(57345) as snippet, '<b>x</b>' as outcome"
+    )
     page = (await ds.client.get("/archive", params={"sql": sql})).text
     assert "<img" not in page and "<b>x</b>" not in page
     assert 'href="//evil' not in page and 'href="javascript' not in page

@@ -15,13 +15,15 @@ from healtharchive.diff import (
     words,
 )
 
-OLD = "\n\n".join([
-    "Measles: what you need to know",
-    "Measles is a highly infectious disease that spreads through coughs and sneezes.",
-    "- Get vaccinated with two doses of MMR",
-    "Call your doctor if you have symptoms.",
-    "Stay at home for 4 days after the rash appears.",
-])
+OLD = "\n\n".join(
+    [
+        "Measles: what you need to know",
+        "Measles is a highly infectious disease that spreads through coughs and sneezes.",
+        "- Get vaccinated with two doses of MMR",
+        "Call your doctor if you have symptoms.",
+        "Stay at home for 4 days after the rash appears.",
+    ]
+)
 HOSTILE = '<img src=x onerror=alert(1)> & "quotes"'
 
 
@@ -39,7 +41,8 @@ def test_equal_texts_have_no_changes():
     ops = diff(OLD, OLD)
     assert [op["op"] for op in ops] == ["equal"] * 5
     assert stats(ops) == dict.fromkeys(
-        ["words_added", "words_removed", "blocks_added", "blocks_removed", "blocks_changed"], 0)
+        ["words_added", "words_removed", "blocks_added", "blocks_removed", "blocks_changed"], 0
+    )
     assert unified(OLD, OLD) == ""
     assert words(ops) == ""
 
@@ -67,7 +70,11 @@ def test_word_insertion_and_deletion_keep_spacing():
     ops = diff("The cat sat on the mat.", "The black cat sat on mat.")
     (op,) = ops
     assert op["words"] == [
-        ("equal", "The"), ("insert", " black"), ("equal", " cat sat on"), ("delete", " the"), ("equal", " mat."),
+        ("equal", "The"),
+        ("insert", " black"),
+        ("equal", " cat sat on"),
+        ("delete", " the"),
+        ("equal", " mat."),
     ]
     assert words(ops) == "The {+black+} cat sat on [-the-] mat.\n"
 
@@ -92,8 +99,13 @@ def test_inserted_and_removed_paragraphs():
         ("insert", None, "New guidance: check your records."),
         ("delete", "Call your doctor if you have symptoms.", None),
     ]
-    assert stats(ops) == {"words_added": 5, "words_removed": 7,
-                          "blocks_added": 1, "blocks_removed": 1, "blocks_changed": 0}
+    assert stats(ops) == {
+        "words_added": 5,
+        "words_removed": 7,
+        "blocks_added": 1,
+        "blocks_removed": 1,
+        "blocks_changed": 0,
+    }
 
 
 def test_rewritten_paragraph_is_delete_plus_insert():
@@ -112,8 +124,7 @@ def test_replaced_range_pairs_similar_blocks_around_an_insert():
 def test_stats_counts_words_in_edits_and_whole_blocks():
     new = OLD.replace("4 days", "five whole days") + "\n\nA final new note."
     s = stats(diff(OLD, new))
-    assert s == {"words_added": 2 + 4, "words_removed": 1,
-                 "blocks_added": 1, "blocks_removed": 0, "blocks_changed": 1}
+    assert s == {"words_added": 2 + 4, "words_removed": 1, "blocks_added": 1, "blocks_removed": 0, "blocks_changed": 1}
 
 
 def test_unified_format():
@@ -165,10 +176,14 @@ def test_json_round_trips():
 
 @pytest.mark.parametrize("render", [html_inline, html_side_by_side])
 def test_html_escapes_hostile_text_everywhere(render):
-    old = f"{HOSTILE}\n\nKept {HOSTILE}\n\nEdited {HOSTILE} here.\n\nDropped {HOSTILE}\n\n" + \
-        "\n\n".join(f"Filler {n} {HOSTILE}" for n in range(6))
-    new = f"{HOSTILE}\n\nKept {HOSTILE}\n\nEdited {HOSTILE} <b>now</b>.\n\n" + \
-        "\n\n".join(f"Filler {n} {HOSTILE}" for n in range(6)) + f"\n\nAdded <script>x()</script> {HOSTILE}"
+    old = f"{HOSTILE}\n\nKept {HOSTILE}\n\nEdited {HOSTILE} here.\n\nDropped {HOSTILE}\n\n" + "\n\n".join(
+        f"Filler {n} {HOSTILE}" for n in range(6)
+    )
+    new = (
+        f"{HOSTILE}\n\nKept {HOSTILE}\n\nEdited {HOSTILE} <b>now</b>.\n\n"
+        + "\n\n".join(f"Filler {n} {HOSTILE}" for n in range(6))
+        + f"\n\nAdded <script>x()</script> {HOSTILE}"
+    )
     out = render(diff(old, new))
     assert "<img" not in out and "<script" not in out and "<b>" not in out
     assert "&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot;" in out
@@ -195,13 +210,18 @@ def test_html_inline_whole_block_classes():
 
 
 def test_html_side_by_side_columns():
-    out = html_side_by_side(diff("Same.\n\nTake one tablet daily.\n\nOld one.",
-                                 "Same.\n\nTake two tablets daily.\n\nNew block of text."))
+    out = html_side_by_side(
+        diff("Same.\n\nTake one tablet daily.\n\nOld one.", "Same.\n\nTake two tablets daily.\n\nNew block of text.")
+    )
     assert out.startswith('<table class="ha-diff ha-sbs">') and out.endswith("</table>")
-    assert ('<tr class="ha-chg"><td class="ha-old">Take <del>one tablet</del> daily.</td>'
-            '<td class="ha-new">Take <ins>two tablets</ins> daily.</td></tr>') in out
+    assert (
+        '<tr class="ha-chg"><td class="ha-old">Take <del>one tablet</del> daily.</td>'
+        '<td class="ha-new">Take <ins>two tablets</ins> daily.</td></tr>'
+    ) in out
     assert '<tr class="ha-del"><td class="ha-old"><del>Old one.</del></td><td class="ha-new"></td></tr>' in out
-    assert '<tr class="ha-ins"><td class="ha-old"></td><td class="ha-new"><ins>New block of text.</ins></td></tr>' in out
+    assert (
+        '<tr class="ha-ins"><td class="ha-old"></td><td class="ha-new"><ins>New block of text.</ins></td></tr>' in out
+    )
 
 
 def test_whitespace_only_change_keeps_each_side_intact():

@@ -1,4 +1,5 @@
 """Merging multi-page articles, cross-article template blocks, text normalisation."""
+
 from archive.text import content_hash, normalize_text
 from pipelines.chrome import SiteChrome
 from pipelines.clean import blocks_to_text
@@ -11,31 +12,40 @@ TEASER = "Video: what happens during an allergy test, and how to prepare your ch
 
 # Paragraphs per page, long enough to read as article text.
 BODY = [
-    ["Life-threatening peanut allergies have been on the rise in the past decade, "
-     "with little hope for a cure, doctors say in a new report on young children.",
-     "Parents have been told for years to avoid giving foods containing peanuts to "
-     "babies for fear of triggering an allergy, but new research shows the opposite."],
-    ["In the study, children at high risk who ate peanut snacks by 11 months of age "
-     "cut their chances of becoming allergic by more than 80 percent overall.",
-     "Experts say the research should change the guidance that doctors give to parents "
-     "of infants who already have eczema or an egg allergy at a young age."],
-    ["A skin patch allowed people with peanut allergies to eat tiny amounts of peanuts "
-     "after they wore it for a year, a second study presented at the meeting found.",
-     "Researchers cautioned that families should not try this at home without the "
-     "supervision of an allergist, because reactions can still be very severe."],
+    [
+        "Life-threatening peanut allergies have been on the rise in the past decade, "
+        "with little hope for a cure, doctors say in a new report on young children.",
+        "Parents have been told for years to avoid giving foods containing peanuts to "
+        "babies for fear of triggering an allergy, but new research shows the opposite.",
+    ],
+    [
+        "In the study, children at high risk who ate peanut snacks by 11 months of age "
+        "cut their chances of becoming allergic by more than 80 percent overall.",
+        "Experts say the research should change the guidance that doctors give to parents "
+        "of infants who already have eczema or an egg allergy at a young age.",
+    ],
+    [
+        "A skin patch allowed people with peanut allergies to eat tiny amounts of peanuts "
+        "after they wore it for a year, a second study presented at the meeting found.",
+        "Researchers cautioned that families should not try this at home without the "
+        "supervision of an allergist, because reactions can still be very severe.",
+    ],
 ]
 
 
 def webmd_page(n: int, pages: int = 3) -> str:
     """Page ``n`` (1-based) in the style of WebMD's classic health-center template."""
-    pager = " | ".join(f'<a href="?page={i}">{i}</a>' if i != n else str(i)
-                       for i in range(1, pages + 1))
+    pager = " | ".join(f'<a href="?page={i}">{i}</a>' if i != n else str(i) for i in range(1, pages + 1))
     heading = TITLE if n == 1 else "A Change in Guidelines? continued..."
     paras = "".join(f"<p>{p}</p>" for p in BODY[n - 1])
-    promo = """<div class="box"><h3>Recommended Related to Allergies</h3>
+    promo = (
+        """<div class="box"><h3>Recommended Related to Allergies</h3>
         <h2><a href="/a/1">Peanut Allergy Basics</a></h2>
         <p>Peanut allergy is one of the most common food allergies in children.</p>
-        <a href="/a/1">Read the Peanut Allergy Basics article &gt; &gt;</a></div>""" if n == 1 else ""
+        <a href="/a/1">Read the Peanut Allergy Basics article &gt; &gt;</a></div>"""
+        if n == 1
+        else ""
+    )
     return f"""<html><head><title>Allergies Health Center - Page {n}</title></head><body>
       <header><a href="#main">Skip to content</a><nav><ul><li><a href="/">Home</a></li>
         <li><a href="/a">Allergies</a></li><li><a href="/b">Asthma</a></li></ul></nav></header>
@@ -58,11 +68,21 @@ def test_synthetic_webmd_article():
     text = blocks_to_text(merged["blocks"])
     paras = [p for page in BODY for p in page]
     positions = [text.find(p) for p in paras]
-    assert -1 not in positions and positions == sorted(positions)       # all kept, in order
+    assert -1 not in positions and positions == sorted(positions)  # all kept, in order
     assert text.count(TITLE) <= 1
-    for junk in ("continued", "Next Page", "1 | 2 | 3", "Font Size", "Skip to content",
-                 "Today on WebMD", "Recommended Related to", "article > >", TEASER,
-                 "one of the most common food allergies", "12 Natural Ways"):
+    for junk in (
+        "continued",
+        "Next Page",
+        "1 | 2 | 3",
+        "Font Size",
+        "Skip to content",
+        "Today on WebMD",
+        "Recommended Related to",
+        "article > >",
+        TEASER,
+        "one of the most common food allergies",
+        "12 Natural Ways",
+    ):
         assert junk not in text, junk
 
 
@@ -73,18 +93,35 @@ def _page(*blocks, **meta):
 def test_merge_drops_repeats_pager_and_continued():
     teaser = ("p", "Video teaser shown on every page")
     pages = [
-        _page(teaser, ("h", "Peanut Allergy"), ("h", "Overview"), ("p", "First page text."),
-              ("p", "1 | 2 | 3"), ("p", "Next Page >"),
-              title="Peanut Allergy", author="A. Writer"),
-        _page(teaser, ("h", "Peanut Allergy"), ("h", "Overview"),
-              ("h", "Treatment (continued)"), ("li", "Second page item"),
-              ("p", "Page 2 of 3"), reviewed_by="Dr. R"),
+        _page(
+            teaser,
+            ("h", "Peanut Allergy"),
+            ("h", "Overview"),
+            ("p", "First page text."),
+            ("p", "1 | 2 | 3"),
+            ("p", "Next Page >"),
+            title="Peanut Allergy",
+            author="A. Writer",
+        ),
+        _page(
+            teaser,
+            ("h", "Peanut Allergy"),
+            ("h", "Overview"),
+            ("h", "Treatment (continued)"),
+            ("li", "Second page item"),
+            ("p", "Page 2 of 3"),
+            reviewed_by="Dr. R",
+        ),
         _page(teaser, ("h", "Outlook"), ("p", "Third page text."), ("p", "< Previous Page")),
     ]
     merged = merge_pages(pages)
-    assert merged["blocks"] == [("h", "Overview"), ("p", "First page text."),
-                                ("li", "Second page item"), ("h", "Outlook"),
-                                ("p", "Third page text.")]
+    assert merged["blocks"] == [
+        ("h", "Overview"),
+        ("p", "First page text."),
+        ("li", "Second page item"),
+        ("h", "Outlook"),
+        ("p", "Third page text."),
+    ]
     assert merged["title"] == "Peanut Allergy"
     assert merged["author"] == "A. Writer" and merged["reviewed_by"] == "Dr. R"
     assert merged["date"] is None
@@ -92,8 +129,7 @@ def test_merge_drops_repeats_pager_and_continued():
 
 def test_single_page_keeps_everything_but_pager():
     page = _page(("h", "Title"), ("p", "Same line."), ("p", "Same line."), ("p", "1 | 2"))
-    assert merge_pages([page])["blocks"] == [("h", "Title"), ("p", "Same line."),
-                                             ("p", "Same line.")]
+    assert merge_pages([page])["blocks"] == [("h", "Title"), ("p", "Same line."), ("p", "Same line.")]
 
 
 def test_blocks_to_text():
@@ -117,10 +153,10 @@ def test_template_blocks():
     promo = ("p", "Sign up for our  free health newsletter!")
     for i in range(3):
         tb.learn("example.com", f"a{i}", [("h", "Symptoms"), promo, ("p", f"Body {i}.")])
-    tb.learn("example.com", "a0", [promo])                   # same article again
+    tb.learn("example.com", "a0", [promo])  # same article again
     assert tb.is_chrome("example.com", "p", "Sign up for our free health newsletter!")
-    assert not tb.is_chrome("other.org", *promo)               # per host
-    assert not tb.is_chrome("example.com", "h", "Symptoms")    # headings never
+    assert not tb.is_chrome("other.org", *promo)  # per host
+    assert not tb.is_chrome("example.com", "h", "Symptoms")  # headings never
     assert not tb.is_chrome("example.com", "p", "Body 1.")
     blocks = [("h", "Symptoms"), promo, ("p", "Body 9.")]
     assert tb.strip("example.com", blocks) == [("h", "Symptoms"), ("p", "Body 9.")]
@@ -138,12 +174,12 @@ def test_template_needs_distinct_articles_and_is_bounded():
 
 def test_normalize_and_hash_are_stable():
     curly = "\u201cPeanuts\u201d aren\u2019t nuts \u2014 they\u2019re legumes.  \n\n\n\nNext para. "
-    straight = '"Peanuts" aren\'t nuts - they\'re legumes.\n\nNext para.'
+    straight = "\"Peanuts\" aren't nuts - they're legumes.\n\nNext para."
     assert normalize_text(curly) == straight
     assert content_hash(curly) == content_hash(straight)
     assert content_hash(straight).startswith("sha256:") and len(content_hash("")) == 71
-    assert normalize_text("e\u0301") == "\u00e9"                # NFC
-    assert content_hash("a b") != content_hash("a\n\nb")        # paragraphs matter
+    assert normalize_text("e\u0301") == "\u00e9"  # NFC
+    assert content_hash("a b") != content_hash("a\n\nb")  # paragraphs matter
 
 
 def test_clutter_cue_never_takes_the_article():
@@ -160,14 +196,20 @@ def test_clutter_cue_never_takes_the_article():
 
 def _modern_page(body: str, title: str = TITLE) -> str:
     """A page in a Next.js health-essentials style: opaque class names, in-body ads."""
-    ad = ('<div class="q5"><div class="q5a"><p>Advertisement</p><div class="r9">Sponsored: Compare '
-          'hearing aids near you before the sale ends.</div><div class="t4"><p>Example Health is a '
-          'non-profit medical center. Advertising on our site helps support our mission. We do not '
-          'endorse non-Example products or services. <a href="/ad-policy">Policy</a></p></div></div></div>')
-    cards = "".join(f'<div class="c2"><h5><a href="/f/{i}">Feature {i}</a></h5><p>A short teaser '
-                    f'for feature number {i}.</p></div>' for i in range(6))
-    legal = ("Example Health does not provide medical advice, diagnosis or treatment. Any content "
-             "on this site is for information only. " * 3)
+    ad = (
+        '<div class="q5"><div class="q5a"><p>Advertisement</p><div class="r9">Sponsored: Compare '
+        'hearing aids near you before the sale ends.</div><div class="t4"><p>Example Health is a '
+        "non-profit medical center. Advertising on our site helps support our mission. We do not "
+        'endorse non-Example products or services. <a href="/ad-policy">Policy</a></p></div></div></div>'
+    )
+    cards = "".join(
+        f'<div class="c2"><h5><a href="/f/{i}">Feature {i}</a></h5><p>A short teaser for feature number {i}.</p></div>'
+        for i in range(6)
+    )
+    legal = (
+        "Example Health does not provide medical advice, diagnosis or treatment. Any content "
+        "on this site is for information only. " * 3
+    )
     return f"""<html><head><title>{title} – Example Health</title></head><body>
       <div class="m3" role="dialog"><p>Cookies help us run the site and measure traffic. Our cookie
         policy was updated on May 20. <a href="/privacy">Privacy Policy</a></p><button>Accept</button></div>
@@ -186,19 +228,25 @@ def _modern_page(body: str, title: str = TITLE) -> str:
 
 
 def test_ads_policy_notes_cookies_bylines_and_teasers_go():
-    body = (f"<p>{BODY[0][0]}</p><!--ad--><h3>Who is at risk?</h3><p>{BODY[0][1]}</p>"
-            f"<p>{BODY[1][0]}</p><!--ad--><p>{BODY[1][1]}</p>")
+    body = (
+        f"<p>{BODY[0][0]}</p><!--ad--><h3>Who is at risk?</h3><p>{BODY[0][1]}</p>"
+        f"<p>{BODY[1][0]}</p><!--ad--><p>{BODY[1][1]}</p>"
+    )
     page = extract_page(_modern_page(body), URL)
-    assert page["blocks"] == [("p", BODY[0][0]), ("h", "Who is at risk?"), ("p", BODY[0][1]),
-                              ("p", BODY[1][0]), ("p", BODY[1][1])]
-    assert page["title"] == TITLE               # the <title>'s heading, not the center's <h1>
+    assert page["blocks"] == [
+        ("p", BODY[0][0]),
+        ("h", "Who is at risk?"),
+        ("p", BODY[0][1]),
+        ("p", BODY[1][0]),
+        ("p", BODY[1][1]),
+    ]
+    assert page["title"] == TITLE  # the <title>'s heading, not the center's <h1>
 
 
 def test_widget_cue_never_takes_a_short_page():
     """On a short page the article text is smaller than a newsletter box's budget: a heading
     plus one paragraph, or two paragraphs, are article body, never part of the widget."""
-    for body in (f"<h3>Who is at risk?</h3><p>{BODY[2][0]}</p>",
-                 f"<p>{BODY[2][0]}</p><p>{BODY[2][1]}</p>"):
+    for body in (f"<h3>Who is at risk?</h3><p>{BODY[2][0]}</p>", f"<p>{BODY[2][0]}</p><p>{BODY[2][1]}</p>"):
         text = blocks_to_text(extract_page(_modern_page(body), URL)["blocks"])
         assert BODY[2][0] in text, body
         assert "newsletter" not in text and "Sponsored" not in text

@@ -1,5 +1,6 @@
 """Real-world pages: what must and must not survive cleaning (after trafilatura's
 tests/realworld_tests.py), plus a pipeline-vs-plain-trafilatura comparison."""
+
 import json
 from functools import cache, lru_cache
 from pathlib import Path
@@ -15,36 +16,50 @@ from pipelines.extract import extract_page
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared/fixtures/health-dev"
 TRUTH = FIXTURES / "ground-truth.json"
 
-pytestmark = pytest.mark.skipif(
-    not TRUTH.is_file(), reason=f"health fixtures not found at {FIXTURES}")
+pytestmark = pytest.mark.skipif(not TRUTH.is_file(), reason=f"health fixtures not found at {FIXTURES}")
 
 WEBMD = "rdb-webmd-1-peanut-allergy-page1of5"
 # Own picks for the classic WebMD health-center template (no with/without in the truth).
 EXTRA = {
     WEBMD: {
-        "with": ["Life-threatening peanut allergies have mysteriously been on the rise",
-                 "A new skin patch called Viaskin allowed people with peanut allergies",
-                 "A Change in Guidelines?",
-                 "Nuts are the main reason people get a life-threatening problem"],
-        "without": ["Today on WebMD", "Font Size", "1 | 2 | 3 | 4 | 5", "Next Page",
-                    "Recommended Related to", "article > >", "12 Natural Ways to Defeat"],
+        "with": [
+            "Life-threatening peanut allergies have mysteriously been on the rise",
+            "A new skin patch called Viaskin allowed people with peanut allergies",
+            "A Change in Guidelines?",
+            "Nuts are the main reason people get a life-threatening problem",
+        ],
+        "without": [
+            "Today on WebMD",
+            "Font Size",
+            "1 | 2 | 3 | 4 | 5",
+            "Next Page",
+            "Recommended Related to",
+            "article > >",
+            "12 Natural Ways to Defeat",
+        ],
     },
 }
 
 # Known misses, kept visible as xfail: (page, snippet start) -> why.
 KNOWN = {
-    ("wcxb-2020-mhealth-jmir-org", "The majority of students"):
-        "the truth's sentence is not on the page (LLM-drafted paraphrase)",
-    ("wcxb-4558-health-ucdavis-edu", "Which type of meditation"):
-        "link-only 'resources' buttons after the article: trafilatura drops them",
-    ("wcxb-0251-hrsa-gov", "Maintaining good oral health"):
-        "topic-card teasers (class 'teaser') are discarded by trafilatura",
-    ("wcxb-0251-hrsa-gov", "Between 2015 and 2018"):
-        "'Facts' info boxes are outside the text trafilatura selects",
-    ("wcxb-0135-onehealthohio-org", "- Youngstown"):
-        "location link list outside the article container",
-    ("wcxb-4121-niddk-nih-gov", "Alternate Versions"):
-        "box heading kept after trafilatura dropped its only (link) item",
+    (
+        "wcxb-2020-mhealth-jmir-org",
+        "The majority of students",
+    ): "the truth's sentence is not on the page (LLM-drafted paraphrase)",
+    (
+        "wcxb-4558-health-ucdavis-edu",
+        "Which type of meditation",
+    ): "link-only 'resources' buttons after the article: trafilatura drops them",
+    (
+        "wcxb-0251-hrsa-gov",
+        "Maintaining good oral health",
+    ): "topic-card teasers (class 'teaser') are discarded by trafilatura",
+    ("wcxb-0251-hrsa-gov", "Between 2015 and 2018"): "'Facts' info boxes are outside the text trafilatura selects",
+    ("wcxb-0135-onehealthohio-org", "- Youngstown"): "location link list outside the article container",
+    (
+        "wcxb-4121-niddk-nih-gov",
+        "Alternate Versions",
+    ): "box heading kept after trafilatura dropped its only (link) item",
 }
 
 

@@ -59,8 +59,10 @@ def snapshot(db: Path) -> dict:
     conn = sqlite3.connect(db)
     try:
         return {
-            "versions": conn.execute("SELECT id, article_id, version, crawled_at, capture_ids, crawl_id, content_hash, "
-                                     "text, extractor_version FROM versions ORDER BY id").fetchall(),
+            "versions": conn.execute(
+                "SELECT id, article_id, version, crawled_at, capture_ids, crawl_id, content_hash, "
+                "text, extractor_version FROM versions ORDER BY id"
+            ).fetchall(),
             "observations": conn.execute("SELECT * FROM observations ORDER BY id").fetchall(),
             "crawls": conn.execute("SELECT id, status FROM crawls ORDER BY id").fetchall(),
         }
@@ -71,8 +73,12 @@ def snapshot(db: Path) -> dict:
 @pytest.fixture
 def outline(monkeypatch):
     namespace = {}
-    exec(OUTLINE.replace("_extract.extract_page = extract_page", "").replace(
-        '_extract.EXTRACTOR_VERSION = _extract.EXTRACTOR_VERSION + "+outline"', ""), namespace)
+    exec(
+        OUTLINE.replace("_extract.extract_page = extract_page", "").replace(
+            '_extract.EXTRACTOR_VERSION = _extract.EXTRACTOR_VERSION + "+outline"', ""
+        ),
+        namespace,
+    )
     monkeypatch.setattr(extract, "extract_page", namespace["extract_page"])
     monkeypatch.setattr(extract, "EXTRACTOR_VERSION", extract.EXTRACTOR_VERSION + "+outline")
     return extract.EXTRACTOR_VERSION
@@ -108,13 +114,20 @@ def test_changed_extractor_rederives_in_place(two_rounds, tmp_path, outline):
         assert new[8] == outline and new[6] != old[6]
         kept = conn.execute("SELECT * FROM version_derivations WHERE version_id = ? ORDER BY how", [old[0]]).fetchall()
         assert [(k["how"], k["extractor_version"], k["current"]) for k in kept] == [
-            ("crawl", old[8], 0), ("rederived", outline, 1)]
+            ("crawl", old[8], 0),
+            ("rederived", outline, 1),
+        ]
         assert kept[0]["text"] == old[7] and kept[1]["text"] == new[7]
         assert not any(line and not line.startswith("- ") and len(line.split()) > 20 for line in new[7].split("\n\n"))
     # The edited article's two versions differed only in a paragraph: now equal, flagged, not merged.
-    edited = conn.execute("SELECT id FROM articles WHERE url LIKE ?", [f"%/{two_rounds['scenario']['edited']}"]).fetchone()[0]
-    rows = conn.execute("SELECT version, same_as_previous FROM version_derivations WHERE article_id = ? "
-                        "AND how = 'rederived' ORDER BY version", [edited]).fetchall()
+    edited = conn.execute(
+        "SELECT id FROM articles WHERE url LIKE ?", [f"%/{two_rounds['scenario']['edited']}"]
+    ).fetchone()[0]
+    rows = conn.execute(
+        "SELECT version, same_as_previous FROM version_derivations WHERE article_id = ? "
+        "AND how = 'rederived' ORDER BY version",
+        [edited],
+    ).fetchall()
     assert [tuple(r) for r in rows] == [(1, 0), (2, 1)]
     assert report.same_as_previous >= 1
     assert conn.execute("SELECT count(*) FROM versions WHERE article_id = ?", [edited]).fetchone()[0] == 2
@@ -127,8 +140,17 @@ def crawl_with_outline(site, db: Path, patch_dir: Path):
     """A real crawl whose extractor has the changed setting (sitecustomize), with no conditional requests."""
     patch_dir.mkdir(exist_ok=True)
     (patch_dir / "sitecustomize.py").write_text(OUTLINE)
-    command = [SCRAPY, "crawl", "healthcenter", "-a", f"start_url={site.hub_url}", "-s", f"ARCHIVE_DB={db}",
-               "-s", "CONDITIONAL_REQUESTS=False"]
+    command = [
+        SCRAPY,
+        "crawl",
+        "healthcenter",
+        "-a",
+        f"start_url={site.hub_url}",
+        "-s",
+        f"ARCHIVE_DB={db}",
+        "-s",
+        "CONDITIONAL_REQUESTS=False",
+    ]
     for key, value in TEST_SETTINGS.items():
         command += ["-s", f"{key}={value}"]
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{patch_dir}:{ROOT}"}
@@ -136,8 +158,11 @@ def crawl_with_outline(site, db: Path, patch_dir: Path):
     assert result.returncode == 0, result.stderr[-3000:]
     conn = sqlite3.connect(db)
     crawl_id = conn.execute("SELECT max(id) FROM crawls").fetchone()[0]
-    outcomes = dict(conn.execute("SELECT outcome, count(*) FROM observations WHERE crawl_id = ? GROUP BY outcome",
-                                 [crawl_id]).fetchall())
+    outcomes = dict(
+        conn.execute(
+            "SELECT outcome, count(*) FROM observations WHERE crawl_id = ? GROUP BY outcome", [crawl_id]
+        ).fetchall()
+    )
     versions = conn.execute("SELECT DISTINCT extractor_version FROM versions WHERE crawl_id = ?", [crawl_id]).fetchall()
     return outcomes, versions
 
@@ -167,7 +192,11 @@ def test_reextract_command_and_moved_warc_dir(two_rounds, tmp_path):
     healtharchive = str(Path(SCRAPY).with_name("healtharchive"))
     lost = subprocess.run([healtharchive, "reextract", "--db", str(db)], capture_output=True, text=True, cwd=ROOT)
     assert lost.returncode == 1 and "not readable" in lost.stderr
-    found = subprocess.run([healtharchive, "reextract", "--db", str(db), "--warc-dir", str(moved)],
-                           capture_output=True, text=True, cwd=ROOT)
+    found = subprocess.run(
+        [healtharchive, "reextract", "--db", str(db), "--warc-dir", str(moved)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert found.returncode == 0, found.stderr
     assert "0 re-derived" in found.stdout and "0 without readable captures" in found.stdout

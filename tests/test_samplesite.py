@@ -62,8 +62,12 @@ def test_hub_lists_articles_and_tracking_links(round1):
         assert art["url"] == round1.url + "/breast-cancer/" + art["slug"]
     assert "?utm_source=newsletter&amp;utm_medium=email" in html
     assert "?ecd=wnl_bc_031526" in html
-    for href in ('href="/breast-cancer/treatment-guide.pdf"', 'href="/breast-cancer/print/',
-                 'href="/diabetes/default.htm"', 'href="https://www.example.org/'):
+    for href in (
+        'href="/breast-cancer/treatment-guide.pdf"',
+        'href="/breast-cancer/print/',
+        'href="/diabetes/default.htm"',
+        'href="https://www.example.org/',
+    ):
         assert href in html
     tracked = re.findall(r'href="(/breast-cancer/[^"?]+)\?(?:utm_source|ecd)=', html)
     assert tracked and all(f'href="{path}"' in html for path in tracked)
@@ -131,15 +135,23 @@ def test_blocks_appear_in_served_html_in_order(round1):
 
 def test_clutter_is_served_but_never_part_of_the_text(round1):
     clutter = round1.clutter()
-    for label in ("Recommended Related to", "Read the", "Advertisement", "Today on WebMD", "Font Size",
-                  "Skip to content", "(continued)", "Next Page"):
+    for label in (
+        "Recommended Related to",
+        "Read the",
+        "Advertisement",
+        "Today on WebMD",
+        "Font Size",
+        "Skip to content",
+        "(continued)",
+        "Next Page",
+    ):
         assert label in clutter
     for art in round1.articles():
         for block in art["blocks"]:
             assert not [c for c in clutter if c in block], block
     multi = next(a for a in round1.articles() if a["pagination"] == "page-param")
     page2 = text_of(get(multi["page_urls"][1])[2])
-    assert f'{multi["title"]} (continued)' in page2
+    assert f"{multi['title']} (continued)" in page2
     assert "Recommended Related to Breast Cancer" in page2 and "Advertisement" in page2
     html = get(multi["url"])[2]
     assert re.search(r'class="[a-z0-9]+ [a-z0-9]+"><h3>Recommended Related to', html), "opaque class names"
@@ -278,8 +290,9 @@ def test_generated_center():
 
 
 def test_command_line_serves_until_killed():
-    proc = subprocess.Popen([sys.executable, "-m", "samplesite", "--port", "0", "--round", "2"],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "samplesite", "--port", "0", "--round", "2"], stdout=subprocess.PIPE, text=True
+    )
     try:
         hub = proc.stdout.readline().strip()
         assert hub.endswith("/breast-cancer/default.htm")

@@ -88,7 +88,9 @@ def test_genspider_from_a_served_page(layout, served):
     assert "TODO: what must NOT be in the text" in test
 
     # The generated test passes in the copy (its MUST_NOT check is a visible TODO), and scrapy knows the spider.
-    run = in_copy(layout, PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "tests/test_spider_hayfever.py")
+    run = in_copy(
+        layout, PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "tests/test_spider_hayfever.py"
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert "3 passed, 1 skipped" in run.stdout and "TODO: list in MUST_NOT" in run.stdout
     listed = in_copy(layout, str(Path(PYTHON).with_name("scrapy")), "list")
@@ -105,9 +107,20 @@ def test_genspider_from_a_local_file(layout, tmp_path):
     result = CliRunner().invoke(cli, ["genspider", "offline", str(copy), "--root", str(layout)])
     assert result.exit_code != 0 and "--url" in result.output  # no canonical: its address is needed
 
-    result = CliRunner().invoke(cli, ["genspider", "offline", str(copy), "--root", str(layout),
-                                      "--url", "https://www.nhs.uk/conditions/hay-fever/",
-                                      "--hub", "https://www.nhs.uk/conditions/"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "genspider",
+            "offline",
+            str(copy),
+            "--root",
+            str(layout),
+            "--url",
+            "https://www.nhs.uk/conditions/hay-fever/",
+            "--hub",
+            "https://www.nhs.uk/conditions/",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (layout / "tests" / "files" / "offline" / "hay-fever.html").is_file()
     profile = tomllib.loads((layout / "crawler" / "profiles" / "offline.toml").read_text())

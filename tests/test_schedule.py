@@ -21,13 +21,19 @@ HEALTHARCHIVE = str(Path(sys.executable).with_name("healtharchive"))
 
 def write_config(folder: Path, crawls: dict) -> Path:
     """A schedule file; ``crawls`` maps name -> (spider, args, when) with when like 'every = "1s"'."""
-    settings = ", ".join(f"{k} = {v!r}" if not v.isdigit() else f"{k} = {v}" for k, v in TEST_SETTINGS.items()
-                         if k != "LOG_LEVEL")
+    settings = ", ".join(
+        f"{k} = {v!r}" if not v.isdigit() else f"{k} = {v}" for k, v in TEST_SETTINGS.items() if k != "LOG_LEVEL"
+    )
     lines = ['db = "archive.db"']
     for name, (spider, args, when) in crawls.items():
         arg_text = ", ".join(f'{k} = "{v}"' for k, v in args.items())
-        lines += [f"[crawl.{name}]", f'spider = "{spider}"', f"args = {{ {arg_text} }}",
-                  f"settings = {{ {settings} }}", when]
+        lines += [
+            f"[crawl.{name}]",
+            f'spider = "{spider}"',
+            f"args = {{ {arg_text} }}",
+            f"settings = {{ {settings} }}",
+            when,
+        ]
     path = folder / "schedule.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -68,10 +74,12 @@ def test_intervals_and_config_errors(tmp_path):
     assert a.next_due(monday) == monday + timedelta(days=1)
     assert b.next_due(monday) == monday + timedelta(days=7)
     assert b.next_due(None) < monday  # never ran: due now
-    for text, message in (('[crawl.a]\nspider = "x"\n', "exactly one of"),
-                          ('[crawl.a]\nspider = "x"\ncron = "every day"\n', "bad cron"),
-                          ('[crawl.a]\nspider = "x"\nevery = "1d"\nspeed = 3\n', "unknown keys"),
-                          ('db = "a.db"\n', r"no \[crawl\.NAME\]")):
+    for text, message in (
+        ('[crawl.a]\nspider = "x"\n', "exactly one of"),
+        ('[crawl.a]\nspider = "x"\ncron = "every day"\n', "bad cron"),
+        ('[crawl.a]\nspider = "x"\nevery = "1d"\nspeed = 3\n', "unknown keys"),
+        ('db = "a.db"\n', r"no \[crawl\.NAME\]"),
+    ):
         config.write_text(text)
         with pytest.raises(ScheduleError, match=message):
             load_config(config)
@@ -149,17 +157,23 @@ def test_lock_is_exclusive_in_process(tmp_path):
 
 
 def test_failed_runs_exit_non_zero_and_show_in_crawls(tmp_path):
-    config = write_config(tmp_path, {
-        "refused": ("healthcenter", {"start_url": "http://127.0.0.1:9/breast-cancer/default.htm"}, 'every = "1d"'),
-        "missing": ("nosuchspider", {}, 'cron = "0 3 * * 1"'),
-    })
+    config = write_config(
+        tmp_path,
+        {
+            "refused": ("healthcenter", {"start_url": "http://127.0.0.1:9/breast-cancer/default.htm"}, 'every = "1d"'),
+            "missing": ("nosuchspider", {}, 'cron = "0 3 * * 1"'),
+        },
+    )
     result = schedule(config, "--once")
     assert result.returncode == 1, result.stderr
     crawls = rows(tmp_path / "archive.db", "SELECT * FROM crawls ORDER BY id")
     assert [(c["spider"], c["status"]) for c in crawls] == [("healthcenter", "failed"), ("nosuchspider", "failed")]
     assert "before the crawl started" in crawls[1]["finish_reason"] and "nosuchspider" in crawls[1]["finish_reason"]
     runs = rows(tmp_path / "archive.db", "SELECT name, exit_code, status, crawl_id FROM schedule_runs ORDER BY id")
-    assert [(r["name"], r["status"], r["crawl_id"]) for r in runs] == [("refused", "failed", 1), ("missing", "failed", 2)]
+    assert [(r["name"], r["status"], r["crawl_id"]) for r in runs] == [
+        ("refused", "failed", 1),
+        ("missing", "failed", 2),
+    ]
     assert all(r["exit_code"] != 0 for r in runs)
     assert "crawl 1 failed" in result.stderr and "crawl 2 failed" in result.stderr
 
@@ -206,7 +220,9 @@ def test_sigterm_stops_the_crawl_cleanly_and_it_stays_due(tmp_path):
         out, err = scheduler.communicate(timeout=60)
         assert scheduler.returncode == 0, err
         assert "stopping: asking the running crawl" in err
-        assert rows(db, "SELECT status, finish_reason FROM crawls") == [{"status": "finished", "finish_reason": "shutdown"}]
+        assert rows(db, "SELECT status, finish_reason FROM crawls") == [
+            {"status": "finished", "finish_reason": "shutdown"}
+        ]
         assert [r["status"] for r in rows(db, "SELECT status FROM schedule_runs")] == ["stopped"]
         listed = schedule(config, "--list")
         assert "last never, next now" in listed.stdout
@@ -220,6 +236,8 @@ def test_a_run_past_its_timeout_is_stopped_and_failed(tmp_path):
     assert result.returncode == 1, result.stderr
     assert "still running after 0:00:02: stopping it" in result.stderr
     crawls = rows(tmp_path / "archive.db", "SELECT status, finish_reason FROM crawls")
-    assert len(crawls) == 1 and crawls[0]["status"] == "failed" and "timed out after 0:00:02" in crawls[0]["finish_reason"]
+    assert (
+        len(crawls) == 1 and crawls[0]["status"] == "failed" and "timed out after 0:00:02" in crawls[0]["finish_reason"]
+    )
     runs = rows(tmp_path / "archive.db", "SELECT exit_code, status FROM schedule_runs")
     assert runs == [{"exit_code": 124, "status": "failed"}]

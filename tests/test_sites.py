@@ -174,10 +174,14 @@ def test_webmd_next_page_is_page_2_of_the_guide():
 @needs_fixtures
 def test_webmd_clean_text():
     html, url = fixture(WEBMD)
-    assert_text(clean("webmd", [(html, url)]),
-                ["Life-threatening peanut allergies have mysteriously been on the rise",
-                 "A new skin patch called Viaskin allowed people with peanut allergies"],
-                ["Today on WebMD", "Font Size", "Next Page", "Recommended Related to", "1 | 2 | 3 | 4 | 5"])
+    assert_text(
+        clean("webmd", [(html, url)]),
+        [
+            "Life-threatening peanut allergies have mysteriously been on the rise",
+            "A new skin patch called Viaskin allowed people with peanut allergies",
+        ],
+        ["Today on WebMD", "Font Size", "Next Page", "Recommended Related to", "1 | 2 | 3 | 4 | 5"],
+    )
 
 
 # --- Cleveland Clinic (saved real page: Health Essentials) ----------------------------------------
@@ -194,25 +198,31 @@ def test_clevelandclinic_article_is_one_page_and_an_article():
     assert sp.article_key(response(url, html)) == url
     # Discovery from the saved page: related Health Essentials articles, nothing else of the site.
     found = [r.url for r in sp.discover(response(url, html))]
-    assert found and all(u.startswith(("https://health.clevelandclinic.org/", "https://my.clevelandclinic.org/health/"))
-                         for u in found)
+    assert found and all(
+        u.startswith(("https://health.clevelandclinic.org/", "https://my.clevelandclinic.org/health/")) for u in found
+    )
     assert "https://my.clevelandclinic.org/health/articles/17906-meditation" in found  # the Health Library
     assert "https://health.clevelandclinic.org/chakras" in found
-    assert not any(u.rstrip("/").endswith(("/contact-us", "/living-healthy", "/advertising")) or "/wellness" in u
-                   for u in found)
+    assert not any(
+        u.rstrip("/").endswith(("/contact-us", "/living-healthy", "/advertising")) or "/wellness" in u for u in found
+    )
 
 
 @needs_fixtures
 def test_clevelandclinic_clean_text():
     html, url = fixture(CLEVELAND)
     case = truth()[CLEVELAND]
-    assert_text(clean("clevelandclinic", [(html, url)]), case["with"],
-                case["without"] + [
-                    "Cleveland Clinic is a non-profit academic medical center",
-                    "Learn more about our editorial process",
-                    "Breathing, exercise, mindfulness and more can help you unwind",  # related-card teasers
-                    "Policy",
-                ])
+    assert_text(
+        clean("clevelandclinic", [(html, url)]),
+        case["with"],
+        case["without"]
+        + [
+            "Cleveland Clinic is a non-profit academic medical center",
+            "Learn more about our editorial process",
+            "Breathing, exercise, mindfulness and more can help you unwind",  # related-card teasers
+            "Policy",
+        ],
+    )
 
 
 # --- CDC (saved real page) ----------------------------------------------------------------------
@@ -235,19 +245,25 @@ def test_cdc_page_is_one_page_and_an_article():
 def test_cdc_clean_text():
     html, url = fixture(CDC)
     case = truth()[CDC]
-    assert_text(clean("cdc", [(html, url)]), case["with"] + ["Bump up fiber"],
-                case["without"] + ["On This Page", "Content Source", "Syndicate", "March 1, 2024"])
+    assert_text(
+        clean("cdc", [(html, url)]),
+        case["with"] + ["Bump up fiber"],
+        case["without"] + ["On This Page", "Content Source", "Syndicate", "March 1, 2024"],
+    )
 
 
 # --- Mayo Clinic (hand-made pages in the site's structure) -----------------------------------------
+
 
 def test_mayoclinic_discovery_takes_symptoms_causes_pages_only():
     sp = spider(MayoClinicSpider)
     hub = "https://www.mayoclinic.org/diseases-conditions/index?letter=P"
     found = [r.url for r in sp.discover(response(hub, own("mayoclinic/index-letter-p.html")), hub=True)]
-    assert found == [f"{MAYO}/symptoms-causes/syc-20350001",
-                     "https://www.mayoclinic.org/diseases-conditions/plantar-warts/symptoms-causes/syc-20350004?p=1",
-                     "https://www.mayoclinic.org/diseases-conditions/heel-pain/symptoms-causes/syc-20350009"]
+    assert found == [
+        f"{MAYO}/symptoms-causes/syc-20350001",
+        "https://www.mayoclinic.org/diseases-conditions/plantar-warts/symptoms-causes/syc-20350004?p=1",
+        "https://www.mayoclinic.org/diseases-conditions/heel-pain/symptoms-causes/syc-20350009",
+    ]
 
 
 def test_mayoclinic_parts_are_the_tabs_in_order():
@@ -259,21 +275,38 @@ def test_mayoclinic_parts_are_the_tabs_in_order():
 
 def test_mayoclinic_clean_text_merges_the_tabs():
     text = clean("mayoclinic", [(own(path), url) for url, path in MAYO_TABS.items()])
-    assert_text(text,
-                ["Plantar fasciitis is an irritation of the thick band of tissue",
-                 "Make an appointment if heel pain keeps coming back",
-                 "Plantar fasciitis is diagnosed from the medical history and a physical exam",
-                 "Night splints that hold the arch stretched during sleep",
-                 "Specialists in foot and ankle care"],
-                ["Request an appointment", "Mayo Clinic does not endorse", "From Mayo Clinic to your inbox",
-                 "Sign up for free", "Related", "Bone spurs", "Products & Services", "Show references",
-                 "Author AB", "By Mayo Clinic Staff", "Advertisement", "MFMER", "Skip to content"])
+    assert_text(
+        text,
+        [
+            "Plantar fasciitis is an irritation of the thick band of tissue",
+            "Make an appointment if heel pain keeps coming back",
+            "Plantar fasciitis is diagnosed from the medical history and a physical exam",
+            "Night splints that hold the arch stretched during sleep",
+            "Specialists in foot and ankle care",
+        ],
+        [
+            "Request an appointment",
+            "Mayo Clinic does not endorse",
+            "From Mayo Clinic to your inbox",
+            "Sign up for free",
+            "Related",
+            "Bone spurs",
+            "Products & Services",
+            "Show references",
+            "Author AB",
+            "By Mayo Clinic Staff",
+            "Advertisement",
+            "MFMER",
+            "Skip to content",
+        ],
+    )
     order = [text.index(s) for s in ("Overview", "Risk factors", "Diagnosis", "Treatment", "Doctors who treat")]
     assert order == sorted(order)
     assert text.count("Plantar fasciitis\n") <= 1  # the h1 repeated on each tab is not repeated in the text
 
 
 # --- NHS (hand-made pages in the NHS.UK design system) -------------------------------------------
+
 
 def test_nhs_discovery_takes_condition_overviews_only():
     sp = spider(NHSSpider)
@@ -296,25 +329,42 @@ def test_nhs_parts_are_the_guide_pages_in_order():
 def test_nhs_clean_text_merges_the_guide():
     pages = [(own(path), url) for url, path in NHS_PAGES.items() if "/sciatica/" in url]
     text = clean("nhs", pages)
-    assert_text(text,
-                ["Sciatica is pain that travels from the lower back",
-                 "Ask for an urgent GP appointment or get help from NHS 111 if:",  # care card: content
-                 "numbness or tingling down the leg",
-                 "Keep moving as much as you can"],
-                ["Skip to main content", "cookies", "Back to Health A to Z", "Page last reviewed",
-                 "Next review due", "Crown copyright", "Search the NHS website", "Previous", "Next",
-                 "Pages in this guide"])
+    assert_text(
+        text,
+        [
+            "Sciatica is pain that travels from the lower back",
+            "Ask for an urgent GP appointment or get help from NHS 111 if:",  # care card: content
+            "numbness or tingling down the leg",
+            "Keep moving as much as you can",
+        ],
+        [
+            "Skip to main content",
+            "cookies",
+            "Back to Health A to Z",
+            "Page last reviewed",
+            "Next review due",
+            "Crown copyright",
+            "Search the NHS website",
+            "Previous",
+            "Next",
+            "Pages in this guide",
+        ],
+    )
     assert text.index("slipped disc") < text.index("Main symptoms") < text.index("Things you can do yourself")
 
 
 # --- MedlinePlus (hand-made page) ----------------------------------------------------------------
 
+
 def test_medlineplus_discovery_takes_health_topics_only():
     sp = spider(MedlinePlusSpider)
     hub = "https://medlineplus.gov/healthtopics_t.html"
     found = [r.url for r in sp.discover(response(hub, own("medlineplus/healthtopics_t.html")), hub=True)]
-    assert found == ["https://medlineplus.gov/tinnitus.html", "https://medlineplus.gov/tonsillitis.html",
-                     "https://medlineplus.gov/tooth-disorders.html"]
+    assert found == [
+        "https://medlineplus.gov/tinnitus.html",
+        "https://medlineplus.gov/tonsillitis.html",
+        "https://medlineplus.gov/tooth-disorders.html",
+    ]
 
 
 def test_medlineplus_clean_text():
@@ -322,12 +372,25 @@ def test_medlineplus_clean_text():
     sp = spider(MedlinePlusSpider)
     html = own("medlineplus/tinnitus.html")
     assert sp.next_page(response(url, html), Assembly(first_url=url, key=url, seen={url}), 1) is None
-    assert_text(clean("medlineplus", [(html, url)]),
-                ["Tinnitus is a sound in one or both ears", "Most tinnitus is linked to some degree of hearing loss",
-                 "Tinnitus is not a disease on its own"],
-                ["Learn how to cite this page", "Page last updated", "updates by email", "What's this?",
-                 "should not be used as a substitute", "Skip navigation", "Print", "Facebook",
-                 "Rockville Pike"])
+    assert_text(
+        clean("medlineplus", [(html, url)]),
+        [
+            "Tinnitus is a sound in one or both ears",
+            "Most tinnitus is linked to some degree of hearing loss",
+            "Tinnitus is not a disease on its own",
+        ],
+        [
+            "Learn how to cite this page",
+            "Page last updated",
+            "updates by email",
+            "What's this?",
+            "should not be used as a substitute",
+            "Skip navigation",
+            "Print",
+            "Facebook",
+            "Rockville Pike",
+        ],
+    )
 
 
 # --- sitemaps ------------------------------------------------------------------------------------
@@ -352,8 +415,17 @@ def index(urls):
 
 def test_sitemap_entries_become_article_requests(tmp_path):
     sp = spider(NHSSpider, tmp_path)
-    body = urlset([f"{NHS}/sciatica/", f"{NHS}/sciatica/symptoms/", f"{NHS}/hay-fever/", f"{NHS}/hay-fever/",
-                   f"{NHS}/", "https://www.nhs.uk/medicines/ibuprofen/", "https://www.example.com/conditions/x/"])
+    body = urlset(
+        [
+            f"{NHS}/sciatica/",
+            f"{NHS}/sciatica/symptoms/",
+            f"{NHS}/hay-fever/",
+            f"{NHS}/hay-fever/",
+            f"{NHS}/",
+            "https://www.nhs.uk/medicines/ibuprofen/",
+            "https://www.example.com/conditions/x/",
+        ]
+    )
     requests = list(sp.parse_sitemap(XmlResponse("https://www.nhs.uk/sitemap-1.xml", body=body.encode())))
     assert [r.url for r in requests] == [f"{NHS}/sciatica/", f"{NHS}/hay-fever/"]
     assert all(r.callback == sp.parse_page for r in requests)  # followed through all pages like any article
@@ -361,8 +433,11 @@ def test_sitemap_entries_become_article_requests(tmp_path):
     gz = gzip.compress(urlset([f"{NHS}/chickenpox/"]).encode())
     requests = list(sp.parse_sitemap(TextResponse("https://www.nhs.uk/sitemap-2.xml.gz", body=gz)))
     assert [r.url for r in requests] == [f"{NHS}/chickenpox/"]
-    requests = list(sp.parse_sitemap(XmlResponse("https://www.nhs.uk/sitemap.xml",
-                                                 body=index(["https://www.nhs.uk/sitemap-3.xml"]).encode())))
+    requests = list(
+        sp.parse_sitemap(
+            XmlResponse("https://www.nhs.uk/sitemap.xml", body=index(["https://www.nhs.uk/sitemap-3.xml"]).encode())
+        )
+    )
     assert [(r.url, r.callback) for r in requests] == [("https://www.nhs.uk/sitemap-3.xml", sp.parse_sitemap)]
     robots = b"User-agent: *\nDisallow: /search/\nSitemap: https://www.nhs.uk/sitemap.xml\n"
     requests = list(sp.parse_sitemap(TextResponse("https://www.nhs.uk/robots.txt", body=robots)))
@@ -380,6 +455,7 @@ def test_sitemap_limit_and_off_switch(tmp_path):
 
 
 # --- real crawls on 127.0.0.1 --------------------------------------------------------------------
+
 
 class Site:
     """Serves {path: (content type, bytes)} on 127.0.0.1; 404 for anything else."""
@@ -445,11 +521,19 @@ def test_crawl_mayoclinic_tabs_as_one_article(tmp_path, local_site):
     assert [(c["url"].split("/", 3)[3], c["page_number"]) for c in captures] == [
         ("diseases-conditions/plantar-fasciitis/symptoms-causes/syc-20350001", 1),
         ("diseases-conditions/plantar-fasciitis/diagnosis-treatment/drc-20350002", 2),
-        ("diseases-conditions/plantar-fasciitis/doctors-departments/ddc-20350003", 3)]
+        ("diseases-conditions/plantar-fasciitis/doctors-departments/ddc-20350003", 3),
+    ]
     text = version["text"]
-    marks = [text.index(s) for s in ("irritation of the thick band", "Extra body weight",
-                                       "diagnosed from the medical history", "Choose supportive shoes",
-                                       "Specialists in foot and ankle care")]
+    marks = [
+        text.index(s)
+        for s in (
+            "irritation of the thick band",
+            "Extra body weight",
+            "diagnosed from the medical history",
+            "Choose supportive shoes",
+            "Specialists in foot and ankle care",
+        )
+    ]
     assert marks == sorted(marks)
     assert "Request an appointment" not in text and "From Mayo Clinic to your inbox" not in text
 
@@ -458,23 +542,36 @@ def test_crawl_nhs_with_sitemap_discovery(tmp_path, local_site):
     for url, path in NHS_PAGES.items():
         local_site.page(url, path)
     base = local_site.url
-    local_site.routes["/sitemap.xml"] = ("application/xml", index(
-        [f"{base}/sitemap-conditions.xml", f"{base}/sitemap-more.xml.gz"]).encode())
-    local_site.routes["/sitemap-conditions.xml"] = ("application/xml", urlset(
-        [f"{base}/conditions/sciatica/", f"{base}/conditions/sciatica/symptoms/",
-         f"{base}/conditions/sciatica/treatment/", f"{base}/medicines/ibuprofen/"]).encode())
-    local_site.routes["/sitemap-more.xml.gz"] = ("application/octet-stream", gzip.compress(urlset(
-        [f"{base}/conditions/hay-fever/", f"{base}/conditions/"]).encode()))
+    local_site.routes["/sitemap.xml"] = (
+        "application/xml",
+        index([f"{base}/sitemap-conditions.xml", f"{base}/sitemap-more.xml.gz"]).encode(),
+    )
+    local_site.routes["/sitemap-conditions.xml"] = (
+        "application/xml",
+        urlset(
+            [
+                f"{base}/conditions/sciatica/",
+                f"{base}/conditions/sciatica/symptoms/",
+                f"{base}/conditions/sciatica/treatment/",
+                f"{base}/medicines/ibuprofen/",
+            ]
+        ).encode(),
+    )
+    local_site.routes["/sitemap-more.xml.gz"] = (
+        "application/octet-stream",
+        gzip.compress(urlset([f"{base}/conditions/hay-fever/", f"{base}/conditions/"]).encode()),
+    )
     db = tmp_path / "archive.db"
     result = run_crawl("nhs", db, f"start_url={base}/conditions/", f"sitemap_url={base}/sitemap.xml")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "healtharchive/sitemap_articles" in result.stderr
     conn = archive(db)
-    rows = conn.execute("SELECT a.url, v.page_count, v.text FROM articles a JOIN versions v ON v.article_id = a.id "
-                        "ORDER BY a.url").fetchall()
+    rows = conn.execute(
+        "SELECT a.url, v.page_count, v.text FROM articles a JOIN versions v ON v.article_id = a.id ORDER BY a.url"
+    ).fetchall()
     assert [(r["url"], r["page_count"]) for r in rows] == [
-        (f"{base}/conditions/hay-fever/", 1),   # only in the (gzipped) sitemap
-        (f"{base}/conditions/sciatica/", 3),    # hub and sitemap: one article, its guide merged
+        (f"{base}/conditions/hay-fever/", 1),  # only in the (gzipped) sitemap
+        (f"{base}/conditions/sciatica/", 3),  # hub and sitemap: one article, its guide merged
     ]
     sciatica = rows[1]["text"]
     assert sciatica.index("slipped disc") < sciatica.index("Main symptoms") < sciatica.index("Treatment from a GP")

@@ -27,7 +27,9 @@ def state(db, crawl_id):
     rows = conn.execute(
         "SELECT a.url, o.outcome, v.version, a.status, (SELECT count(*) FROM versions x WHERE x.article_id = a.id) "
         "FROM articles a LEFT JOIN observations o ON o.article_id = a.id AND o.crawl_id = ? "
-        "LEFT JOIN versions v ON v.id = o.version_id", [crawl_id]).fetchall()
+        "LEFT JOIN versions v ON v.id = o.version_id",
+        [crawl_id],
+    ).fetchall()
     return {url.rsplit("/", 1)[-1]: (outcome, version, count, status) for url, outcome, version, status, count in rows}
 
 
@@ -74,9 +76,13 @@ def test_round_3_revert_is_a_new_version_with_the_old_hash(rounds):
     assert third.pop(sc["failing"]) == ("unchanged", 1, 1, "live")
     assert all(s[0] == "unchanged" for s in third.values())
     conn = sqlite3.connect(rounds["db"])
-    hashes = [h for (h,) in conn.execute(
-        "SELECT content_hash FROM versions v JOIN articles a ON a.id = v.article_id WHERE a.url = ? ORDER BY version",
-        [rounds["urls"][sc["edited"]]])]
+    hashes = [
+        h
+        for (h,) in conn.execute(
+            "SELECT content_hash FROM versions v JOIN articles a ON a.id = v.article_id WHERE a.url = ? ORDER BY version",
+            [rounds["urls"][sc["edited"]]],
+        )
+    ]
     assert hashes[0] == hashes[2] != hashes[1]
     # The reverted text is stored once.
     assert conn.execute("SELECT count(*) FROM texts WHERE hash = ?", [hashes[0]]).fetchone()[0] == 1
@@ -87,7 +93,8 @@ def test_versions_record_provenance(rounds):
     conn.row_factory = sqlite3.Row
     grown = conn.execute(
         "SELECT v.* FROM versions v JOIN articles a ON a.id = v.article_id WHERE a.url = ? AND version = 2",
-        [rounds["urls"][rounds["scenario"]["grown"]]]).fetchone()
+        [rounds["urls"][rounds["scenario"]["grown"]]],
+    ).fetchone()
     page_urls = json.loads(grown["page_urls"])
     assert grown["page_count"] == len(page_urls) == 4
     assert grown["crawl_id"] == 2 and grown["crawled_at"].endswith("Z")
@@ -109,12 +116,16 @@ def test_diff_and_history_of_the_edited_article(rounds):
     history = cli("history", url, "--db", db)
     assert [line.split()[0] for line in history.splitlines() if line.startswith("  v")] == ["v1", "v2", "v3"]
     assert [line.split()[3] for line in history.splitlines() if line.startswith("  crawl")] == [
-        "new", "changed", "changed"]
+        "new",
+        "changed",
+        "changed",
+    ]
 
 
 def test_unknown_article_is_one_clear_line(rounds):
-    result = subprocess.run([CLI, "history", "http://nowhere.example/x", "--db", str(rounds["db"])],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [CLI, "history", "http://nowhere.example/x", "--db", str(rounds["db"])], capture_output=True, text=True
+    )
     assert result.returncode == 1
     assert result.stderr.strip() == "Error: no article http://nowhere.example/x in the archive"
 
@@ -122,7 +133,9 @@ def test_unknown_article_is_one_clear_line(rounds):
 def test_upgrade_from_schema_1_keeps_every_row(tmp_path):
     db = tmp_path / "old.db"
     conn = sqlite3.connect(db)
-    conn.executescript(V1 + """
+    conn.executescript(
+        V1
+        + """
         INSERT INTO crawls VALUES (1, 'healthcenter', '2026-03-01T10:00:00Z', '2026-03-01T10:05:00Z');
         INSERT INTO crawls VALUES (2, 'healthcenter', '2026-03-08T10:00:00Z', '2026-03-08T10:05:00Z');
         INSERT INTO articles VALUES (1, 'https://h.example/c/a', 'A', 'live', '2026-03-01T10:01:00Z', '2026-03-08T10:01:00Z');
@@ -133,17 +146,24 @@ def test_upgrade_from_schema_1_keeps_every_row(tmp_path):
         INSERT INTO captures VALUES (1, 1, 1, 'https://h.example/c/a', 1, 200, '2026-03-01T10:01:00Z');
         INSERT INTO captures VALUES (2, 2, 1, 'https://h.example/c/a', 1, 200, '2026-03-08T10:01:00Z');
         PRAGMA user_version = 1;
-    """)
+    """
+    )
     conn.close()
     Archive(str(db)).close()
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA user_version").fetchone()[0] >= 2
     assert conn.execute("SELECT version, text, content_hash, crawl_id FROM versions ORDER BY id").fetchall() == [
-        (1, "Old text.", "sha256:old", 1), (2, "New text.", "sha256:new", 2)]
+        (1, "Old text.", "sha256:old", 1),
+        (2, "New text.", "sha256:new", 2),
+    ]
     assert conn.execute("SELECT observed_at, outcome FROM observations ORDER BY id").fetchall() == [
-        ("2026-03-01T10:01:00Z", "new"), ("2026-03-08T10:01:00Z", "changed")]
+        ("2026-03-01T10:01:00Z", "new"),
+        ("2026-03-08T10:01:00Z", "changed"),
+    ]
     assert conn.execute("SELECT url, status, fetched_at FROM captures ORDER BY id").fetchall() == [
-        ("https://h.example/c/a", 200, "2026-03-01T10:01:00Z"), ("https://h.example/c/a", 200, "2026-03-08T10:01:00Z")]
+        ("https://h.example/c/a", 200, "2026-03-01T10:01:00Z"),
+        ("https://h.example/c/a", 200, "2026-03-08T10:01:00Z"),
+    ]
     assert conn.execute("SELECT current_version_id, host FROM articles").fetchone() == (2, "h.example")
     assert conn.execute("SELECT rowid FROM versions_fts WHERE versions_fts MATCH 'old'").fetchall() == [(1,)]
 
@@ -151,7 +171,9 @@ def test_upgrade_from_schema_1_keeps_every_row(tmp_path):
 def test_article_missing_from_its_center_is_gone_after_n_crawls(tmp_path):
     archive = Archive(str(tmp_path / "a.db"))
     with archive.db.atomic():
-        archive.db.execute("INSERT INTO articles (url, host, status, missed) VALUES ('https://h.example/c/a', 'h.example', 'live', 0)")
+        archive.db.execute(
+            "INSERT INTO articles (url, host, status, missed) VALUES ('https://h.example/c/a', 'h.example', 'live', 0)"
+        )
     scope = (("h.example",), ("/c/",))
     for crawl in (1, 2):
         archive.db.execute("INSERT INTO crawls (id, spider) VALUES (?, 'healthcenter')", [crawl])

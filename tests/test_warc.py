@@ -70,7 +70,8 @@ def test_304_path_end_to_end(crawled):
     assert conn.execute("SELECT count(*) FROM versions").fetchone()[0] == s1["healtharchive/outcome/new"]
     rows = conn.execute(
         "SELECT c.url, p.url AS prev_url, p.crawl_id AS prev_crawl FROM captures c "
-        "JOIN captures p ON p.id = c.revisit_of WHERE c.crawl_id = 2").fetchall()
+        "JOIN captures p ON p.id = c.revisit_of WHERE c.crawl_id = 2"
+    ).fetchall()
     assert len(rows) == s2["healtharchive/not_modified"]
     assert all(r["url"] == r["prev_url"] and r["prev_crawl"] == 1 for r in rows)
 
@@ -133,13 +134,19 @@ def test_revisits_refer_to_the_earlier_capture(crawled):
     originals = {}
     for r in conn.execute("SELECT * FROM captures WHERE crawl_id = 1"):
         headers, _, _ = read_record(resolve_warc_path(r["warc_file"], str(db)), r["warc_offset"])
-        originals[r["url"]] = (headers.get_header("WARC-Record-ID"), headers.get_header("WARC-Date"),
-                               headers.get_header("WARC-Payload-Digest"))
+        originals[r["url"]] = (
+            headers.get_header("WARC-Record-ID"),
+            headers.get_header("WARC-Date"),
+            headers.get_header("WARC-Payload-Digest"),
+        )
     for r in conn.execute("SELECT * FROM captures WHERE crawl_id IN (2, 3)"):
         headers, http, body = read_record(resolve_warc_path(r["warc_file"], str(db)), r["warc_offset"])
         assert headers.get_header("WARC-Type") == "revisit" and body == b""
-        assert (headers.get_header("WARC-Refers-To"), headers.get_header("WARC-Refers-To-Date"),
-                headers.get_header("WARC-Payload-Digest")) == originals[r["url"]]
+        assert (
+            headers.get_header("WARC-Refers-To"),
+            headers.get_header("WARC-Refers-To-Date"),
+            headers.get_header("WARC-Payload-Digest"),
+        ) == originals[r["url"]]
         assert headers.get_header("WARC-Refers-To-Target-URI") == r["url"]
         assert http.get_statuscode() == str(r["status"])
 
@@ -169,8 +176,12 @@ def test_rebuild_an_article_byte_for_byte_from_the_warc(crawled):
 def test_export_one_article(crawled, tmp_path):
     url = crawled["article"]["url"]
     out = tmp_path / "article.warc.gz"
-    result = subprocess.run([HEALTHARCHIVE, "export", url, "-o", str(out), "--db", str(crawled["db"])],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [HEALTHARCHIVE, "export", url, "-o", str(out), "--db", str(crawled["db"])],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     check = subprocess.run([WARCIO, "check", str(out)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
@@ -191,8 +202,12 @@ def test_export_one_article(crawled, tmp_path):
     assert all(first_response[uri] < i for i, (kind, uri, _) in enumerate(records) if kind == "revisit")
     # For browsing: the 304 revisits (crawl 2) left out, the identical-payload ones (crawl 3) kept.
     browse = tmp_path / "browse.warc.gz"
-    result = subprocess.run([HEALTHARCHIVE, "export", url, "-o", str(browse), "--db", str(crawled["db"]),
-                             "--skip-not-modified"], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [HEALTHARCHIVE, "export", url, "-o", str(browse), "--db", str(crawled["db"]), "--skip-not-modified"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 0 and f"{len(pages)} 304 revisit(s) left out" in result.stdout, result.stderr
     with open(browse, "rb") as fh:
         profiles = [r.rec_headers.get_header("WARC-Profile") for r in ArchiveIterator(fh) if r.rec_type == "revisit"]
@@ -209,8 +224,11 @@ def test_warc_can_be_switched_off_and_moved(tmp_path):
         WarcWriter.from_crawler(get_crawler(settings_dict={"WARC_ENABLED": False}))
     mw = WarcWriter.from_crawler(get_crawler(settings_dict={"ARCHIVE_DB": str(tmp_path / "a.db")}))
     assert mw.files.directory == tmp_path / "warc"
-    mw = WarcWriter.from_crawler(get_crawler(settings_dict={"ARCHIVE_DB": str(tmp_path / "a.db"),
-                                                            "WARC_DIR": str(tmp_path.parent / "elsewhere")}))
+    mw = WarcWriter.from_crawler(
+        get_crawler(
+            settings_dict={"ARCHIVE_DB": str(tmp_path / "a.db"), "WARC_DIR": str(tmp_path.parent / "elsewhere")}
+        )
+    )
     assert mw.files.directory == tmp_path.parent / "elsewhere"
 
 
@@ -222,8 +240,14 @@ def test_a_request_without_response_is_written_alone(tmp_path):
     records = []
     for path in warc_files(tmp_path):
         with open(path, "rb") as fh:
-            records += [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"),
-                         r.rec_headers.get_header("WARC-Concurrent-To")) for r in ArchiveIterator(fh)]
+            records += [
+                (
+                    r.rec_type,
+                    r.rec_headers.get_header("WARC-Target-URI"),
+                    r.rec_headers.get_header("WARC-Concurrent-To"),
+                )
+                for r in ArchiveIterator(fh)
+            ]
     assert records[0][0] == "warcinfo"
     assert records[1:] and all(r == ("request", url, None) for r in records[1:])
     assert subprocess.run([WARCIO, "check", *map(str, warc_files(tmp_path))]).returncode == 0

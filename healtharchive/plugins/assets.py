@@ -27,8 +27,11 @@ def extra_css_urls(datasette):
 
 
 async def stylesheet():
-    return Response((STATIC / CSS).read_text(encoding="utf-8"), content_type="text/css; charset=utf-8",
-                    headers={"Cache-Control": "max-age=300"})
+    return Response(
+        (STATIC / CSS).read_text(encoding="utf-8"),
+        content_type="text/css; charset=utf-8",
+        headers={"Cache-Control": "max-age=300"},
+    )
 
 
 @hookimpl
@@ -44,5 +47,6 @@ def startup(datasette):
     loader = datasette.jinja_env.loader
     templates = str(TEMPLATES)
     if isinstance(loader, ChoiceLoader) and not any(
-            isinstance(each, FileSystemLoader) and templates in each.searchpath for each in loader.loaders):
+        isinstance(each, FileSystemLoader) and templates in each.searchpath for each in loader.loaders
+    ):
         loader.loaders.insert(0, FileSystemLoader([templates]))

@@ -20,8 +20,13 @@ def _clean_feed_html(value: str) -> str:
     """Feed HTML shown on a page: only the few harmless tags the feed uses survive, the rest is escaped."""
     import bleach
 
-    return bleach.clean(value, tags={"p", "strong", "b", "i", "em", "ul", "li", "br", "code", "a"},
-                        attributes={"a": ["href"]}, protocols={"http", "https"}, strip=False)
+    return bleach.clean(
+        value,
+        tags={"p", "strong", "b", "i", "em", "ul", "li", "br", "code", "a"},
+        attributes={"a": ["href"]},
+        protocols={"http", "https"},
+        strip=False,
+    )
 
 
 @hookimpl
@@ -59,8 +64,10 @@ def render_cell(row, value, column, table, database, datasette):
         url = diff_url(datasette, article_id, value - 1 if value > 1 else None, value)
         label = "diff" if value > 1 else "first text"
         return Markup('{} <a class="ha-link ha-difflink" href="{}" title="what changed in version {}">{}</a>').format(
-            value, url, value, label)
+            value, url, value, label
+        )
     if column == "article_id" and isinstance(value, int) and table != "articles":
         return Markup('<a class="ha-link" href="{}">{}</a>').format(
-            datasette.urls.row(database, "articles", str(value)), value)
+            datasette.urls.row(database, "articles", str(value)), value
+        )
     return None

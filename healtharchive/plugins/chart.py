@@ -44,8 +44,16 @@ def extra_template_vars(template, database, table, view_name, request, datasette
     return inner
 
 
-_COLOURS = {"new": "#2f6db5", "changed": "#d9730d", "unchanged": "#9aa3ad", "incomplete": "#c9a227",
-            "gone": "#c62828", "added": "#2e9d4f", "removed": "#d1453b", "line": "#2f6db5"}
+_COLOURS = {
+    "new": "#2f6db5",
+    "changed": "#d9730d",
+    "unchanged": "#9aa3ad",
+    "incomplete": "#c9a227",
+    "gone": "#c62828",
+    "added": "#2e9d4f",
+    "removed": "#d1453b",
+    "line": "#2f6db5",
+}
 
 
 def chart_svg(history: dict, diff_link=None, width: int = 720) -> str:
@@ -57,8 +65,15 @@ def chart_svg(history: dict, diff_link=None, width: int = 720) -> str:
     if not obs and not versions:
         return ""
     if not obs:  # an archive without observations: plot the versions themselves
-        obs = [{"crawl_id": v["crawl_id"], "observed_at": v["crawled_at"], "outcome": "new" if v["version"] == 1
-                else "changed", "version": v["version"]} for v in history["versions"]]
+        obs = [
+            {
+                "crawl_id": v["crawl_id"],
+                "observed_at": v["crawled_at"],
+                "outcome": "new" if v["version"] == 1 else "changed",
+                "version": v["version"],
+            }
+            for v in history["versions"]
+        ]
     left, right, top, line_h, bar_h, bottom = 56, 48, 34, 70, 44, 34
     height = top + line_h + 14 + bar_h + bottom
     plot_w = width - left - right
@@ -86,14 +101,22 @@ def chart_svg(history: dict, diff_link=None, width: int = 720) -> str:
     max_delta = max([1] + [max(d) for d in deltas.values()])
     bar_mid = top + line_h + 14 + bar_h / 2
 
-    out = [f'<svg class="ha-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img" aria-label="versions and changes over time">',
-           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fbfbfd" rx="6"/>']
+    out = [
+        f'<svg class="ha-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="versions and changes over time">',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fbfbfd" rx="6"/>',
+    ]
     # Legend.
     lx = left
-    for key, label in (("new", "new"), ("changed", "changed"), ("unchanged", "unchanged"),
-                       ("incomplete", "incomplete"), ("gone", "gone"), ("added", "words added"),
-                       ("removed", "words removed")):
+    for key, label in (
+        ("new", "new"),
+        ("changed", "changed"),
+        ("unchanged", "unchanged"),
+        ("incomplete", "incomplete"),
+        ("gone", "gone"),
+        ("added", "words added"),
+        ("removed", "words removed"),
+    ):
         colour = _COLOURS[key]
         if key in ("added", "removed"):
             out.append(f'<rect x="{lx}" y="10" width="10" height="10" fill="{colour}"/>')
@@ -104,15 +127,21 @@ def chart_svg(history: dict, diff_link=None, width: int = 720) -> str:
     # Axes.
     out.append(f'<text x="{left - 8}" y="{top + 4}" font-size="10" fill="#666" text-anchor="end">{hi}</text>')
     out.append(f'<text x="{left - 8}" y="{top + line_h + 4}" font-size="10" fill="#666" text-anchor="end">{lo}</text>')
-    out.append(f'<text x="10" y="{top + line_h / 2 + 4}" font-size="10" fill="#666" '
-               f'transform="rotate(-90 10 {top + line_h / 2})" text-anchor="middle">words</text>')
+    out.append(
+        f'<text x="10" y="{top + line_h / 2 + 4}" font-size="10" fill="#666" '
+        f'transform="rotate(-90 10 {top + line_h / 2})" text-anchor="middle">words</text>'
+    )
     out.append(f'<line x1="{left}" y1="{top + line_h}" x2="{width - right}" y2="{top + line_h}" stroke="#ddd"/>')
     out.append(f'<line x1="{left}" y1="{bar_mid}" x2="{width - right}" y2="{bar_mid}" stroke="#ccc"/>')
     if deltas:
-        out.append(f'<text x="{left - 8}" y="{bar_mid - bar_h / 2 + 8}" font-size="10" fill="{_COLOURS["added"]}" '
-                   f'text-anchor="end">+{max_delta}</text>')
-        out.append(f'<text x="{left - 8}" y="{bar_mid + bar_h / 2}" font-size="10" fill="{_COLOURS["removed"]}" '
-                   f'text-anchor="end">−{max_delta}</text>')
+        out.append(
+            f'<text x="{left - 8}" y="{bar_mid - bar_h / 2 + 8}" font-size="10" fill="{_COLOURS["added"]}" '
+            f'text-anchor="end">+{max_delta}</text>'
+        )
+        out.append(
+            f'<text x="{left - 8}" y="{bar_mid + bar_h / 2}" font-size="10" fill="{_COLOURS["removed"]}" '
+            f'text-anchor="end">−{max_delta}</text>'
+        )
     else:
         out.append(f'<text x="{left}" y="{bar_mid - 6}" font-size="10" fill="#888">no change in the text yet</text>')
     # Step line of the word count.
@@ -125,8 +154,10 @@ def chart_svg(history: dict, diff_link=None, width: int = 720) -> str:
             points.append(f"{x:.1f},{points[-1].split(',')[1]}")
         points.append(f"{x:.1f},{y:.1f}")
     if len(points) > 1:
-        out.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{_COLOURS["line"]}" '
-                   f'stroke-width="2" stroke-opacity="0.55"/>')
+        out.append(
+            f'<polyline points="{" ".join(points)}" fill="none" stroke="{_COLOURS["line"]}" '
+            f'stroke-width="2" stroke-opacity="0.55"/>'
+        )
     # Bars and markers.
     for i, (o, x, w) in enumerate(zip(obs, xs, words)):
         outcome = o["outcome"] if o["outcome"] in OUTCOMES else "unchanged"
@@ -140,15 +171,20 @@ def chart_svg(history: dict, diff_link=None, width: int = 720) -> str:
             tip += f" · +{added} −{removed} words"
             ha = bar_h / 2 * added / max_delta
             hr = bar_h / 2 * removed / max_delta
-            out.append(f'<rect x="{x - 6:.1f}" y="{bar_mid - ha:.1f}" width="12" height="{ha:.1f}" '
-                       f'fill="{_COLOURS["added"]}"/>')
-            out.append(f'<rect x="{x - 6:.1f}" y="{bar_mid:.1f}" width="12" height="{hr:.1f}" '
-                       f'fill="{_COLOURS["removed"]}"/>')
+            out.append(
+                f'<rect x="{x - 6:.1f}" y="{bar_mid - ha:.1f}" width="12" height="{ha:.1f}" '
+                f'fill="{_COLOURS["added"]}"/>'
+            )
+            out.append(
+                f'<rect x="{x - 6:.1f}" y="{bar_mid:.1f}" width="12" height="{hr:.1f}" fill="{_COLOURS["removed"]}"/>'
+            )
         y = y_of(w) if w is not None else top + line_h
         colour = _COLOURS[outcome]
         if outcome == "gone":
-            shape = (f'<path d="M{x - 5:.1f},{y - 5:.1f} L{x + 5:.1f},{y + 5:.1f} M{x + 5:.1f},{y - 5:.1f} '
-                     f'L{x - 5:.1f},{y + 5:.1f}" stroke="{colour}" stroke-width="3"/>')
+            shape = (
+                f'<path d="M{x - 5:.1f},{y - 5:.1f} L{x + 5:.1f},{y + 5:.1f} M{x + 5:.1f},{y - 5:.1f} '
+                f'L{x - 5:.1f},{y + 5:.1f}" stroke="{colour}" stroke-width="3"/>'
+            )
         elif outcome == "incomplete":
             shape = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="#fff" stroke="{colour}" stroke-width="2.5"/>'
         else:
@@ -161,9 +197,13 @@ def chart_svg(history: dict, diff_link=None, width: int = 720) -> str:
         out.append(shape)
         if n <= 14 or i in (0, n - 1):
             label = str(o["observed_at"] or "")[:16].replace("T", " ")
-            out.append(f'<text x="{x:.1f}" y="{height - 20}" font-size="10" fill="#555" text-anchor="middle">'
-                       f'{esc(label[5:] if n > 1 else label)}</text>')
-            out.append(f'<text x="{x:.1f}" y="{height - 8}" font-size="10" fill="#888" text-anchor="middle">'
-                       f'crawl {esc(o["crawl_id"])}</text>')
+            out.append(
+                f'<text x="{x:.1f}" y="{height - 20}" font-size="10" fill="#555" text-anchor="middle">'
+                f"{esc(label[5:] if n > 1 else label)}</text>"
+            )
+            out.append(
+                f'<text x="{x:.1f}" y="{height - 8}" font-size="10" fill="#888" text-anchor="middle">'
+                f"crawl {esc(o['crawl_id'])}</text>"
+            )
     out.append("</svg>")
     return "".join(out)

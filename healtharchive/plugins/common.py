@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from .. import diff as differ
 
-MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"   # snippet() markers the canned queries use; <mark> in HTML
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"  # snippet() markers the canned queries use; <mark> in HTML
 OUTCOMES = ("new", "changed", "unchanged", "incomplete", "gone", "blocked")
 
 
@@ -23,7 +23,9 @@ def diff_url(datasette, article_id, from_version=None, to_version=None) -> str |
         return None
     path = f"/-/diff/{int(article_id)}"
     if to_version is not None:
-        path += f"?from={int(from_version)}&to={int(to_version)}" if from_version is not None else f"?to={int(to_version)}"
+        path += (
+            f"?from={int(from_version)}&to={int(to_version)}" if from_version is not None else f"?to={int(to_version)}"
+        )
     return datasette.urls.path(path)
 
 

@@ -44,8 +44,9 @@ def register_routes():
 
 async def diff_page(datasette, request):
     db = _archive_database(datasette)
-    await datasette.ensure_permissions(request.actor, [
-        ("view-table", (db.name, "versions")), ("view-database", db.name), "view-instance"])
+    await datasette.ensure_permissions(
+        request.actor, [("view-table", (db.name, "versions")), ("view-database", db.name), "view-instance"]
+    )
     raw_id = request.url_vars["article_id"]
     if not raw_id.isdigit():
         raise NotFound(f"no article {raw_id!r}: the diff page takes an article id (/-/diff/3)")

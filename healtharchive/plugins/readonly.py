@@ -7,11 +7,24 @@ import sqlite3
 from datasette import hookimpl
 
 # SQLite actions that never write: everything else is denied on the archive's connections.
-_READ_ACTIONS = {sqlite3.SQLITE_READ, sqlite3.SQLITE_SELECT, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE,
-                 sqlite3.SQLITE_TRANSACTION, sqlite3.SQLITE_SAVEPOINT}
+_READ_ACTIONS = {
+    sqlite3.SQLITE_READ,
+    sqlite3.SQLITE_SELECT,
+    sqlite3.SQLITE_FUNCTION,
+    sqlite3.SQLITE_RECURSIVE,
+    sqlite3.SQLITE_TRANSACTION,
+    sqlite3.SQLITE_SAVEPOINT,
+}
 
-_PRAGMAS_WITH_ARGUMENT = {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo",
-                          "foreign_key_list", "table_list"}
+_PRAGMAS_WITH_ARGUMENT = {
+    "table_info",
+    "table_xinfo",
+    "index_list",
+    "index_info",
+    "index_xinfo",
+    "foreign_key_list",
+    "table_list",
+}
 
 
 def _read_only(action, arg1, arg2, db_name, source):

@@ -34,9 +34,11 @@ def feed_html(old, new, link=None) -> str | None:
     ops = differ.diff(old or "", new)
     s = differ.stats(ops)
     plural = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"  # noqa: E731
-    parts = [f"<p><strong>+{plural(s['words_added'], 'word')}, −{plural(s['words_removed'], 'word')}</strong>"
-             f" ({plural(s['blocks_changed'], 'paragraph')} edited, {s['blocks_added']} added,"
-             f" {s['blocks_removed']} removed)"]
+    parts = [
+        f"<p><strong>+{plural(s['words_added'], 'word')}, −{plural(s['words_removed'], 'word')}</strong>"
+        f" ({plural(s['blocks_changed'], 'paragraph')} edited, {s['blocks_added']} added,"
+        f" {s['blocks_removed']} removed)"
+    ]
     if link:
         parts.append(f' · <a href="{esc(link)}">see the diff</a>')
     parts.append("</p>")
@@ -49,8 +51,11 @@ def feed_html(old, new, link=None) -> str | None:
         elif op["op"] == "delete":
             items.append(f"<li><b>Removed:</b> {esc(op['old'])}</li>")
         elif op["op"] == "replace":
-            new_words = "".join(f"<strong>{esc(t)}</strong>" if tag == "insert" and not t.isspace() else esc(t)
-                                for tag, t in op["words"] if tag != "delete")
+            new_words = "".join(
+                f"<strong>{esc(t)}</strong>" if tag == "insert" and not t.isspace() else esc(t)
+                for tag, t in op["words"]
+                if tag != "delete"
+            )
             gone = " … ".join(esc(t.strip()) for tag, t in op["words"] if tag == "delete" and t.strip())
             item = f"<li><b>Edited:</b> {new_words}"
             if gone:
@@ -76,5 +81,4 @@ def prepare_connection(conn, database, datasette):
     conn.create_function("ha_feed_html", 3, feed_html, deterministic=True)
     conn.create_function("ha_fts", 1, fts_query, deterministic=True)
     conn.create_function("ha_diff_url", 3, lambda aid, a, b: diff_url(datasette, aid, a, b), deterministic=True)
-    conn.create_function("ha_timeline_url", 1, lambda aid: timeline_url(datasette, database, aid),
-                         deterministic=True)
+    conn.create_function("ha_timeline_url", 1, lambda aid: timeline_url(datasette, database, aid), deterministic=True)

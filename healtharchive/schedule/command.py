@@ -17,18 +17,35 @@ from .supervisor import Scheduler, last_started
 
 
 @click.command(name="schedule")
-@click.option("--config", "config", default="schedule.toml", show_default=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="The schedule file (TOML).")
-@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
-              help="The archive, overriding the schedule file's db.")
+@click.option(
+    "--config",
+    "config",
+    default="schedule.toml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The schedule file (TOML).",
+)
+@click.option(
+    "--db",
+    "db_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="The archive, overriding the schedule file's db.",
+)
 @click.option("--once", is_flag=True, help="Run what is due now, then exit (non-zero when a run failed).")
 @click.option("--only", "names", multiple=True, help="Only this named crawl (repeatable).")
 @click.option("--force", is_flag=True, help="With --once: run the crawls whether due or not.")
-@click.option("--wait/--no-wait", default=None,
-              help="When another process writes the archive: wait for it (default in the loop) or skip "
-                   "(default with --once).")
-@click.option("--log-dir", default=None, type=click.Path(file_okay=False, path_type=Path),
-              help="Where each run's Scrapy log goes (default: logs/ beside the archive).")
+@click.option(
+    "--wait/--no-wait",
+    default=None,
+    help="When another process writes the archive: wait for it (default in the loop) or skip (default with --once).",
+)
+@click.option(
+    "--log-dir",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where each run's Scrapy log goes (default: logs/ beside the archive).",
+)
 @click.option("--max-runs", default=None, type=int, help="Stop the loop after this many runs.")
 @click.option("--list", "list_only", is_flag=True, help="Show the crawls and when each is next due, and exit.")
 def schedule_command(config, db_path, once, names, force, wait, log_dir, max_runs, list_only):
@@ -36,8 +53,12 @@ def schedule_command(config, db_path, once, names, force, wait, log_dir, max_run
 
     Example: healtharchive schedule --config schedule.toml --once   (see docs/scheduling.md)
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
-                        datefmt="%Y-%m-%dT%H:%M:%SZ", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%SZ",
+        stream=sys.stderr,
+    )
     logging.Formatter.converter = time.gmtime
     crawls = load_config(config, db_path)
     unknown = set(names) - {c.name for c in crawls}
@@ -47,8 +68,10 @@ def schedule_command(config, db_path, once, names, force, wait, log_dir, max_run
         for c in crawls:
             last = last_started(c.db, c.name)
             when = c.next_due(last)
-            click.echo(f"{c.name}: {c.spider} {c.args}  {'every ' + str(c.every) if c.every else 'cron ' + c.cron}  "
-                       f"last {iso(last) if last else 'never'}, next {'now' if when.year == 1 else iso(when)}  ({c.db})")
+            click.echo(
+                f"{c.name}: {c.spider} {c.args}  {'every ' + str(c.every) if c.every else 'cron ' + c.cron}  "
+                f"last {iso(last) if last else 'never'}, next {'now' if when.year == 1 else iso(when)}  ({c.db})"
+            )
         return
     scheduler = Scheduler(crawls, log_dir=log_dir, wait=(not once) if wait is None else wait)
     signal.signal(signal.SIGTERM, scheduler.stop)

@@ -90,9 +90,9 @@ def load_config(path: Path, db_override: str | None = None) -> list[Crawl]:
         if unknown:
             raise ScheduleError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
         if not spec.get("spider"):
-            raise ScheduleError(f"{where}: needs spider = \"...\"")
+            raise ScheduleError(f'{where}: needs spider = "..."')
         if ("every" in spec) == ("cron" in spec):
-            raise ScheduleError(f"{where}: needs exactly one of every = \"7d\" or cron = \"0 3 * * 1\"")
+            raise ScheduleError(f'{where}: needs exactly one of every = "7d" or cron = "0 3 * * 1"')
         every = cron = None
         try:
             if "every" in spec:
@@ -109,6 +109,16 @@ def load_config(path: Path, db_override: str | None = None) -> list[Crawl]:
         db = Path(spec["db"]) if spec.get("db") and not db_override else default_db
         if not db.is_absolute():
             db = base / db
-        crawls.append(Crawl(name=name, spider=str(spec["spider"]), db=db.resolve(), args=dict(spec.get("args", {})),
-                            settings=dict(spec.get("settings", {})), every=every, cron=cron, timeout=timeout))
+        crawls.append(
+            Crawl(
+                name=name,
+                spider=str(spec["spider"]),
+                db=db.resolve(),
+                args=dict(spec.get("args", {})),
+                settings=dict(spec.get("settings", {})),
+                every=every,
+                cron=cron,
+                timeout=timeout,
+            )
+        )
     return crawls

@@ -66,8 +66,12 @@ class Scheduler:
         """Run one crawl under its archive's lock; None when another process holds the lock (skipped)."""
         lock = ArchiveLock(crawl.db)
         try:
-            lock.acquire(wait=self.wait, on_wait=lambda pid: logger.warning(
-                "%s: waiting: the archive %s is being written by pid %s", crawl.name, crawl.db, pid))
+            lock.acquire(
+                wait=self.wait,
+                on_wait=lambda pid: logger.warning(
+                    "%s: waiting: the archive %s is being written by pid %s", crawl.name, crawl.db, pid
+                ),
+            )
         except Locked as exc:
             logger.warning("%s: skipped: %s", crawl.name, exc)
             return None
@@ -93,9 +97,16 @@ class Scheduler:
             # Its own session: a terminal's Ctrl-C reaches the scheduler only, which forwards one SIGINT
             # (a second one would make Scrapy stop uncleanly). The lock's descriptor goes with it, so the
             # archive stays locked while the crawl runs even if the scheduler dies.
-            self.child = subprocess.Popen(command, cwd=ROOT, env=lock.child_env(env), stdout=log,
-                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                          start_new_session=True, pass_fds=(lock.fd,))
+            self.child = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=lock.child_env(env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                pass_fds=(lock.fd,),
+            )
             pid = self.child.pid
             try:
                 code = self._wait(crawl)
@@ -125,16 +136,23 @@ class Scheduler:
         with Archive(str(crawl.db)) as archive:
             rows = archive.crawls_after(before)
             mine = [r for r in rows if r.get("pid") == pid] or [r for r in rows if r["spider"] == crawl.spider][:1]
-            reason = (f"timed out after {crawl.timeout}" if code == TIMED_OUT
-                      else f"scrapy crawl exited with status {code}")
+            reason = (
+                f"timed out after {crawl.timeout}" if code == TIMED_OUT else f"scrapy crawl exited with status {code}"
+            )
             if not mine:
                 # The process died before the archive pipeline recorded its crawl: record it here.
                 tail = _last_line(log_file)
-                crawl_id = archive.start_crawl(crawl.spider, crawl.args.get("profile") or "",
-                                               {k: str(v) for k, v in crawl.args.items()}, None,
-                                               started_at=iso(started), pid=pid)
-                archive.finish_crawl(crawl_id, "failed",
-                                     f"{reason} before the crawl started" + (f": {tail}" if tail else ""), 0, 1)
+                crawl_id = archive.start_crawl(
+                    crawl.spider,
+                    crawl.args.get("profile") or "",
+                    {k: str(v) for k, v in crawl.args.items()},
+                    None,
+                    started_at=iso(started),
+                    pid=pid,
+                )
+                archive.finish_crawl(
+                    crawl_id, "failed", f"{reason} before the crawl started" + (f": {tail}" if tail else ""), 0, 1
+                )
                 status = "failed"
             else:
                 crawl_id = mine[0]["id"]
@@ -147,8 +165,14 @@ class Scheduler:
             elif self.stopping:
                 status = "stopped"  # asked to stop (SIGTERM/SIGINT): not counted as a run when finding what is due
             counts = archive.outcome_counts(crawl_id)
-            archive.schedule_finished(run_id, crawl_id=crawl_id, exit_code=code, status=status,
-                                      counts=json.dumps(counts), log_file=str(log_file))
+            archive.schedule_finished(
+                run_id,
+                crawl_id=crawl_id,
+                exit_code=code,
+                status=status,
+                counts=json.dumps(counts),
+                log_file=str(log_file),
+            )
         summary = ", ".join(f"{n} {k}" for k, n in counts.items())
         log = logger.info if code == 0 else logger.error
         log("%s: crawl %d %s (exit status %d) in %.1fs: %s", crawl.name, crawl_id, status, code, seconds, summary)
@@ -161,8 +185,11 @@ class Scheduler:
             self.child.send_signal(signal.SIGINT)  # Scrapy closes the spider and the crawl's books
 
     def once(self, names=None, force=False) -> list[RunResult | None]:
-        todo = [c for c in self.crawls if not names or c.name in names] if force else \
-            [c for c in self.due() if not names or c.name in names]
+        todo = (
+            [c for c in self.crawls if not names or c.name in names]
+            if force
+            else [c for c in self.due() if not names or c.name in names]
+        )
         if not todo:
             logger.info("nothing due")
         results = []
