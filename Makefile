@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8001
 
-.PHONY: demo test browser bench clean
+.PHONY: demo test lint browser redis bench clean
 
 # The virtual environment, with every dependency pinned by requirements.lock.
 $(BIN)/.installed: pyproject.toml requirements.lock
@@ -21,9 +21,18 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
 
+## lint: ruff's checks and its formatting, as CI runs them.
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
 ## browser: install Debian's chromium for the headless-browser tests (needs root).
 browser:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+## redis: install Debian's redis-server for the distributed-crawl tests (needs root; the tests start their own).
+redis:
+	command -v redis-server >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server)
 
 ## bench: every benchmark in bench/ (minutes; see README "Performance").
 bench: $(BIN)/.installed

@@ -120,15 +120,28 @@ async def test_index_explains_the_archive(ds):
     assert css.status_code == 200 and ".ha-diff ins" in css.text
 
 
-def test_metadata_describes_every_public_column(two_round_archive):
+def test_metadata_matches_the_schema_both_ways(two_round_archive):
+    """Every table and column of the archive is documented, and every documented one exists."""
     tables = load_metadata()["databases"]["archive"]["tables"]
     conn = sqlite3.connect(two_round_archive)
-    for table in PUBLIC:
+    names = {
+        r[0]
+        for r in conn.execute(
+            "select name from sqlite_master where type in ('table', 'view') "
+            "and name not like 'sqlite_%' and name not like 'versions_fts%'"
+        )
+    }
+    assert set(PUBLIC) <= names
+    assert names == set(tables), f"undocumented: {names - set(tables)}, documented but absent: {set(tables) - names}"
+    for table in names:
         meta = tables[table]
         assert meta.get("description"), table
         columns = [r[1] for r in conn.execute(f"pragma table_info({table})")]
-        missing = [c for c in columns if not meta.get("columns", {}).get(c)]
+        documented = meta.get("columns", {})
+        missing = [c for c in columns if not documented.get(c)]
         assert not missing, f"{table}: no description for {missing}"
+        stale = [c for c in documented if c not in columns]
+        assert not stale, f"{table}: documented columns that do not exist: {stale}"
 
 
 async def test_every_table_page_shows_descriptions(ds):
