@@ -6,9 +6,14 @@ from datetime import UTC, datetime
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
+def now() -> datetime:
+    """Now, in UTC."""
+    return datetime.now(UTC)
+
+
 def utcnow() -> str:
     """Now, as an ISO-8601 UTC string."""
-    return datetime.now(UTC).strftime(ISO)
+    return now().strftime(ISO)
 
 
 def iso(when: datetime) -> str:

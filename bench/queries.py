@@ -42,92 +42,16 @@ CHANGE_RATE = 0.02
 GONE_RATE = 0.01
 INCOMPLETE_RATE = 0.005
 PAGES = 3
-WORDS = [
-    "patients",
-    "symptoms",
-    "treatment",
-    "doctor",
-    "dose",
-    "children",
-    "adults",
-    "risk",
-    "infection",
-    "fever",
-    "hospital",
-    "care",
-    "health",
-    "guidance",
-    "advice",
-    "medicine",
-    "blood",
-    "pressure",
-    "heart",
-    "diabetes",
-    "cancer",
-    "screening",
-    "test",
-    "results",
-    "clinic",
-    "appointment",
-    "nurse",
-    "pharmacy",
-    "prescription",
-    "side",
-    "effects",
-    "allergy",
-    "asthma",
-    "influenza",
-    "prevention",
-    "exercise",
-    "sleep",
-    "fatigue",
-    "support",
-    "services",
-    "emergency",
-    "recommended",
-    "weeks",
-    "days",
-    "months",
-    "years",
-    "breast",
-    "therapy",
-    "radiation",
-    "surgery",
-    "lymphedema",
-    "nutrition",
-    "anxiety",
-    "follow-up",
-    "scans",
-    "family",
-    "caregivers",
-    "insurance",
-    "specialist",
-    "pain",
-    "swelling",
-]
-FILLER = [
-    "the",
-    "a",
-    "of",
-    "to",
-    "in",
-    "for",
-    "with",
-    "on",
-    "by",
-    "and",
-    "or",
-    "is",
-    "are",
-    "can",
-    "may",
-    "should",
-    "often",
-    "most",
-    "some",
-    "your",
-    "their",
-]
+WORDS = """
+patients symptoms treatment doctor dose children adults risk infection fever hospital care health guidance
+advice medicine blood pressure heart diabetes cancer screening test results clinic appointment nurse pharmacy
+prescription side effects allergy asthma influenza prevention exercise sleep fatigue support services emergency
+recommended weeks days months years breast therapy radiation surgery lymphedema nutrition anxiety follow-up
+scans family caregivers insurance specialist pain swelling
+""".split()
+FILLER = """
+the a of to in for with on by and or is are can may should often most some your their
+""".split()
 
 
 def iso(t: int) -> str:

@@ -48,7 +48,7 @@ class Assembly:
     start: bool = False
     known_pages: list[str] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
-    seen: set[str] = field(default_factory=set)
+    requested_urls: set[str] = field(default_factory=set)
     signatures: set[str] = field(default_factory=set)
     parts: list[str] | None = None
 
@@ -84,7 +84,7 @@ class ArticleSpider(scrapy.Spider):
         self.scope: tuple[tuple[str, ...], tuple[str, ...]] | None = None
         self.requested: set[str] = set()
         self.assembled: set[str] = set()
-        self.known: dict[str, list[str]] = {}
+        self.archived_pages: dict[str, list[str]] = {}
         self.hubs: set[str] = set()
         self.archive = None
 
@@ -117,7 +117,7 @@ class ArticleSpider(scrapy.Spider):
         if archive is None or not self.scope:
             return
         for article in archive.live_articles(*self.scope):
-            self.known[article["url"]] = article["page_urls"]
+            self.archived_pages[article["url"]] = article["page_urls"]
             request = self.article_request(article["url"])
             if request:
                 yield request
@@ -143,10 +143,10 @@ class ArticleSpider(scrapy.Spider):
         if key in self.requested:
             return None
         self.requested.add(key)
-        if key not in self.known and self.open_archive():
-            self.known[key] = self.archive.known_pages(key)
-        asm = Assembly(first_url=url, key=key, start=start, known_pages=self.known.get(key, []))
-        asm.seen.add(url)
+        if key not in self.archived_pages and self.open_archive():
+            self.archived_pages[key] = self.archive.known_pages(key)
+        asm = Assembly(first_url=url, key=key, start=start, known_pages=self.archived_pages.get(key, []))
+        asm.requested_urls.add(url)
         return self.page_request(asm, url, 1)
 
     def page_request(self, asm: Assembly, url: str, number: int, conditional: bool = True) -> scrapy.Request:
@@ -240,8 +240,8 @@ class ArticleSpider(scrapy.Spider):
             page.html = response.text
             asm.pages.append(page)
             next_url = self.next_page(response, asm, number)
-        if next_url and next_url not in asm.seen and len(asm.pages) < self.max_pages:
-            asm.seen.add(next_url)
+        if next_url and next_url not in asm.requested_urls and len(asm.pages) < self.max_pages:
+            asm.requested_urls.add(next_url)
             yield self.page_request(asm, next_url, number + 1)
         else:
             yield from self.finish(asm)
@@ -260,7 +260,9 @@ class ArticleSpider(scrapy.Spider):
         if self.profile.parts:
             if asm.parts is None:
                 urls = [response.urljoin(h) for h in response.xpath(self.profile.parts).getall()]
-                asm.parts = [u for u in dict.fromkeys(urls) if u not in asm.seen and same_site(u, response.url)]
+                asm.parts = [
+                    u for u in dict.fromkeys(urls) if u not in asm.requested_urls and same_site(u, response.url)
+                ]
             return asm.parts.pop(0) if asm.parts else None
         if self.profile.next_page:
             href = response.xpath(self.profile.next_page).get()
@@ -283,7 +285,7 @@ class ArticleSpider(scrapy.Spider):
                     yield url
 
         for url in candidates():
-            if url not in asm.seen and (page_of(url) or 0) > number:
+            if url not in asm.requested_urls and (page_of(url) or 0) > number:
                 return url
         return None
 

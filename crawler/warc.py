@@ -77,7 +77,7 @@ class WarcWriter:
         self.files = files
         self.archive_db = archive_db
         # url -> (payload digest, record id, WARC-Date) of the URL's last full response record
-        self.seen: dict[str, tuple[str, str | None, str]] = {}
+        self.last_payload: dict[str, tuple[str, str | None, str]] = {}
         self.archive: Archive | None = None
         self.archive_checked = False
 
@@ -124,8 +124,8 @@ class WarcWriter:
 
     def earlier(self, url: str) -> tuple[str, str | None, str] | None:
         """(payload digest, record id or None, WARC-Date) of the URL's last full capture, or None."""
-        if url in self.seen:
-            return self.seen[url]
+        if url in self.last_payload:
+            return self.last_payload[url]
         if not self.archive_checked:
             self.archive_checked = True
             if Path(self.archive_db).is_file():
@@ -150,7 +150,7 @@ class WarcWriter:
                     )
                 elif headers.get_header("WARC-Type") == "response":
                     found = (row["digest"], headers.get_header("WARC-Record-ID"), headers.get_header("WARC-Date"))
-        self.seen[url] = found
+        self.last_payload[url] = found
         return found
 
     # the middleware
@@ -216,7 +216,7 @@ class WarcWriter:
             if response.status == 304:
                 digest = None  # a 304 with no earlier capture known: it stands for content we never saw
             else:
-                self.seen[url] = (digest, record.rec_headers.get_header("WARC-Record-ID"), date)
+                self.last_payload[url] = (digest, record.rec_headers.get_header("WARC-Record-ID"), date)
         stored, offset, length = self._write(record)
         self._write(self._request_record(request, record.rec_headers.get_header("WARC-Record-ID"), date))
         self.stats.inc_value("healtharchive/warc/requests")

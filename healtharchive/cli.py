@@ -9,7 +9,7 @@ import click
 from archive import ArchiveError, queries
 
 from . import diff as differ
-from .common import db_option, default_pair, find_article, open_archive
+from .common import db_option, find_article, open_archive
 from .export import export_command
 from .reextract import reextract_command
 from .scaffold import genspider_command
@@ -92,7 +92,7 @@ def diff_command(article, from_version, to_version, db_path, fmt, color):
         numbers = queries.version_numbers(archive.conn, found["id"])
         if not numbers:
             raise click.ClickException(f"{found['url']} has no version yet")
-        a, b = default_pair(numbers, from_version, to_version)
+        a, b = differ.default_pair(numbers, from_version, to_version)
         a = b if a is None else a  # one version: compared with itself
         for n in (a, b):
             if n not in numbers:

@@ -19,6 +19,14 @@ db_option = click.option(
 )
 
 
+warc_dir_option = click.option(
+    "--warc-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Where the WARC files are, if they were moved away from the archive's warc/ folder.",
+)
+
+
 def open_archive(path: str, readonly: bool = True) -> Archive:
     """The archive at ``path``, or a one-line error (no file, not an archive, a newer schema)."""
     if readonly and not Path(path).is_file():
@@ -36,12 +44,3 @@ def find_article(archive: Archive | sqlite3.Connection, key: str) -> dict:
     if row is None:
         raise click.ClickException(f"no article {key} in the archive")
     return row
-
-
-def default_pair(numbers: list[int], from_version: int | None, to_version: int | None):
-    """The two versions a diff shows: the last two by default, FROM against the latest, or both given."""
-    if from_version is None and to_version is None:
-        return (numbers[-2], numbers[-1]) if len(numbers) > 1 else (None, numbers[-1])
-    if to_version is None:
-        return from_version, numbers[-1]
-    return from_version, to_version

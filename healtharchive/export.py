@@ -20,7 +20,7 @@ import click
 from archive import queries
 from archive.warc import WarcReader, read_headers, read_raw, record_length, software
 
-from .common import db_option, find_article, open_archive
+from .common import db_option, find_article, open_archive, warc_dir_option
 
 
 def export_article(archive, url: str, out: Path, warc_dir: str | None = None, skip_not_modified: bool = False) -> dict:
@@ -107,12 +107,7 @@ def export_article(archive, url: str, out: Path, warc_dir: str | None = None, sk
     help="The WARC file to write (FILE.warc.gz).",
 )
 @db_option
-@click.option(
-    "--warc-dir",
-    default=None,
-    type=click.Path(file_okay=False),
-    help="Where the WARC files are, if they were moved away from the archive's warc/ folder.",
-)
+@warc_dir_option
 @click.option(
     "--skip-not-modified",
     is_flag=True,

@@ -40,7 +40,7 @@ from archive.lock import ArchiveLock
 from archive.text import content_hash
 from archive.warc import WarcReader
 
-from .common import db_option, find_article, open_archive
+from .common import db_option, find_article, open_archive, warc_dir_option
 
 logger = logging.getLogger("healtharchive.reextract")
 
@@ -162,12 +162,7 @@ def _pages(archive: Archive, reader: WarcReader, row) -> list[tuple[str, str]] |
 
 @click.command(name="reextract")
 @db_option
-@click.option(
-    "--warc-dir",
-    default=None,
-    type=click.Path(file_okay=False),
-    help="Where the WARC files are, if they were moved away from the archive's warc/ folder.",
-)
+@warc_dir_option
 @click.option("--article", "article_key", default=None, help="Only this article (URL or id).")
 @click.option("--force", is_flag=True, help="Redo versions already checked with the current extractor version.")
 @click.option("--workers", default=1, show_default=True, type=int, help="Extraction processes.")

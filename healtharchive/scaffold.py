@@ -107,7 +107,7 @@ def analyse(body: bytes, url: str, name: str) -> dict:
     response = HtmlResponse(url=url, body=body)
     spider = ArticleSpider(name=f"genspider-{name}")
     asm = Assembly(first_url=url, key=url)
-    asm.seen.add(url)
+    asm.requested_urls.add(url)
     next_url = spider.next_page(response, asm, 1)
     article = clean_article([(url, response.text)])
     return {
@@ -229,7 +229,7 @@ def render_test(name: str, url: str, info: dict) -> str:
 
         def test_next_page():
             spider = {cls}()
-            asm = Assembly(first_url=URL, key=URL, seen={{URL}})
+            asm = Assembly(first_url=URL, key=URL, requested_urls={{URL}})
             assert spider.next_page(response(), asm, 1) == NEXT_PAGE
 
 

@@ -91,13 +91,13 @@ def clean(profile: str, pages: list[tuple[str, str]]) -> str:
 def follow(sp, url: str, html_for) -> list[str]:
     """The URLs of an article's pages, in order, as the spider's next_page/parts rules find them."""
     asm = Assembly(first_url=url, key=url)
-    asm.seen.add(url)
+    asm.requested_urls.add(url)
     urls, number = [url], 1
     while True:
         nxt = sp.next_page(response(urls[-1], html_for(urls[-1])), asm, number)
-        if not nxt or nxt in asm.seen or number > 10:
+        if not nxt or nxt in asm.requested_urls or number > 10:
             return urls
-        asm.seen.add(nxt)
+        asm.requested_urls.add(nxt)
         urls.append(nxt)
         number += 1
 
@@ -167,7 +167,7 @@ WEBMD = "rdb-webmd-1-peanut-allergy-page1of5"
 def test_webmd_next_page_is_page_2_of_the_guide():
     html, url = fixture(WEBMD)
     sp = spider(WebMDSpider)
-    asm = Assembly(first_url=url, key=url, seen={url})
+    asm = Assembly(first_url=url, key=url, requested_urls={url})
     assert sp.next_page(response(url, html), asm, 1) == url + "?page=2"
 
 
@@ -193,7 +193,7 @@ CLEVELAND = "wcxb-0027-health-clevelandclinic-org"
 def test_clevelandclinic_article_is_one_page_and_an_article():
     html, url = fixture(CLEVELAND)
     sp = spider(ClevelandClinicSpider)
-    assert sp.next_page(response(url, html), Assembly(first_url=url, key=url, seen={url}), 1) is None
+    assert sp.next_page(response(url, html), Assembly(first_url=url, key=url, requested_urls={url}), 1) is None
     assert sp.in_scope(url)
     assert sp.article_key(response(url, html)) == url
     # Discovery from the saved page: related Health Essentials articles, nothing else of the site.
@@ -234,7 +234,7 @@ CDC = "wcxb-0074-cdc-gov"
 def test_cdc_page_is_one_page_and_an_article():
     html, url = fixture(CDC)
     sp = spider(CDCSpider)
-    assert sp.next_page(response(url, html), Assembly(first_url=url, key=url, seen={url}), 1) is None
+    assert sp.next_page(response(url, html), Assembly(first_url=url, key=url, requested_urls={url}), 1) is None
     assert sp.sitemap_article(url)
     assert not sp.sitemap_article("https://www.cdc.gov/mmwr/volumes/73/wr/mm7301a1.htm")
     assert not sp.sitemap_article("https://www.cdc.gov/about/organization/index.html")
@@ -371,7 +371,7 @@ def test_medlineplus_clean_text():
     url = "https://medlineplus.gov/tinnitus.html"
     sp = spider(MedlinePlusSpider)
     html = own("medlineplus/tinnitus.html")
-    assert sp.next_page(response(url, html), Assembly(first_url=url, key=url, seen={url}), 1) is None
+    assert sp.next_page(response(url, html), Assembly(first_url=url, key=url, requested_urls={url}), 1) is None
     assert_text(
         clean("medlineplus", [(html, url)]),
         [

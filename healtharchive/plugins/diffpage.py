@@ -56,14 +56,8 @@ async def diff_page(datasette, request):
     numbers = await db.execute_fn(lambda conn: queries.version_numbers(conn, article["id"]))
     if not numbers:
         raise NotFound(f"article {article['id']} has no version yet")
-    a, b = _int_arg(request, "from"), _int_arg(request, "to")
+    a, b = differ.default_pair(numbers, _int_arg(request, "from"), _int_arg(request, "to"))
     first_text = False
-    if a is None and b is None:
-        a, b = (numbers[-2], numbers[-1]) if len(numbers) > 1 else (None, numbers[-1])
-    elif b is None:
-        b = numbers[-1]
-    elif a is None:
-        a = b - 1 if b - 1 in numbers else None
     for n in (a, b):
         if n is not None and n not in numbers:
             raise NotFound(f"article {article['id']} has no version {n} (versions: {', '.join(map(str, numbers))})")

@@ -9,11 +9,12 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from archive import Archive
 from archive.clock import iso, parse_iso
+from archive.clock import now as utcnow
 from archive.lock import ArchiveLock, Locked
 
 from .config import Crawl
@@ -23,10 +24,6 @@ logger = logging.getLogger("healtharchive.schedule")
 ROOT = Path(__file__).resolve().parents[2]
 TIMED_OUT = 124  # the run's exit status when it exceeded its timeout (as timeout(1) reports it)
 STOP_GRACE = 120.0  # seconds a crawl asked to stop gets before it is killed
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def last_started(db: Path, name: str) -> datetime | None:
@@ -112,7 +109,7 @@ class Scheduler:
                 code = self._wait(crawl)
             finally:
                 self.child = None
-        return self._book(crawl, run_id, before, pid, code, started, time.monotonic() - t0, log_file)
+        return self._record_run(crawl, run_id, before, pid, code, started, time.monotonic() - t0, log_file)
 
     def _wait(self, crawl: Crawl) -> int:
         """The crawl's exit status; past its ``timeout`` it is asked to stop (SIGINT), killed if it does not
@@ -131,7 +128,7 @@ class Scheduler:
                 self.child.wait()
             return TIMED_OUT
 
-    def _book(self, crawl, run_id, before, pid, code, started, seconds, log_file) -> RunResult:
+    def _record_run(self, crawl, run_id, before, pid, code, started, seconds, log_file) -> RunResult:
         """Record the run in ``schedule_runs`` (and its crawl as failed when the process did not finish it)."""
         with Archive(str(crawl.db)) as archive:
             rows = archive.crawls_after(before)
