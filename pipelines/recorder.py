@@ -1,0 +1,87 @@
+"""Recording a crawl in the archive: one writer's session, whoever feeds it articles.
+
+``Recorder`` is what the crawl's archive pipeline, and any other writer of crawled articles, drives: ``open()``
+takes the archive's lock and starts a ``crawls`` row; ``record(item)`` drops the site's chrome from a complete
+article (learning it across articles) and versions it in one transaction; ``close()`` remembers the chrome
+learned, counts misses for a center crawl and closes the crawl's books.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from archive import Archive
+from archive.lock import ArchiveLock
+from archive.urls import host_of
+
+from .chrome import SiteChrome
+from .clean import Cleaned, without_chrome
+from .extract import EXTRACTOR, EXTRACTOR_VERSION
+
+logger = logging.getLogger(__name__)
+
+
+class Recorder:
+    """Writes one crawl's articles to the archive at ``path``; see the module doc."""
+
+    def __init__(self, path: str, gone_after: int = 3, min_articles: int = 3):
+        self.path = path
+        self.gone_after = gone_after
+        self.min_articles = min_articles
+        self.lock = ArchiveLock(path)
+        self.archive: Archive | None = None
+        self.chrome: SiteChrome | None = None
+        self.crawl_id: int | None = None
+
+    def open(self, spider: str, profile: str, args: dict, scope: dict | None) -> int:
+        """Take the archive's lock (waiting, with a message, while another process writes it) and start a crawl."""
+        self.lock.acquire(
+            wait=True,
+            on_wait=lambda pid: logger.warning(
+                "waiting for the archive %s: another process (pid %s) is writing it", self.path, pid
+            ),
+        )
+        try:
+            self.archive = Archive(self.path)
+            self.chrome = SiteChrome(self.archive.template_hashes(), self.min_articles)
+            self.crawl_id = self.archive.start_crawl(spider, profile, args, scope)
+        except BaseException:
+            self.lock.release()
+            raise
+        stale = self.archive.stale_versions(EXTRACTOR_VERSION)
+        if stale:
+            # Texts made by another extractor differ by the extractor, not by the site.
+            logger.warning(
+                "%d articles were last archived by another extractor version than %s %s: run "
+                "`healtharchive reextract --db %s` first, or their next versions will mix site and extractor changes",
+                stale,
+                EXTRACTOR,
+                EXTRACTOR_VERSION,
+                self.path,
+            )
+        return self.crawl_id
+
+    def record(self, item) -> str | None:
+        """Version one article (an ``ArticleItem``); returns its outcome, None when there was nothing to record."""
+        if item.state == "ok":
+            host = host_of(item.url)
+            self.chrome.learn(host, item.url, item.blocks)
+            article = without_chrome(Cleaned(item.title, item.blocks, item.meta), self.chrome, host)
+            item.blocks, item.text = article.blocks, article.text
+        return self.archive.record(self.crawl_id, item, EXTRACTOR, EXTRACTOR_VERSION)
+
+    def close(self, status: str, reason: str, pages: int, errors: int, scope=None) -> int:
+        """Close the crawl's books: remember the chrome learned, amend this crawl's versions, count a miss for each
+        live article of ``scope`` (hosts, paths) not observed; returns how many articles became ``gone``."""
+        gone = 0
+        try:
+            for host, texts in self.chrome.found().items():
+                self.archive.remember_templates(self.crawl_id, host, texts)
+            self.archive.amend_templates(self.crawl_id, lambda host, text: self.chrome.is_chrome(host, "p", text))
+            if scope:
+                gone = self.archive.mark_missing(self.crawl_id, *scope, self.gone_after)
+            self.archive.finish_crawl(self.crawl_id, status, reason, pages, errors)
+        finally:
+            self.archive.close()
+            self.lock.release()
+        return gone
