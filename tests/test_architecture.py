@@ -113,6 +113,6 @@ def test_pipelines_never_import_the_crawl_command_or_a_spider():
 def test_the_checker_sees_edges():
     """The graph is not empty by mistake: known imports are found, relative ones resolved."""
     edges = graph()
-    assert {"archive", "archive.lock"} <= edges["pipelines.archive"]
+    assert {"archive", "archive.lock"} <= edges["pipelines.recorder"]
     assert "pipelines.clean" in edges["healtharchive.reextract"]
     assert "archive.queries" in edges["archive.store"]
