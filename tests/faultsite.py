@@ -108,6 +108,7 @@ Article modes (keyed by the article's page-1 path, e.g. ``/center/article-3``; a
 """
 
 import base64
+import contextlib
 import hashlib
 import random
 import re
@@ -292,7 +293,7 @@ def recommended_box(ctx, slot):
 
 def page_html(title, main, ctx, head="", description="", charset="utf-8"):
     nav = "".join(f'<li><a href="{href}">{escape(label)}</a></li>' for label, href in zip(
-        text.NAV, (HUB, "/drugs/", "/healthy-living/", "/find-a-doctor/", "/newsletters/")))
+        text.NAV, (HUB, "/drugs/", "/healthy-living/", "/find-a-doctor/", "/newsletters/"), strict=True))
     links = "".join(f'<li><a href="/about/{re.sub(r"[^a-z]+", "-", label.lower())}">{label}</a></li>'
                     for label in text.FOOTER_LINKS)
     counter = f'\n<p class="{opaque(ctx, "visits")}">{visitor(ctx)}</p>' if ctx.volatile else ""
@@ -577,7 +578,9 @@ class FaultSite:
         self.other_host = f"{other_name}:{other.server_address[1]}"
         for server, role, netloc in ((main, "main", self.main_host), (other, "other", self.other_host)):
             server.site, server.role, server.netloc = self, role, netloc
-            thread = threading.Thread(target=server.serve_forever, name=f"faultsite-{role}", daemon=True)
+            # a short poll interval: stop() waits for it, twice (the default 0.5 s made every test end 1 s late)
+            thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=f"faultsite-{role}",
+                                      daemon=True)
             thread.start()
             self._servers.append(server)
             self._threads.append(thread)
@@ -956,7 +959,5 @@ class FaultSite:
 if __name__ == "__main__":  # python -m tests.faultsite: serve until Ctrl-C
     with FaultSite(identity=True) as site:
         print(f"{site.hub_url}  (other host: {site.other_url('/')})")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
