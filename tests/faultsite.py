@@ -96,14 +96,14 @@ Content (the URL's normal page, changed):
   ``declare_length=False``), expanding to an HTML page with ``mib`` MiB (default 1024, so > 1 GB) of spaces
   in a ``<p>``; a valid gzip member (CRC and size trailer), streamed, never held in memory.
 - ``cp1252``: the page encoded as windows-1252 while the header and ``<meta charset>`` say utf-8 (every
-  page holds accented names and typographic apostrophes). ``utf16``: the page as UTF-16 with a BOM,
+  article page's byline names a reviewer with accents, e.g. "José Núñez"; the texts use typographic quotes). ``utf16``: the page as UTF-16 with a BOM,
   ``Content-Type: text/html; charset=utf-16`` and ``<meta charset="utf-16">``; pager as usual.
 - ``deep``: the article text inside ``depth`` (default 10,000) nested ``<div>``s.
 Article modes (keyed by the article's page-1 path, e.g. ``/center/article-3``; apply to all its pages):
 - ``pager-loop``: the last page's Next links to ``?page=1`` (page 1 again, under another URL).
 - ``pager-self``: the last page's Next links to the last page itself with another query (``&sort=recent``).
-- ``pager-ignored``: the server ignores ``page``: every ``?page=N`` answers page 1's exact HTML, whose
-  pager still offers ``Next > ?page=2``.
+- ``pager-ignored``: the server ignores ``page``: every ``?page=N`` answers page 1 (same HTML but for the
+  volatile chrome, same ETag), whose pager still offers ``Next > ?page=2``.
 - ``pages-200``: the article has ``pages`` (default 200) pages; pages past its own are generated prose.
 """
 
