@@ -133,6 +133,7 @@ PAGE_TEXT = "\n".join
 
 # --- content model ---------------------------------------------------------------------------
 
+
 def smarten(s):
     """Typographic quotes, as a CMS would print them."""
     return re.sub(r'"([^"]*)"', "\u201c\\1\u201d", s).replace("'", "\u2019")
@@ -172,15 +173,29 @@ def parse_page(markup):
 
 
 def make_article(spec, linked):
-    return Article(spec["path"], spec["title"], spec["summary"], spec["author"], spec["reviewer"],
-                   spec["reviewed"], tuple(parse_page(p) for p in spec["pages"]), spec.get("paging", "query"),
-                   linked)
+    return Article(
+        spec["path"],
+        spec["title"],
+        spec["summary"],
+        spec["author"],
+        spec["reviewer"],
+        spec["reviewed"],
+        tuple(parse_page(p) for p in spec["pages"]),
+        spec.get("paging", "query"),
+        linked,
+    )
 
 
 ARTICLES = [make_article(s, True) for s in text.ARTICLES] + [make_article(s, False) for s in text.NODES]
 BY_PATH = {a.path: a for a in ARTICLES}
-SENTENCES = [s for a in ARTICLES for page in a.pages for kind, t in page if kind == "p" and t != "{EDIT}"
-             for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", t)]
+SENTENCES = [
+    s
+    for a in ARTICLES
+    for page in a.pages
+    for kind, t in page
+    if kind == "p" and t != "{EDIT}"
+    for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", t)
+]
 
 
 def generated_blocks(rng, part, paragraphs=4):
@@ -206,13 +221,31 @@ STATUS_MODES = {"404", "410", "500", "502", "503", "401", "403", "451", "429"}
 ARTICLE_MODES = {"pager-loop", "pager-self", "pager-ignored", "pages-200"}
 OPTIONS = {
     **{m: set() for m in STATUS_MODES},
-    "503": {"retry_after"}, "429": {"retry_after"},
-    "soft404": {"variant"}, "empty": set(), "binary": {"kind"}, "tiny": set(),
-    "offsite": {"status"}, "chain": set(), "loop": set(), "file-redirect": {"status"}, "data-redirect": {"status"},
-    "hang": {"seconds"}, "reset": {"fraction"}, "truncate": {"fraction"}, "drip": {"seconds"},
-    "huge": {"size", "declare_length"}, "huge40": {"size", "declare_length"}, "gzip-bomb": {"mib", "declare_length"},
-    "cp1252": set(), "utf16": set(), "deep": {"depth"},
-    "pager-loop": set(), "pager-self": set(), "pager-ignored": set(), "pages-200": {"pages"},
+    "503": {"retry_after"},
+    "429": {"retry_after"},
+    "soft404": {"variant"},
+    "empty": set(),
+    "binary": {"kind"},
+    "tiny": set(),
+    "offsite": {"status"},
+    "chain": set(),
+    "loop": set(),
+    "file-redirect": {"status"},
+    "data-redirect": {"status"},
+    "hang": {"seconds"},
+    "reset": {"fraction"},
+    "truncate": {"fraction"},
+    "drip": {"seconds"},
+    "huge": {"size", "declare_length"},
+    "huge40": {"size", "declare_length"},
+    "gzip-bomb": {"mib", "declare_length"},
+    "cp1252": set(),
+    "utf16": set(),
+    "deep": {"depth"},
+    "pager-loop": set(),
+    "pager-self": set(),
+    "pager-ignored": set(),
+    "pages-200": {"pages"},
 }
 MODES = sorted(OPTIONS)
 
@@ -267,6 +300,7 @@ class Ctx:
 
 # --- HTML --------------------------------------------------------------------------------------
 
+
 def opaque(ctx, *slot):
     return "x" + format(_crc(ctx.seed, ctx.round, *slot), "08x")[:6]
 
@@ -287,15 +321,22 @@ def recommended(ctx, slot):
 def recommended_box(ctx, slot):
     title, teaser = recommended(ctx, slot)
     href = "/features/" + re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return (f'<aside class="{opaque(ctx, "rec", 1)} {opaque(ctx, "rec", 2)}" id="{opaque(ctx, "rec", slot)}">'
-            f'<h3>Recommended</h3><h4><a href="{href}">{escape(title)}</a></h4><p>{escape(teaser)}</p></aside>')
+    return (
+        f'<aside class="{opaque(ctx, "rec", 1)} {opaque(ctx, "rec", 2)}" id="{opaque(ctx, "rec", slot)}">'
+        f'<h3>Recommended</h3><h4><a href="{href}">{escape(title)}</a></h4><p>{escape(teaser)}</p></aside>'
+    )
 
 
 def page_html(title, main, ctx, head="", description="", charset="utf-8"):
-    nav = "".join(f'<li><a href="{href}">{escape(label)}</a></li>' for label, href in zip(
-        text.NAV, (HUB, "/drugs/", "/healthy-living/", "/find-a-doctor/", "/newsletters/"), strict=True))
-    links = "".join(f'<li><a href="/about/{re.sub(r"[^a-z]+", "-", label.lower())}">{label}</a></li>'
-                    for label in text.FOOTER_LINKS)
+    nav = "".join(
+        f'<li><a href="{href}">{escape(label)}</a></li>'
+        for label, href in zip(
+            text.NAV, (HUB, "/drugs/", "/healthy-living/", "/find-a-doctor/", "/newsletters/"), strict=True
+        )
+    )
+    links = "".join(
+        f'<li><a href="/about/{re.sub(r"[^a-z]+", "-", label.lower())}">{label}</a></li>' for label in text.FOOTER_LINKS
+    )
     counter = f'\n<p class="{opaque(ctx, "visits")}">{visitor(ctx)}</p>' if ctx.volatile else ""
     meta = f'\n<meta name="description" content="{escape(description)}">' if description else ""
     return f"""<!DOCTYPE html>
@@ -349,51 +390,74 @@ def pager_html(urls, n, next_url):
 
 def byline(art):
     day = date.fromisoformat(art.reviewed)
-    return (f'<p class="byline">By {escape(art.author)} | Medically reviewed by {escape(art.reviewer)} on '
-            f'<time datetime="{art.reviewed}">{day:%B} {day.day}, {day.year}</time></p>')
+    return (
+        f'<p class="byline">By {escape(art.author)} | Medically reviewed by {escape(art.reviewer)} on '
+        f'<time datetime="{art.reviewed}">{day:%B} {day.day}, {day.year}</time></p>'
+    )
 
 
 def error_page(ctx, title, heading, message, extra=""):
-    main = (f'<article class="message"><h1>{escape(heading)}</h1><p>{escape(message)}</p>{extra}'
-            f'<p><a href="{HUB}">Browse the {text.CENTER_TITLE}</a></p></article>')
+    main = (
+        f'<article class="message"><h1>{escape(heading)}</h1><p>{escape(message)}</p>{extra}'
+        f'<p><a href="{HUB}">Browse the {text.CENTER_TITLE}</a></p></article>'
+    )
     return page_html(title, main, ctx)
 
 
 BARE = {
-    500: ("<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server "
-          "Error</h1><p>The server encountered an internal error and was unable to complete your request.</p>"
-          "</body></html>"),
-    502: ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
-          "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"),
-    503: ("<!DOCTYPE html><html><head><title>Service Temporarily Unavailable</title></head><body><h1>Service "
-          "Temporarily Unavailable</h1><p>We are performing scheduled maintenance. Please try again in a few "
-          "minutes.</p></body></html>"),
-    403: ("<!DOCTYPE html><html><head><title>Access Denied</title></head><body><h1>Access Denied</h1><p>You don't "
-          "have permission to access this page on this server.</p><p>Reference #18.4f2a1b17.1772438400.9c1e2d</p>"
-          "</body></html>"),
-    429: ("<!DOCTYPE html><html><head><title>429 Too Many Requests</title></head><body><h1>Too Many Requests</h1>"
-          "<p>You have sent too many requests in a given amount of time. Please slow down.</p></body></html>"),
+    500: (
+        "<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server "
+        "Error</h1><p>The server encountered an internal error and was unable to complete your request.</p>"
+        "</body></html>"
+    ),
+    502: (
+        "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
+        "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    ),
+    503: (
+        "<!DOCTYPE html><html><head><title>Service Temporarily Unavailable</title></head><body><h1>Service "
+        "Temporarily Unavailable</h1><p>We are performing scheduled maintenance. Please try again in a few "
+        "minutes.</p></body></html>"
+    ),
+    403: (
+        "<!DOCTYPE html><html><head><title>Access Denied</title></head><body><h1>Access Denied</h1><p>You don't "
+        "have permission to access this page on this server.</p><p>Reference #18.4f2a1b17.1772438400.9c1e2d</p>"
+        "</body></html>"
+    ),
+    429: (
+        "<!DOCTYPE html><html><head><title>429 Too Many Requests</title></head><body><h1>Too Many Requests</h1>"
+        "<p>You have sent too many requests in a given amount of time. Please slow down.</p></body></html>"
+    ),
 }
 CHROME_ERRORS = {
     404: ("Page Not Found", "Page Not Found", "We couldn't find the page you requested. It may have moved."),
-    410: ("Page Removed", "This page has been removed",
-          "The article you are looking for was retired from our library and is no longer available."),
+    410: (
+        "Page Removed",
+        "This page has been removed",
+        "The article you are looking for was retired from our library and is no longer available.",
+    ),
     401: ("Sign In", "Sign in required", "This area is for Riverside staff. Please sign in to continue."),
-    451: ("Unavailable For Legal Reasons", "Unavailable For Legal Reasons",
-          "This page is not available in your region because of a legal demand."),
+    451: (
+        "Unavailable For Legal Reasons",
+        "Unavailable For Legal Reasons",
+        "This page is not available in your region because of a legal demand.",
+    ),
 }
 
 
 def spam_page(path, page):
     paras = "".join(f"<p>{escape(text.SPAM[(page + i) % len(text.SPAM)])}</p>" for i in range(len(text.SPAM)))
-    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(text.SPAM_TITLE)}</title>'
-            f'<link rel="next" href="{escape(path)}?page={page + 1}"></head><body style="background:#ff0">'
-            f"<h1>{escape(text.SPAM_TITLE)}</h1>{paras}"
-            f'<p><a href="/buy-now">BUY NOW</a> | <a rel="next" href="{escape(path)}?page={page + 1}">Next &gt;</a>'
-            "</p></body></html>")
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(text.SPAM_TITLE)}</title>'
+        f'<link rel="next" href="{escape(path)}?page={page + 1}"></head><body style="background:#ff0">'
+        f"<h1>{escape(text.SPAM_TITLE)}</h1>{paras}"
+        f'<p><a href="/buy-now">BUY NOW</a> | <a rel="next" href="{escape(path)}?page={page + 1}">Next &gt;</a>'
+        "</p></body></html>"
+    )
 
 
 # --- binary and oversized bodies ---------------------------------------------------------------
+
 
 def make_png(seed, size=96):
     rng = random.Random(f"{seed}:png")
@@ -402,13 +466,19 @@ def make_png(seed, size=96):
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 MIB = 1 << 20
-_BOMB_HEAD = (b'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Health Library</title></head>'
-              b"<body><article><h1>Health Library</h1><p>")
+_BOMB_HEAD = (
+    b'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Health Library</title></head>'
+    b"<body><article><h1>Health Library</h1><p>"
+)
 _BOMB_TAIL = b"</p></article></body></html>"
 _bomb_lock = threading.Lock()
 _bomb_crc = {}
@@ -474,6 +544,7 @@ def sized_chunks(head, tail, size, rng):
 
 # --- the site --------------------------------------------------------------------------------
 
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: Scrapy reuses connections
     server_version = "FaultSite/1.0"
@@ -516,13 +587,13 @@ class Handler(BaseHTTPRequestHandler):
         if not with_body or r.status in (204, 304):
             return
         if r.action == "send":
-            for piece in (r.chunks() if r.chunks else (body,)):
+            for piece in r.chunks() if r.chunks else (body,):
                 if stop.is_set():
                     self.close_connection = True
                     return
                 self.wfile.write(piece)
         elif r.action in ("reset", "truncate"):
-            self.wfile.write(body[:int(len(body) * r.arg)])
+            self.wfile.write(body[: int(len(body) * r.arg)])
             self.close_connection = True
             if r.action == "reset":
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -535,7 +606,7 @@ class Handler(BaseHTTPRequestHandler):
                 if i and stop.wait(0.1):
                     self.close_connection = True
                     return
-                self.wfile.write(body[i:i + size])
+                self.wfile.write(body[i : i + size])
 
     def log_message(self, format, *args):
         pass
@@ -579,8 +650,7 @@ class FaultSite:
         for server, role, netloc in ((main, "main", self.main_host), (other, "other", self.other_host)):
             server.site, server.role, server.netloc = self, role, netloc
             # a short poll interval: stop() waits for it, twice (the default 0.5 s made every test end 1 s late)
-            thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=f"faultsite-{role}",
-                                      daemon=True)
+            thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=f"faultsite-{role}", daemon=True)
             thread.start()
             self._servers.append(server)
             self._threads.append(thread)
@@ -673,8 +743,11 @@ class FaultSite:
     def waits(self, url):
         """Seconds between each 429/503 answer for url and the next request for it (None: never asked again)."""
         hits = self.hits(url)
-        return [(hits[i + 1].time - h.time) if i + 1 < len(hits) else None
-                for i, h in enumerate(hits) if h.status in (429, 503)]
+        return [
+            (hits[i + 1].time - h.time) if i + 1 < len(hits) else None
+            for i, h in enumerate(hits)
+            if h.status in (429, 503)
+        ]
 
     def articles(self):
         """Every article as served this round without faults: path, url, title, page_urls, pages (block
@@ -683,17 +756,33 @@ class FaultSite:
         out = []
         for art in ARTICLES:
             pages = [[t for _, t in self._blocks(art, n, ctx)] for n in range(1, len(art.pages) + 1)]
-            out.append({"path": art.path, "url": self.url(art.path), "title": art.title,
-                        "page_urls": [self.url(art.page_url(n)) for n in range(1, len(art.pages) + 1)],
-                        "pages": pages, "text": PAGE_TEXT(t for p in pages for t in p),
-                        "linked": art.linked or self.identity})
+            out.append(
+                {
+                    "path": art.path,
+                    "url": self.url(art.path),
+                    "title": art.title,
+                    "page_urls": [self.url(art.page_url(n)) for n in range(1, len(art.pages) + 1)],
+                    "pages": pages,
+                    "text": PAGE_TEXT(t for p in pages for t in p),
+                    "linked": art.linked or self.identity,
+                }
+            )
         return out
 
     def clutter(self):
         """Chrome strings of this round that must never be archived as article text."""
         ctx = self._ctx(0)
-        out = [text.SITE_NAME, text.FOOTER, "Recommended", "Page last updated", "You are visitor number",
-               "Next >", "< Prev", *text.NAV, *text.FOOTER_LINKS]
+        out = [
+            text.SITE_NAME,
+            text.FOOTER,
+            "Recommended",
+            "Page last updated",
+            "You are visitor number",
+            "Next >",
+            "< Prev",
+            *text.NAV,
+            *text.FOOTER_LINKS,
+        ]
         for slot in [HUB] + [a.path for a in ARTICLES]:
             out += list(recommended(ctx, slot))
         return list(dict.fromkeys(out))
@@ -796,19 +885,21 @@ class FaultSite:
         if path == "/robots.txt":
             return Reply(200, ROBOTS.encode(), "text/plain; charset=utf-8", etag='"robots"')
         if path == "/":
-            main = (f'<article class="home"><h1>{text.SITE_NAME}</h1><p>Doctor-reviewed health information.</p>'
-                    f'<ul><li><a href="{HUB}">{text.CENTER_TITLE}</a></li></ul></article>')
+            main = (
+                f'<article class="home"><h1>{text.SITE_NAME}</h1><p>Doctor-reviewed health information.</p>'
+                f'<ul><li><a href="{HUB}">{text.CENTER_TITLE}</a></li></ul></article>'
+            )
             return self._html(200, page_html(text.SITE_NAME, main, ctx), "home")
         if path == HUB:
             return self._hub(ctx)
         if path.startswith("/center/moved/"):
-            return self._redirect(302, "/center/final/" + path[len("/center/moved/"):])
+            return self._redirect(302, "/center/final/" + path[len("/center/moved/") :])
         if path.startswith("/center/loop/"):
-            name = path[len("/center/loop/"):]
+            name = path[len("/center/loop/") :]
             if name.endswith(("-a", "-b")):
                 return self._redirect(302, f"/center/loop/{name[:-1]}{'b' if name.endswith('-a') else 'a'}")
         if path.startswith("/center/final/"):
-            m = re.fullmatch(r"(.+)-page-(\d+)", path[len("/center/final/"):])
+            m = re.fullmatch(r"(.+)-page-(\d+)", path[len("/center/final/") :])
             art = next((a for a in ARTICLES if m and a.name == m[1]), None)
             if art and 1 <= int(m[2]) <= len(art.pages):
                 return self._article(art, int(m[2]), len(art.pages), ctx, None, relative=True)
@@ -829,17 +920,24 @@ class FaultSite:
         return Reply(status, body.encode(), headers=[("Location", location)])
 
     def _hub(self, ctx):
-        items = "\n".join(f'<li><h2><a href="{a.path}">{escape(a.title)}</a></h2><p>{escape(a.summary)}</p></li>'
-                          for a in ARTICLES if a.linked)
+        items = "\n".join(
+            f'<li><h2><a href="{a.path}">{escape(a.title)}</a></h2><p>{escape(a.summary)}</p></li>'
+            for a in ARTICLES
+            if a.linked
+        )
         more = ""
         if ctx.identity:
             links = [(a.path, a.title) for a in ARTICLES if not a.linked]
             links.append((BY_PATH["/center/article-3"].page_url(2), "Asthma triggers: what to avoid"))
-            more = ("<section class=\"more\"><h2>More From Our Library</h2><ul>"
-                    + "".join(f'<li><a href="{href}">{escape(title)}</a></li>' for href, title in links)
-                    + "</ul></section>")
-        stable = (f'<h1>{text.CENTER_TITLE}</h1>\n<p class="intro">Doctor-reviewed answers about common conditions, '
-                  f'from blood pressure to sleep.</p>\n<ul class="topic-list">\n{items}\n</ul>\n{more}')
+            more = (
+                '<section class="more"><h2>More From Our Library</h2><ul>'
+                + "".join(f'<li><a href="{href}">{escape(title)}</a></li>' for href, title in links)
+                + "</ul></section>"
+            )
+        stable = (
+            f'<h1>{text.CENTER_TITLE}</h1>\n<p class="intro">Doctor-reviewed answers about common conditions, '
+            f'from blood pressure to sleep.</p>\n<ul class="topic-list">\n{items}\n</ul>\n{more}'
+        )
         updated = f'<p class="updated">{clock(ctx)}</p>' if ctx.volatile else ""
         main = f'<article class="hub">\n{stable}\n{recommended_box(ctx, HUB)}\n{updated}\n</article>'
         return self._html(200, page_html(text.CENTER_TITLE, main, ctx, description=text.CENTER_TITLE), stable)
@@ -848,7 +946,7 @@ class FaultSite:
         urls = [art.page_url(i) for i in range(1, total + 1)]
         if relative:  # written for the article's own folder, served from another one
             folder = dirname(art.path) + "/"
-            urls = [u[len(folder):] for u in urls]
+            urls = [u[len(folder) :] for u in urls]
         mode = fault.mode if fault else None
         next_url = urls[n] if n < total else None
         if n == total and mode == "pager-loop":
@@ -862,11 +960,16 @@ class FaultSite:
         if depth:
             body = '<div class="wrap">' * depth + body + "</div>" * depth
         pager = pager_html(urls, n, next_url)
-        head = "".join(f'\n<link rel="{rel}" href="{href}">' for rel, href in
-                       (("prev", urls[n - 2] if n > 1 else None), ("next", next_url)) if href)
+        head = "".join(
+            f'\n<link rel="{rel}" href="{href}">'
+            for rel, href in (("prev", urls[n - 2] if n > 1 else None), ("next", next_url))
+            if href
+        )
         updated = f'\n<p class="updated">{clock(ctx)}</p>' if ctx.volatile else ""
-        main = (f'<article class="article">\n<h1>{escape(art.title)}</h1>\n{byline(art)}\n'
-                f'<div class="article-body">\n{body}\n</div>{updated}\n{pager}\n</article>')
+        main = (
+            f'<article class="article">\n<h1>{escape(art.title)}</h1>\n{byline(art)}\n'
+            f'<div class="article-body">\n{body}\n</div>{updated}\n{pager}\n</article>'
+        )
         title = art.title if n == 1 else f"{art.title} - Page {n}"
         html = page_html(title, main, ctx, head, art.summary, charset)
         stable = "\n".join([art.title, byline(art), *blocks, pager, head])
@@ -892,8 +995,11 @@ class FaultSite:
             title, heading, message = (smarten(s) for s in text.SOFT404[variant])
             extra = ""
             if variant == 3:
-                extra = "<ul>" + "".join(f'<li><a href="{a.path}">{escape(a.title)}</a></li>'
-                                         for a in ARTICLES[:4]) + "</ul>"
+                extra = (
+                    "<ul>"
+                    + "".join(f'<li><a href="{a.path}">{escape(a.title)}</a></li>' for a in ARTICLES[:4])
+                    + "</ul>"
+                )
             return Reply(200, error_page(ctx, title, heading, message, extra).encode())
         if mode == "empty":
             return Reply(200, b"")
@@ -904,8 +1010,9 @@ class FaultSite:
         if mode == "tiny":
             located = self._locate(path, query, None)
             title = located[0].title if located else text.CENTER_TITLE
-            return Reply(200, page_html(title, f'<article class="article"><p>{text.TINY_LINE}</p></article>',
-                                        ctx).encode())
+            return Reply(
+                200, page_html(title, f'<article class="article"><p>{text.TINY_LINE}</p></article>', ctx).encode()
+            )
         if mode in ("offsite", "file-redirect", "data-redirect"):
             if mode == "offsite":
                 location, default = self.other_url("/offers" + key), 301
@@ -935,12 +1042,21 @@ class FaultSite:
                 head, sep, tail = reply.body.partition(b"</main>")
                 tail = sep + tail
             rng = random.Random(f"{ctx.seed}:{key}:huge")
-            return Reply(reply.status, chunks=lambda: sized_chunks(head, tail, size, rng), length=size,
-                         declare=opt.get("declare_length", True))
+            return Reply(
+                reply.status,
+                chunks=lambda: sized_chunks(head, tail, size, rng),
+                length=size,
+                declare=opt.get("declare_length", True),
+            )
         if mode == "gzip-bomb":
             mib = int(opt.get("mib", 1024))
-            return Reply(200, chunks=lambda: bomb_chunks(mib), length=bomb_length(mib),
-                         declare=opt.get("declare_length", True), headers=[("Content-Encoding", "gzip")])
+            return Reply(
+                200,
+                chunks=lambda: bomb_chunks(mib),
+                length=bomb_length(mib),
+                declare=opt.get("declare_length", True),
+                headers=[("Content-Encoding", "gzip")],
+            )
         if mode == "cp1252":
             reply = self._route(path, query, ctx)
             reply.body = reply.body.decode().encode("cp1252", "xmlcharrefreplace")

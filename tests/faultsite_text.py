@@ -14,7 +14,8 @@ ARTICLES = [
         "author": "Maria Okafor",
         "reviewer": "Hélène Dubois, MD",
         "reviewed": "2026-02-11",
-        "pages": ["""
+        "pages": [
+            """
 Blood pressure is the force of blood pushing against the walls of your arteries each time your heart
 beats. It is written as two numbers: the top number, systolic pressure, is measured while the heart
 contracts, and the bottom number, diastolic pressure, is measured while it rests between beats.
@@ -45,7 +46,8 @@ Cutting back on salt, staying active for at least 150 minutes a week, limiting a
 healthy weight can each lower systolic pressure by several points. When lifestyle changes are not
 enough, medicines such as ACE inhibitors, calcium channel blockers or thiazide diuretics are safe and
 effective for most people.
-"""],
+"""
+        ],
     },
     {
         "path": "/center/article-2",
@@ -54,7 +56,8 @@ effective for most people.
         "author": "Daniel Reyes",
         "reviewer": "José Núñez, MD",
         "reviewed": "2026-01-28",
-        "pages": ["""
+        "pages": [
+            """
 Type 2 diabetes develops when the body stops responding well to insulin, the hormone that moves sugar
 from the blood into cells, and the pancreas can no longer make enough extra insulin to keep up. Sugar
 then builds up in the bloodstream, where over time it harms nerves, blood vessels, the kidneys and the
@@ -72,7 +75,8 @@ months. An A1C of 6.5% or higher on two separate tests confirms diabetes, while 
 
 A fasting plasma glucose test or an oral glucose tolerance test may be used instead, particularly during
 pregnancy or when the A1C result does not match a person's symptoms.
-""", """
+""",
+            """
 ## Managing Blood Sugar Day to Day
 
 {EDIT}
@@ -96,7 +100,8 @@ many people.
 Check your feet every day for blisters, cuts or color changes, because nerve damage can make small
 injuries easy to miss. A dilated eye exam once a year lets an eye doctor spot changes in the retina long
 before they affect your vision.
-"""],
+""",
+        ],
     },
     {
         "path": "/center/article-3",
@@ -105,7 +110,8 @@ before they affect your vision.
         "author": "Priya Natarajan",
         "reviewer": "Zoë Brennan, MD",
         "reviewed": "2026-02-03",
-        "pages": ["""
+        "pages": [
+            """
 Asthma is a long-term condition in which the airways of the lungs become inflamed and narrow, making it
 harder to move air in and out. During a flare-up the muscles around the airways tighten, the lining
 swells and extra mucus clogs the smaller tubes.
@@ -121,7 +127,8 @@ call cough-variant asthma.
 
 Symptoms tend to come and go. You may feel perfectly well for weeks and then have a rough night after a
 cold, a smoky room or a sudden change in the weather.
-""", """
+""",
+            """
 ## Finding Your Triggers
 
 Triggers differ from person to person. Pollen, dust mites, mold, pet dander, cigarette smoke, cold air,
@@ -139,7 +146,8 @@ inhale a bronchodilator; a clear improvement suggests asthma rather than another
 
 A peak flow meter is a small handheld device you can use at home. Recording your best reading when you
 feel well gives you a personal baseline that makes it easier to recognise an attack early.
-""", """
+""",
+            """
 ## Treatment
 
 Most adults need two kinds of medicine. A controller inhaler containing a corticosteroid is taken every
@@ -157,7 +165,8 @@ adjust them when your peak flow drops and when to seek emergency care.
 
 Call for help right away if your lips or fingernails turn grey or blue, if you are too breathless to
 speak in full sentences, or if your quick-relief inhaler is not helping.
-"""],
+""",
+        ],
     },
     {
         "path": "/center/article-4",
@@ -166,7 +175,8 @@ speak in full sentences, or if your quick-relief inhaler is not helping.
         "author": "Thomas Lindgren",
         "reviewer": "Søren Aalto, MD",
         "reviewed": "2026-01-15",
-        "pages": ["""
+        "pages": [
+            """
 A migraine is more than a bad headache. It is a neurological condition that typically causes throbbing
 pain on one side of the head, often with nausea and a strong sensitivity to light, sound or smells.
 
@@ -179,7 +189,8 @@ the field of vision over twenty minutes or so.
 Migraine is about three times more common in women than in men, and it often runs in families. Attacks
 usually begin in the teenage years or early adulthood and, for many women, become less frequent after
 menopause.
-""", """
+""",
+            """
 ## Common Triggers
 
 Stress, skipped meals, too little or too much sleep, hormonal changes around a period, bright or
@@ -194,7 +205,8 @@ lunch and a long drive into the sun can be enough to set off an attack.
 See a doctor promptly if your headaches change pattern, wake you from sleep or come on suddenly and
 severely. The sudden "worst headache of your life," weakness on one side of the body or confusion needs
 emergency care, because these can signal a stroke or bleeding in the brain.
-""", """
+""",
+            """
 ## Treating an Attack
 
 Simple painkillers such as ibuprofen, naproxen or aspirin work best when taken early, at the first sign
@@ -212,7 +224,8 @@ and a newer class of drugs that block a protein called CGRP.
 
 Limit painkillers to no more than two or three days a week. Taking them more often can lead to
 medication-overuse headache, a daily headache that only improves once the painkillers are stopped.
-"""],
+""",
+        ],
     },
     {
         "path": "/center/article-5",
@@ -221,7 +234,8 @@ medication-overuse headache, a daily headache that only improves once the painki
         "author": "Grace Whitfield",
         "reviewer": "Inés Álvarez, MD",
         "reviewed": "2025-12-09",
-        "pages": ["""
+        "pages": [
+            """
 Osteoarthritis of the knee develops when the smooth cartilage that cushions the ends of the thigh bone
 and shin bone gradually wears away. Without that cushion, bone rubs against bone, causing pain,
 stiffness and sometimes a grating or clicking sensation.
@@ -234,7 +248,8 @@ then settle down.
 
 Pain that worsens with activity and eases with rest is typical. Many people notice stiffness first thing
 in the morning or after sitting for a while, which usually loosens within half an hour of moving about.
-""", """
+""",
+            """
 ## Treatment Without Surgery
 
 Exercise is the single most effective treatment. Strengthening the thigh muscles takes pressure off the
@@ -250,7 +265,8 @@ hand and supportive shoes can also ease pain.
 If pain keeps you awake at night or stops you from doing everyday tasks despite months of other
 treatment, your doctor may refer you to an orthopedic surgeon to discuss a partial or total knee
 replacement. Most people who have the operation report much less pain and better mobility a year later.
-"""],
+""",
+        ],
     },
     {
         "path": "/center/article-6",
@@ -259,7 +275,8 @@ replacement. Most people who have the operation report much less pain and better
         "author": "Maria Okafor",
         "reviewer": "François Lemaître, MD",
         "reviewed": "2025-10-02",
-        "pages": ["""
+        "pages": [
+            """
 Influenza viruses change from year to year, so the vaccine is updated every season to match the strains
 expected to circulate. Getting vaccinated every autumn is the best way to lower your chance of catching
 the flu and of becoming seriously ill if you do.
@@ -282,7 +299,8 @@ around at the same time.
 
 Protection builds over about two weeks after the shot. Aim to be vaccinated by the end of October, but
 getting the vaccine later in the season is still worthwhile while the virus is circulating.
-"""],
+"""
+        ],
     },
 ]
 
@@ -295,7 +313,8 @@ NODES = [
         "author": "Daniel Reyes",
         "reviewer": "Hélène Dubois, MD",
         "reviewed": "2026-02-20",
-        "pages": ["""
+        "pages": [
+            """
 Iron-deficiency anemia is the most common type of anemia worldwide. It develops when the body lacks the
 iron it needs to make hemoglobin, the protein in red blood cells that carries oxygen from the lungs to
 the rest of the body.
@@ -309,7 +328,8 @@ also play a part.
 Tiredness, pale skin, shortness of breath on exertion, headaches and cold hands and feet are common.
 Some people develop brittle nails, a sore tongue or an unusual craving to chew ice, a symptom known as
 pica.
-""", """
+""",
+            """
 ## Diagnosis and Treatment
 
 A complete blood count shows whether your hemoglobin is low, and a ferritin test measures your iron
@@ -323,7 +343,8 @@ it.
 Most people start to feel better within a few weeks, but treatment usually continues for three months
 after hemoglobin returns to normal in order to refill the body's stores. Intravenous iron is an option
 for people who cannot tolerate tablets.
-"""],
+""",
+        ],
     },
     {
         "path": "/center/node/456",
@@ -332,7 +353,8 @@ for people who cannot tolerate tablets.
         "author": "Grace Whitfield",
         "reviewer": "José Núñez, MD",
         "reviewed": "2026-01-07",
-        "pages": ["""
+        "pages": [
+            """
 Kidney stones are hard deposits of minerals and salts that form inside the kidneys. They can be as small
 as a grain of sand or, rarely, as large as a golf ball, and most are made of calcium oxalate.
 
@@ -344,7 +366,8 @@ the narrow tube that carries urine to the bladder, and blocks the flow.
 The pain is often severe and comes in waves, starting in the side or back below the ribs and spreading
 to the lower abdomen and groin. Pink or brown urine, nausea, vomiting and a constant urge to urinate are
 common.
-""", """
+""",
+            """
 ## Treatment
 
 Most small stones pass on their own within a few weeks. Drinking plenty of water, taking pain relief
@@ -359,7 +382,8 @@ or removed with a thin scope passed through the bladder.
 About half of people who have one stone will have another within ten years. Drinking enough fluid to
 produce pale urine, cutting back on salt and eating less animal protein lower the risk, and your doctor
 can analyse a passed stone to tailor advice to its type.
-"""],
+""",
+        ],
     },
     {
         "path": "/center/node/789",
@@ -369,14 +393,16 @@ can analyse a passed stone to tailor advice to its type.
         "author": "Thomas Lindgren",
         "reviewer": "Zoë Brennan, MD",
         "reviewed": "2025-11-19",
-        "pages": ["""
+        "pages": [
+            """
 Obstructive sleep apnea is a disorder in which the throat muscles relax so much during sleep that the
 airway narrows or closes, repeatedly interrupting breathing. Each pause lasts at least ten seconds and
 can happen dozens of times an hour.
 
 Loud snoring, gasping or choking during the night and waking with a dry mouth or a headache are typical
 signs. A bed partner is often the first to notice the pauses.
-""", """
+""",
+            """
 ## Why It Matters
 
 Because sleep is broken again and again, people with sleep apnea often feel exhausted during the day,
@@ -384,7 +410,8 @@ even after a full night in bed. Drowsiness raises the risk of car crashes and ac
 
 Untreated sleep apnea is linked to high blood pressure, atrial fibrillation, type 2 diabetes and stroke.
 The drops in oxygen during each pause put strain on the heart and blood vessels.
-""", """
+""",
+            """
 ## Getting Tested and Treated
 
 A sleep study, done overnight in a clinic or with a simple kit at home, records breathing, oxygen levels
@@ -394,84 +421,144 @@ Continuous positive airway pressure, or CPAP, keeps the airway open with a gentl
 a mask and is the most effective treatment. Losing weight, sleeping on your side and avoiding alcohol in
 the evening also help, and a custom mouthguard that holds the jaw forward suits some people with milder
 disease.
-"""],
+""",
+        ],
     },
 ]
 
 # The edited sentence: article-2, page 2; round r shows EDITS[(r - 1) % 3].
 EDIT_PATH = "/center/article-2?page=2"
 EDITS = [
-    ("Most adults with diabetes aim for an A1C below 7%, although your care team may set a higher or lower "
-     "target depending on your age, other health conditions and your risk of low blood sugar."),
-    ("Many adults with diabetes aim for an A1C below 7%, but your care team may choose a different target "
-     "based on your age, your other health conditions and how often you have low blood sugar."),
-    ("An A1C below 7% is a common goal for adults with diabetes; older adults and people prone to low blood "
-     "sugar are often given a less strict target of 7.5% or 8%."),
+    (
+        "Most adults with diabetes aim for an A1C below 7%, although your care team may set a higher or lower "
+        "target depending on your age, other health conditions and your risk of low blood sugar."
+    ),
+    (
+        "Many adults with diabetes aim for an A1C below 7%, but your care team may choose a different target "
+        "based on your age, your other health conditions and how often you have low blood sugar."
+    ),
+    (
+        "An A1C below 7% is a common goal for adults with diabetes; older adults and people prone to low blood "
+        "sugar are often given a less strict target of 7.5% or 8%."
+    ),
 ]
 
 # The rotating "Recommended" box: round r shows a different item on every article.
 RECOMMENDED = [
-    ("5 Habits That Protect Your Heart", ("Small daily choices, from the stairs to the salt shaker, add up to "
-     "a stronger heart over the years.")),
-    ("Is It Allergies or a Cold?", ("Itchy eyes point one way and a fever the other; here is how to tell the "
-     "two apart this spring.")),
-    ("How Much Sleep Do Adults Really Need?", ("Most of us need seven to nine hours, but quality matters as "
-     "much as quantity.")),
-    ("Quiz: How Well Do You Know Your Vitamins?", ("Ten quick questions on the nutrients your body cannot "
-     "make on its own.")),
-    ("Walking for Beginners", ("A simple twelve-week plan that takes you from a ten-minute stroll to a "
-     "brisk half hour.")),
-    ("Understanding Your Cholesterol Results", ("LDL, HDL and triglycerides explained in plain language, "
-     "with the targets doctors use.")),
-    ("Slideshow: Foods High in Fiber", ("Beans, berries and whole grains that keep digestion regular and "
-     "help you feel full.")),
-    ("When a Headache Needs Attention", ("Most headaches are harmless, but a few warning signs call for a "
-     "doctor the same day.")),
-    ("Staying Hydrated in Hot Weather", ("Thirst is a late signal; watch the color of your urine and drink "
-     "before you head outside.")),
+    (
+        "5 Habits That Protect Your Heart",
+        ("Small daily choices, from the stairs to the salt shaker, add up to a stronger heart over the years."),
+    ),
+    (
+        "Is It Allergies or a Cold?",
+        ("Itchy eyes point one way and a fever the other; here is how to tell the two apart this spring."),
+    ),
+    (
+        "How Much Sleep Do Adults Really Need?",
+        ("Most of us need seven to nine hours, but quality matters as much as quantity."),
+    ),
+    (
+        "Quiz: How Well Do You Know Your Vitamins?",
+        ("Ten quick questions on the nutrients your body cannot make on its own."),
+    ),
+    (
+        "Walking for Beginners",
+        ("A simple twelve-week plan that takes you from a ten-minute stroll to a brisk half hour."),
+    ),
+    (
+        "Understanding Your Cholesterol Results",
+        ("LDL, HDL and triglycerides explained in plain language, with the targets doctors use."),
+    ),
+    (
+        "Slideshow: Foods High in Fiber",
+        ("Beans, berries and whole grains that keep digestion regular and help you feel full."),
+    ),
+    (
+        "When a Headache Needs Attention",
+        ("Most headaches are harmless, but a few warning signs call for a doctor the same day."),
+    ),
+    (
+        "Staying Hydrated in Hot Weather",
+        ("Thirst is a late signal; watch the color of your urine and drink before you head outside."),
+    ),
 ]
 
 NAV = ["Health A-Z", "Drugs & Supplements", "Healthy Living", "Find a Doctor", "Newsletters"]
 SITE_NAME = "Riverside Health Library"
 CENTER_TITLE = "Adult Health Center"
-FOOTER = (f"© 2026 {SITE_NAME}. This information does not replace the advice of a doctor or other "
-          "qualified health professional.")
+FOOTER = (
+    f"© 2026 {SITE_NAME}. This information does not replace the advice of a doctor or other "
+    "qualified health professional."
+)
 FOOTER_LINKS = ["About Us", "Editorial Policy", "Privacy Policy", "Terms of Use", "Contact Us"]
 
 # Soft 404s: status 200, the site's chrome, and one of these messages (title, heading, text).
 SOFT404 = [
-    ("Page Not Found", "Sorry, the page you are looking for cannot be found",
-     "It may have been moved, renamed or removed. Try searching our health library or return to the home page."),
-    ("Oops!", "Oops! We can't find that page.",
-     "The link you followed may be broken, or the page may have been retired during our regular content review."),
-    ("Content unavailable", "This content is no longer available",
-     ("We regularly review our health information to make sure it is accurate and up to date. The article you "
-      "requested has been archived and is no longer published.")),
-    ("Error", "Hmm, nothing here",
-     "We looked everywhere but couldn't find what you were looking for. Here are some popular topics instead."),
+    (
+        "Page Not Found",
+        "Sorry, the page you are looking for cannot be found",
+        "It may have been moved, renamed or removed. Try searching our health library or return to the home page.",
+    ),
+    (
+        "Oops!",
+        "Oops! We can't find that page.",
+        "The link you followed may be broken, or the page may have been retired during our regular content review.",
+    ),
+    (
+        "Content unavailable",
+        "This content is no longer available",
+        (
+            "We regularly review our health information to make sure it is accurate and up to date. The article you "
+            "requested has been archived and is no longer published."
+        ),
+    ),
+    (
+        "Error",
+        "Hmm, nothing here",
+        "We looked everywhere but couldn't find what you were looking for. Here are some popular topics instead.",
+    ),
 ]
 
 TINY_LINE = "This article is being updated. Please check back soon."
 
 # Headings of generated pages (the 200-page article, the huge pages).
 GENERATED_HEADINGS = [
-    "What the Research Shows", "Questions to Ask Your Doctor", "Living With the Condition",
-    "Medicines and Side Effects", "When to Get Help", "Tips for Caregivers", "Diet and Exercise",
-    "Tests and Monitoring", "Long-Term Outlook", "Myths and Facts",
+    "What the Research Shows",
+    "Questions to Ask Your Doctor",
+    "Living With the Condition",
+    "Medicines and Side Effects",
+    "When to Get Help",
+    "Tips for Caregivers",
+    "Diet and Exercise",
+    "Tests and Monitoring",
+    "Long-Term Outlook",
+    "Myths and Facts",
 ]
 
 SPAM_TITLE = "Best Online Pharmacy - Cheap Generic Pills - Fast Discreet Shipping"
 SPAM = [
-    ("Buy cheap generic pills online with NO prescription needed! Our certified online pharmacy offers the "
-     "lowest prices on the internet, guaranteed, with fast and discreet worldwide shipping."),
-    ("Special offer today only: order 90 pills and get 30 FREE. Bonus pills with every order. Visa, Mastercard "
-     "and Bitcoin accepted. 100% satisfaction or your money back, no questions asked."),
-    ("Lose 30 pounds in 30 days with our miracle detox formula that doctors don't want you to know about. "
-     "Celebrities love it. Click here to claim your free trial bottle before stocks run out."),
-    ("Win big at the number one online casino! Claim your 500% welcome bonus and 200 free spins right now. "
-     "Limited time offer for new players only, terms and conditions apply."),
-    ("Crypto millionaire reveals secret trading system. Earn $5,000 a day from home with just your phone. "
-     "Join thousands of happy members who already quit their jobs."),
-    ("Top-rated replica watches and designer handbags at 90% off retail prices. Free shipping on orders over "
-     "$49. Hurry, sale ends at midnight!"),
+    (
+        "Buy cheap generic pills online with NO prescription needed! Our certified online pharmacy offers the "
+        "lowest prices on the internet, guaranteed, with fast and discreet worldwide shipping."
+    ),
+    (
+        "Special offer today only: order 90 pills and get 30 FREE. Bonus pills with every order. Visa, Mastercard "
+        "and Bitcoin accepted. 100% satisfaction or your money back, no questions asked."
+    ),
+    (
+        "Lose 30 pounds in 30 days with our miracle detox formula that doctors don't want you to know about. "
+        "Celebrities love it. Click here to claim your free trial bottle before stocks run out."
+    ),
+    (
+        "Win big at the number one online casino! Claim your 500% welcome bonus and 200 free spins right now. "
+        "Limited time offer for new players only, terms and conditions apply."
+    ),
+    (
+        "Crypto millionaire reveals secret trading system. Earn $5,000 a day from home with just your phone. "
+        "Join thousands of happy members who already quit their jobs."
+    ),
+    (
+        "Top-rated replica watches and designer handbags at 90% off retail prices. Free shipping on orders over "
+        "$49. Hurry, sale ends at midnight!"
+    ),
 ]

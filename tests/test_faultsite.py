@@ -75,6 +75,7 @@ def words(s):
 
 # --- the site itself ---------------------------------------------------------------------------
 
+
 def test_starts_fast_and_serves_hub_articles_and_pagers():
     t0 = time.perf_counter()
     with FaultSite() as site:
@@ -110,8 +111,15 @@ def test_starts_fast_and_serves_hub_articles_and_pagers():
                     assert nexts == head_next == []
         assert "?page=2" in arts[1]["page_urls"][1]
         assert arts[-1]["page_urls"][1].endswith("/center/node/789/2")
-        for bad in ("/center/article-3?page=4", "/center/article-3?page=0", "/center/article-3?page=two",
-                    "/center/node/789/4", "/center/node/789/1", "/center/article-3/2", "/center/nope"):
+        for bad in (
+            "/center/article-3?page=4",
+            "/center/article-3?page=0",
+            "/center/article-3?page=two",
+            "/center/node/789/4",
+            "/center/node/789/1",
+            "/center/article-3/2",
+            "/center/nope",
+        ):
             status, _, body = fetch(site.url(bad))
             assert status == 404 and b"Page Not Found" in body and b"site-footer" in body, bad
         assert fetch(site.url("/robots.txt"))[2] == b"User-agent: *\nDisallow: /center/private/\n"
@@ -170,11 +178,19 @@ def test_volatile_chrome_changes_every_request(site):
 
 # --- status faults -----------------------------------------------------------------------------
 
+
 def test_status_faults_and_clear(site):
     url = site.url("/center/article-3?page=2")
-    expected = {"404": b"Page Not Found", "410": b"has been removed", "500": b"Internal Server Error",
-                "502": b"nginx", "503": b"maintenance", "401": b"Sign in", "403": b"Access Denied",
-                "451": b"Legal Reasons"}
+    expected = {
+        "404": b"Page Not Found",
+        "410": b"has been removed",
+        "500": b"Internal Server Error",
+        "502": b"nginx",
+        "503": b"maintenance",
+        "401": b"Sign in",
+        "403": b"Access Denied",
+        "451": b"Legal Reasons",
+    }
     for mode, marker in expected.items():
         site.fault("/center/article-3?page=2", mode)
         status, headers, body = fetch(url)
@@ -210,6 +226,7 @@ def test_429_retry_after_and_wait_tracking(site):
 
 # --- soft failures -----------------------------------------------------------------------------
 
+
 def test_soft_404_variants(site):
     url = site.url("/center/article-2")
     for variant, (_, heading, _) in enumerate(text.SOFT404):
@@ -243,6 +260,7 @@ def test_empty_binary_and_tiny(site):
 
 
 # --- redirects ---------------------------------------------------------------------------------
+
 
 def test_offsite_redirect_to_spam_host(site):
     url = site.url("/center/article-3?page=2")
@@ -296,6 +314,7 @@ def test_redirect_loop_and_foreign_schemes(site):
 
 # --- network faults ----------------------------------------------------------------------------
 
+
 def test_hang_does_not_block_other_requests(site):
     site.fault("/center/article-1", "hang", seconds=3)
     errors = []
@@ -339,6 +358,7 @@ def test_reset_truncate_and_drip(site):
 
 # --- content faults ----------------------------------------------------------------------------
 
+
 def test_huge_pages(site):
     url = site.url("/center/article-1")
     site.fault(url, "huge")
@@ -376,7 +396,7 @@ def test_gzip_bomb_is_small_valid_and_huge(site):
     assert status == 200 and len(body) == int(headers["Content-Length"]) < 2 * MIB
     first = zlib.decompressobj(wbits=31).decompress(body[:65536], 1 << 16)
     assert first.startswith(b"<!DOCTYPE html>")
-    inflate, expanded, pending = zlib.decompressobj(wbits=31), 0, body[:10 + 16 * len(BOMB_BLOCK)]
+    inflate, expanded, pending = zlib.decompressobj(wbits=31), 0, body[: 10 + 16 * len(BOMB_BLOCK)]
     while pending:
         expanded += len(inflate.decompress(pending, 4 * MIB))
         pending = inflate.unconsumed_tail
@@ -444,6 +464,7 @@ def test_article_pager_modes(quiet):
 
 
 # --- API, log, determinism, threads -------------------------------------------------------------
+
 
 def test_fault_api_and_request_log(site):
     with pytest.raises(ValueError):
