@@ -270,7 +270,52 @@ CREATE VIEW observations AS
     FROM observation_log o;
 """
 
-MIGRATIONS = [V1, V2, V3, V4, V5, V6, V7]
+# Version 8 (issue 15): what analysts read.
+# - version_log.page_starts: JSON list, one entry per page, of the block (blank-line separated, from 0) of the
+#   version's text where that page starts; NULL for versions written before (which page a block came from is
+#   unknown for them, until `reextract` re-cleans their pages).
+# - observation_log.detail: for an incomplete observation, which page failed and how ("page 2 (URL): HTTP 503").
+# - articles.version_count and articles.last_changed (the newest version's crawled_at), kept by triggers.
+# - observations show the article's title and the detail; versions show page_starts.
+# - texts.words counts words without the punctuation around them (a Python step below).
+V8 = f"""
+ALTER TABLE version_log ADD COLUMN page_starts TEXT;
+ALTER TABLE observation_log ADD COLUMN detail TEXT;
+ALTER TABLE articles ADD COLUMN version_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE articles ADD COLUMN last_changed TEXT;
+UPDATE articles SET
+    version_count = (SELECT count(*) FROM version_log v WHERE v.article_id = articles.id),
+    last_changed = (SELECT max(v.crawled_at) FROM version_log v WHERE v.article_id = articles.id);
+CREATE TRIGGER version_log_articles_insert AFTER INSERT ON version_log BEGIN
+    UPDATE articles SET
+        version_count = (SELECT count(*) FROM version_log v WHERE v.article_id = new.article_id),
+        last_changed = (SELECT max(v.crawled_at) FROM version_log v WHERE v.article_id = new.article_id)
+    WHERE id = new.article_id;
+END;
+CREATE TRIGGER version_log_articles_delete AFTER DELETE ON version_log BEGIN
+    UPDATE articles SET
+        version_count = (SELECT count(*) FROM version_log v WHERE v.article_id = old.article_id),
+        last_changed = (SELECT max(v.crawled_at) FROM version_log v WHERE v.article_id = old.article_id)
+    WHERE id = old.article_id;
+END;
+CREATE INDEX articles_last_changed ON articles (last_changed);
+DROP VIEW versions;
+CREATE VIEW versions AS
+    SELECT v.id, v.article_id, v.version, v.title,
+        (SELECT t.text FROM texts t WHERE t.id = v.text_id) AS text,
+        (SELECT t.hash FROM texts t WHERE t.id = v.text_id) AS content_hash,
+        v.page_count, v.crawled_at, v.crawl_id, v.page_urls, v.capture_ids, v.extractor, v.extractor_version,
+        (SELECT t.words FROM texts t WHERE t.id = v.text_id) AS words,
+        v.author, v.published, v.description, v.reviewed_by, v.reviewed_on, v.page_starts
+    FROM version_log v;
+DROP VIEW observations;
+CREATE VIEW observations AS
+    SELECT o.id, o.article_id, o.crawl_id, {_ISO.format("o.at")} AS observed_at, {_OUTCOME_CASE} AS outcome,
+        o.version_id, (SELECT a.title FROM articles a WHERE a.id = o.article_id) AS title, o.detail
+    FROM observation_log o;
+"""
+
+MIGRATIONS = [V1, V2, V3, V4, V5, V6, V7, V8]
 LATEST = len(MIGRATIONS)
 
 
@@ -285,8 +330,8 @@ def migrate(conn) -> int:
         # executescript commits first; BEGIN/COMMIT make each step all-or-nothing.
         try:
             conn.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[number - 1]}")  # left open: one transaction a step
-            if number == 7:
-                _rekey_articles(conn)
+            if number in PYTHON_STEPS:
+                PYTHON_STEPS[number](conn)
             conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")
         except Exception:
@@ -307,3 +352,15 @@ def _rekey_articles(conn) -> None:
         if key != url and key not in taken:
             conn.execute("UPDATE articles SET url = ? WHERE id = ?", [key, article_id])
             taken.add(key)
+
+
+def _recount_words(conn) -> None:
+    """``texts.words`` by ``archive.text.count_words`` (punctuation is not a word): a derived count, the texts
+    themselves unchanged."""
+    from .text import count_words
+
+    conn.create_function("ha_count_words", 1, count_words, deterministic=True)
+    conn.execute("UPDATE texts SET words = ha_count_words(text)")
+
+
+PYTHON_STEPS = {7: _rekey_articles, 8: _recount_words}

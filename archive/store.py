@@ -21,7 +21,7 @@ import sqlite_utils
 from . import queries
 from .clock import epoch, utcnow
 from .schema import LATEST, OUTCOME_CODE, migrate
-from .text import content_hash, normalize_text
+from .text import content_hash, count_words, normalize_text
 from .urls import host_of
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -277,7 +277,9 @@ class Archive:
                 if item.title:
                     update["title"] = item.title
             self.db.table("articles").update(article_id, update)
-            self._observe(article_id, crawl_id, outcome, current)
+            self._observe(
+                article_id, crawl_id, outcome, current, failed_page(item) if outcome == "incomplete" else None
+            )
             return outcome
 
     def _hash_of(self, version_id: int) -> str:
@@ -291,7 +293,7 @@ class Archive:
         row = self.conn.execute("SELECT id FROM texts WHERE hash = ?", [digest]).fetchone()
         if row:
             return row[0]
-        return self.db.table("texts").insert({"hash": digest, "text": text, "words": len(text.split())}).last_pk
+        return self.db.table("texts").insert({"hash": digest, "text": text, "words": count_words(text)}).last_pk
 
     def _add_version(self, crawl_id, article_id, item, digest, captures, extractor, extractor_version, now) -> int:
         number = self.conn.execute(
@@ -308,6 +310,7 @@ class Archive:
                     "text_id": self.text_id(item.text),
                     "page_count": len(item.pages),
                     "page_urls": json.dumps([p.url for p in item.pages]),
+                    "page_starts": json.dumps(item.page_starts) if getattr(item, "page_starts", None) else None,
                     "capture_ids": json.dumps(captures),
                     "crawl_id": crawl_id,
                     "crawled_at": now,
@@ -323,10 +326,10 @@ class Archive:
             .last_pk
         )
 
-    def _observe(self, article_id, crawl_id, outcome, version_id):
+    def _observe(self, article_id, crawl_id, outcome, version_id, detail=None):
         self.conn.execute(
-            "INSERT INTO observation_log (article_id, crawl_id, at, outcome, version_id) VALUES (?, ?, ?, ?, ?)",
-            [article_id, crawl_id, int(time.time()), OUTCOME_CODE[outcome], version_id],
+            "INSERT INTO observation_log (article_id, crawl_id, at, outcome, version_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            [article_id, crawl_id, int(time.time()), OUTCOME_CODE[outcome], version_id, detail],
         )
 
     def _url_id(self, url: str, etag: str | None, last_modified: str | None) -> int:
@@ -416,14 +419,15 @@ class Archive:
         amended = 0
         found = queries.rows(
             self.conn,
-            "SELECT v.id, v.article_id, v.version, t.text, a.host FROM version_log v "
+            "SELECT v.id, v.article_id, v.version, v.page_starts, t.text, a.host FROM version_log v "
             "JOIN texts t ON t.id = v.text_id JOIN articles a ON a.id = v.article_id "
             "WHERE v.crawl_id = ?",
             [crawl_id],
         )
         for row in found:
             blocks = row["text"].split("\n\n")
-            kept = [b for b in blocks if not is_template(row["host"], b)]
+            keep = [not is_template(row["host"], b) for b in blocks]
+            kept = [b for b, k in zip(blocks, keep) if k]
             if len(kept) == len(blocks):
                 continue
             amended += 1
@@ -445,7 +449,8 @@ class Archive:
                     )
                 else:
                     self.conn.execute(
-                        "UPDATE version_log SET text_id = ? WHERE id = ?", [self.text_id(text), row["id"]]
+                        "UPDATE version_log SET text_id = ?, page_starts = ? WHERE id = ?",
+                        [self.text_id(text), _kept_starts(row["page_starts"], keep), row["id"]],
                     )
         if amended:
             with self.transaction():
@@ -477,13 +482,20 @@ class Archive:
             is not None
         )
 
-    def verify(self, version: dict, extractor_version: str) -> None:
-        """Record that ``extractor_version`` gives ``version`` the text it has."""
+    def verify(self, version: dict, extractor_version: str, page_starts=None) -> None:
+        """Record that ``extractor_version`` gives ``version`` the text it has (and, if they were not recorded,
+        where its pages start: the same text from the same pages)."""
         with self.transaction():
             self._derivation(version["id"], extractor_version, version["text_id"], "verified")
+            if page_starts:
+                self.conn.execute(
+                    "UPDATE version_log SET page_starts = ? WHERE id = ? AND page_starts IS NULL",
+                    [json.dumps(page_starts), version["id"]],
+                )
 
-    def rederive(self, version: dict, text: str, extractor_version: str) -> None:
-        """Point ``version`` at ``text`` made by ``extractor_version``, keeping the text it had."""
+    def rederive(self, version: dict, text: str, extractor_version: str, page_starts=None) -> None:
+        """Point ``version`` at ``text`` made by ``extractor_version`` (pages starting at ``page_starts``), keeping
+        the text it had."""
         with self.transaction():
             self._derivation(
                 version["id"], version["extractor_version"] or "unknown", version["text_id"], "crawl", replace=False
@@ -491,8 +503,8 @@ class Archive:
             text_id = self.text_id(text)
             self._derivation(version["id"], extractor_version, text_id, "rederived")
             self.conn.execute(
-                "UPDATE version_log SET text_id = ?, extractor_version = ? WHERE id = ?",
-                [text_id, extractor_version, version["id"]],
+                "UPDATE version_log SET text_id = ?, extractor_version = ?, page_starts = ? WHERE id = ?",
+                [text_id, extractor_version, json.dumps(page_starts) if page_starts else None, version["id"]],
             )
 
     def _derivation(self, version_id, extractor_version, text_id, how, replace=True):
@@ -548,3 +560,24 @@ class Archive:
     def schedule_finished(self, run_id: int, **values) -> None:
         with self.transaction():
             self.db.table("schedule_runs").update(run_id, {"finished_at": utcnow(), **values})
+
+
+def failed_page(item) -> str | None:
+    """Which page of an incomplete article failed, and how: "page 2 (URL): HTTP 503"; None when no page did (its
+    text could not be cleaned)."""
+    for page in item.pages:
+        if page.error or page.status not in (200, 304):
+            why = f"HTTP {page.status}" if page.status not in (None, 200, 304) else page.error or "no response"
+            return f"page {page.number} ({page.url}): {why}"
+    return None
+
+
+def _kept_starts(page_starts: str | None, keep: list[bool]) -> str | None:
+    """``page_starts`` (JSON) of a text whose blocks were cut down to those marked in ``keep``: each start moves
+    back by the blocks dropped before it."""
+    if not page_starts:
+        return None
+    before = [0]
+    for kept in keep:
+        before.append(before[-1] + kept)
+    return json.dumps([before[min(start, len(keep))] for start in json.loads(page_starts)])

@@ -50,3 +50,24 @@ def normalize_text(text: str) -> str:
 def content_hash(text: str) -> str:
     """``sha256:<hex>`` of the normalised text."""
     return "sha256:" + hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()
+
+
+_BLOCK_SEP = re.compile(r"\n[ \t]*\n")
+# A word: letters or digits, joined by inner apostrophes, hyphens or dots ("don't", "COVID-19", "3.5"); punctuation
+# around it is not part of it, so "therapy" and "therapy," are one word and a lone "-" or "|" is none.
+_WORD = re.compile(r"\w+(?:['.\-]\w+)*")
+
+
+def blocks(text: str) -> list[str]:
+    """The non-empty blocks (paragraphs, headings, list items) of an archived text: blank-line separated."""
+    text = (text or "").replace("\r\n", "\n")
+    return [b for b in (part.strip() for part in _BLOCK_SEP.split(text)) if b]
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text``, without the punctuation around them."""
+    return _WORD.findall(text or "")
+
+
+def count_words(text: str) -> int:
+    return len(words(text))

@@ -29,8 +29,9 @@ class ArticleItem:
 
     ``state`` says what the crawl saw: ``ok`` (every page fetched), ``not_modified`` (every page
     answered 304), ``incomplete`` (some page failed) or ``gone`` (the article answers 404/410).
-    The cleaning pipeline fills ``title``, ``blocks`` and ``meta``; the archive pipeline drops the site's chrome
-    from ``blocks`` and sets ``text``, the text a version is made of.
+    The cleaning pipeline fills ``title``, ``blocks``, ``meta`` and ``block_pages`` (the page of each block); the
+    archive pipeline drops the site's chrome from ``blocks`` and sets ``text``, the text a version is made of, and
+    ``page_starts`` (the block of ``text`` where each page starts).
     """
 
     url: str
@@ -41,4 +42,6 @@ class ArticleItem:
     title: str | None = None
     blocks: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    block_pages: list = field(default_factory=list)
     text: str | None = None
+    page_starts: list | None = None

@@ -32,23 +32,19 @@ import json
 import re
 from difflib import SequenceMatcher, unified_diff
 
+from archive.text import blocks, count_words
+from archive.text import words as text_words
+
 SIMILAR = 0.5  # word-level similarity needed to show a paragraph as edited, not rewritten
 OBVIOUS = 0.8  # similarity at which the next new block is paired without looking further
 WINDOW = 8  # how far ahead pairing looks for a partner: keeps it O(n * WINDOW), not O(n * m)
 CONTEXT = 1  # unchanged paragraphs kept visible around a change in HTML
 MIN_COLLAPSE = 3  # fold an unchanged stretch in HTML only if it hides at least this many
 
-_BLOCK_SEP = re.compile(r"\n[ \t]*\n")
 _WORD = re.compile(r"(\s*)(\S+)")
 _ANSI = {"delete": ("\x1b[31m", "\x1b[0m"), "insert": ("\x1b[32m", "\x1b[0m")}
 _MARKS = {"delete": ("[-", "-]"), "insert": ("{+", "+}")}
 _CLASS = {"equal": "ha-eq", "insert": "ha-ins", "delete": "ha-del", "replace": "ha-chg"}
-
-
-def blocks(text: str) -> list[str]:
-    """Split archived text into its non-empty blocks."""
-    text = text.replace("\r\n", "\n")
-    return [b for b in (part.strip() for part in _BLOCK_SEP.split(text)) if b]
 
 
 def diff(old: str, new: str) -> list[dict]:
@@ -160,22 +156,23 @@ def _word_diff(old: str, new: str, opcodes: list) -> list[tuple[str, str]]:
 
 
 def stats(ops) -> dict:
-    """Count changed words and blocks (words of whole inserted/deleted blocks count too)."""
+    """Count changed words and blocks (words of whole inserted/deleted blocks count too). Words are counted as
+    ``texts.words`` counts them, without the punctuation around them: "therapy," -> "therapy" changes no word."""
     s = dict.fromkeys(("words_added", "words_removed", "blocks_added", "blocks_removed", "blocks_changed"), 0)
     for op in ops:
         if op["op"] == "insert":
             s["blocks_added"] += 1
-            s["words_added"] += len(op["new"].split())
+            s["words_added"] += count_words(op["new"])
         elif op["op"] == "delete":
             s["blocks_removed"] += 1
-            s["words_removed"] += len(op["old"].split())
+            s["words_removed"] += count_words(op["old"])
         elif op["op"] == "replace":
             s["blocks_changed"] += 1
-            for tag, text in op["words"]:
-                if tag == "insert":
-                    s["words_added"] += len(text.split())
-                elif tag == "delete":
-                    s["words_removed"] += len(text.split())
+            old, new = text_words(op["old"]), text_words(op["new"])
+            for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+                if tag != "equal":
+                    s["words_removed"] += i2 - i1
+                    s["words_added"] += j2 - j1
     return s
 
 

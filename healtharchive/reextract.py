@@ -7,7 +7,8 @@ the crawl's profile's prune XPaths and the site chrome the archive knew by the e
 (``template_blocks.crawl_id <= crawl``). Then:
 
 - **Same text** (same ``content_hash``): the version is left alone. A ``version_texts`` row
-  ``(version, extractor version, same text, how='verified')`` records that the current extractor agrees.
+  ``(version, extractor version, same text, how='verified')`` records that the current extractor agrees; a
+  version written before page boundaries were recorded gets its ``page_starts``.
 - **Different text**: the version is re-derived *in place*. The text it had is kept in ``version_texts``
   (``how='crawl'``, under the extractor version that made it; nothing is deleted), the new text gets a
   ``how='rederived'`` row, and ``version_log`` points at the new text with the new ``extractor_version``
@@ -126,14 +127,15 @@ def reextract(
             crawl = row["crawl_id"] or 0
             if crawl not in chromes:
                 chromes[crawl] = SiteChrome(archive.template_hashes(until_crawl=crawl))
-            text = without_chrome(cleaned, chromes[crawl], row["host"]).text
+            article = without_chrome(cleaned, chromes[crawl], row["host"])
+            text, page_starts = article.text, article.page_starts(len(pages))
             touched.add(row["article_id"])
             if content_hash(text) == row["hash"]:
                 report.identical += 1
-                archive.verify(row, version_now)
+                archive.verify(row, version_now, page_starts)
             else:
                 report.rederived += 1
-                archive.rederive(row, text, version_now)
+                archive.rederive(row, text, version_now, page_starts)
         report.same_as_previous = archive.flag_same_as_previous(touched, version_now)
     finally:
         if pool is not None:

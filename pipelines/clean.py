@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from archive.text import blocks as text_blocks
+
 from . import extract
 from .chrome import SiteChrome
 from .merge import merge_pages
@@ -20,15 +22,34 @@ from .merge import merge_pages
 
 @dataclass
 class Cleaned:
-    """A cleaned article: its title, its blocks [(kind, text)] and its metadata (author, date, reviewed_on ...)."""
+    """A cleaned article: its title, its blocks [(kind, text)], its metadata (author, date, reviewed_on ...) and
+    the page (1, 2, ...) each block comes from (``pages``, parallel to ``blocks``; empty when unknown)."""
 
     title: str | None = None
     blocks: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    pages: list = field(default_factory=list)
 
     @property
     def text(self) -> str:
         return blocks_to_text(self.blocks)
+
+    def page_starts(self, page_count: int) -> list[int] | None:
+        """Where each of the article's ``page_count`` pages starts in ``text``: the index of its first block
+        (blocks as ``archive.text.blocks`` splits the text); a page that kept no block starts where the next one
+        does. None when the blocks' pages are not known."""
+        if not self.blocks or len(self.pages) != len(self.blocks):
+            return None
+        first: dict[int, int] = {}
+        index = 0
+        for block, page in zip(self.blocks, self.pages):
+            first.setdefault(page, index)
+            index += len(text_blocks(blocks_to_text([block])))
+        starts, start = [], index
+        for page in range(max(page_count, max(self.pages)), 0, -1):
+            start = first.get(page, start)
+            starts.append(start)
+        return starts[::-1]
 
 
 def blocks_to_text(blocks) -> str:
@@ -41,14 +62,21 @@ def clean_pages(pages, prune: tuple[str, ...] = ()) -> Cleaned:
     """``pages``: [(url, html)] of one article in page order -> the merged article, chrome not yet removed."""
     extracted = [extract.extract_page(html, url, tuple(prune), i == 0) for i, (url, html) in enumerate(pages)]
     merged = merge_pages(extracted)
-    meta = {k: v for k, v in merged.items() if k not in ("title", "blocks") and v}
-    return Cleaned(merged["title"], merged["blocks"], meta)
+    meta = {k: v for k, v in merged.items() if k not in ("title", "blocks", "pages") and v}
+    return Cleaned(merged["title"], merged["blocks"], meta, merged["pages"])
 
 
 def without_chrome(article: Cleaned, chrome: SiteChrome | None, host: str) -> Cleaned:
     if chrome is None:
         return article
-    return Cleaned(article.title, chrome.strip(host, article.blocks), article.meta)
+    pages = article.pages if len(article.pages) == len(article.blocks) else [None] * len(article.blocks)
+    kept = [(block, page) for block, page in zip(article.blocks, pages) if chrome.strip(host, [block])]
+    return Cleaned(
+        article.title,
+        [block for block, _ in kept],
+        article.meta,
+        [page for _, page in kept] if article.pages else [],
+    )
 
 
 def clean_article(pages, prune: tuple[str, ...] = (), chrome: SiteChrome | None = None, host: str = "") -> Cleaned:

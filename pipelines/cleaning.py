@@ -49,7 +49,12 @@ class CleaningPipeline:
             item.state = "incomplete"
             return item
         self.crawler.stats.inc_value("healtharchive/pages_extracted", len(pages))
-        item.title, item.blocks, item.meta = article.title, article.blocks, article.meta
+        item.title, item.blocks, item.meta, item.block_pages = (
+            article.title,
+            article.blocks,
+            article.meta,
+            article.pages,
+        )
         if not item.blocks:
             self.crawler.stats.inc_value("healtharchive/empty_text")
             logger.warning("no article text in %s: recorded as incomplete", item.url)

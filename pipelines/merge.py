@@ -20,15 +20,17 @@ def merge_pages(pages: list[dict]) -> dict:
     seen (the article title repeated on every page), and, for multi-page articles, any
     non-heading block that appears on 2+ pages (template such as a video teaser at the
     top of every page).
-    Each metadata field takes the first non-empty value in page order.
+    Each metadata field takes the first non-empty value in page order. ``pages`` lists the page (1, 2, ... in
+    the order given) each kept block comes from.
     """
-    pages = [p for p in pages if p]
+    numbered = [(n, p) for n, p in enumerate(pages, start=1) if p]
+    pages = [p for _, p in numbered]
     seen_on = Counter()
     for page in pages:
         seen_on.update({_key(t) for k, t in page.get("blocks", ()) if k != "h"})
     title = next((p["title"] for p in pages if p.get("title")), None)
-    blocks, heads = [], {_key(title)} if title else set()
-    for page in pages:
+    blocks, block_pages, heads = [], [], {_key(title)} if title else set()
+    for number, page in numbered:
         for kind, text in page.get("blocks", ()):
             key = _key(text)
             if is_clutter((kind, text)):
@@ -40,7 +42,8 @@ def merge_pages(pages: list[dict]) -> dict:
             elif len(pages) > 1 and seen_on[key] > 1:
                 continue
             blocks.append((kind, text))
-    out = {"title": title, "blocks": blocks}
+            block_pages.append(number)
+    out = {"title": title, "blocks": blocks, "pages": block_pages}
     for field in _META:
         out[field] = next((p[field] for p in pages if p.get(field)), None)
     return out

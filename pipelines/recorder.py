@@ -66,8 +66,9 @@ class Recorder:
         if item.state == "ok":
             host = host_of(item.url)
             self.chrome.learn(host, item.url, item.blocks)
-            article = without_chrome(Cleaned(item.title, item.blocks, item.meta), self.chrome, host)
+            article = without_chrome(Cleaned(item.title, item.blocks, item.meta, item.block_pages), self.chrome, host)
             item.blocks, item.text = article.blocks, article.text
+            item.block_pages, item.page_starts = article.pages, article.page_starts(len(item.pages))
         return self.archive.record(self.crawl_id, item, EXTRACTOR, EXTRACTOR_VERSION)
 
     def close(self, status: str, reason: str, pages: int, errors: int, scope=None) -> int:

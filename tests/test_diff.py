@@ -127,6 +127,18 @@ def test_stats_counts_words_in_edits_and_whole_blocks():
     assert s == {"words_added": 2 + 4, "words_removed": 1, "blocks_added": 1, "blocks_removed": 0, "blocks_changed": 1}
 
 
+def test_punctuation_is_not_a_word():
+    from archive.text import count_words
+
+    assert count_words("Physical therapy, then therapy. - | COVID-19 don't") == 6
+    ops = diff("Try physical therapy, twice a week.", "Try physical therapy twice a week!")
+    assert [op["op"] for op in ops] == ["replace"]
+    s = stats(ops)
+    assert (s["words_added"], s["words_removed"], s["blocks_changed"]) == (0, 0, 1)
+    s = stats(diff("Try physical therapy, twice a week.", "Try occupational therapy twice a week."))
+    assert (s["words_added"], s["words_removed"]) == (1, 1)
+
+
 def test_unified_format():
     new = OLD.replace("two doses", "2 doses")
     assert unified(OLD, new, "march", "now", context=1) == (

@@ -250,3 +250,27 @@ def test_widget_cue_never_takes_a_short_page():
         text = blocks_to_text(extract_page(_modern_page(body), URL)["blocks"])
         assert BODY[2][0] in text, body
         assert "newsletter" not in text and "Sponsored" not in text
+
+
+def test_merge_and_chrome_keep_the_page_of_each_block():
+    from pipelines.clean import Cleaned, without_chrome
+
+    pages = [
+        {"title": "T", "blocks": [("h", "T"), ("p", "one a"), ("p", "teaser")]},
+        {"title": "T", "blocks": [("p", "teaser"), ("p", "two a"), ("li", "two b")]},
+        {},
+        {"title": "T", "blocks": [("p", "four a")]},
+    ]
+    merged = merge_pages(pages)
+    assert merged["blocks"] == [("p", "one a"), ("p", "two a"), ("li", "two b"), ("p", "four a")]
+    assert merged["pages"] == [1, 2, 2, 4]
+    article = Cleaned("T", merged["blocks"], {}, merged["pages"])
+    assert article.page_starts(4) == [0, 1, 3, 3]  # page 3 kept nothing: it starts where page 4 does
+
+    class Chrome:
+        def strip(self, host, blocks):
+            return [b for b in blocks if b[1] != "two a"]
+
+    stripped = without_chrome(article, Chrome(), "h.example")
+    assert stripped.pages == [1, 2, 4] and stripped.page_starts(4) == [0, 1, 2, 2]
+    assert Cleaned("T", merged["blocks"], {}).page_starts(4) is None  # pages unknown

@@ -15,6 +15,7 @@ import pytest
 
 from archive import Archive
 from archive.schema import V1
+from archive.text import blocks as text_blocks
 from samplesite import SampleSite
 from tests.conftest import ROOT, crawl_center
 
@@ -102,6 +103,49 @@ def test_versions_record_provenance(rounds):
     assert len(json.loads(grown["capture_ids"])) == 4
 
 
+def _version(rounds, slug, number):
+    conn = sqlite3.connect(rounds["db"])
+    conn.row_factory = sqlite3.Row
+    return conn.execute(
+        "SELECT v.* FROM versions v JOIN articles a ON a.id = v.article_id WHERE a.url = ? AND version = ?",
+        [rounds["urls"][slug], number],
+    ).fetchone()
+
+
+def test_versions_know_where_each_page_starts(rounds):
+    sc = rounds["scenario"]
+    edited = _version(rounds, sc["edited"], 2)
+    starts = json.loads(edited["page_starts"])
+    blocks = text_blocks(edited["text"])
+    assert len(starts) == edited["page_count"] and starts[0] == 0 and starts == sorted(set(starts))
+    changed = next(i for i, b in enumerate(blocks) if sc["new_sentence"] in b)
+    assert max(p for p, start in enumerate(starts, start=1) if start <= changed) == sc["edited_page"]
+    grown = _version(rounds, sc["grown"], 2)
+    starts = json.loads(grown["page_starts"])
+    assert len(starts) == 4 and starts == sorted(set(starts)) and starts[-1] < len(text_blocks(grown["text"]))
+
+
+def test_incomplete_says_which_page_failed(rounds):
+    sc = rounds["scenario"]
+    conn = sqlite3.connect(rounds["db"])
+    detail = conn.execute(
+        "SELECT o.detail FROM observations o JOIN articles a ON a.id = o.article_id WHERE a.url = ? AND o.crawl_id = 2",
+        [rounds["urls"][sc["failing"]]],
+    ).fetchone()[0]
+    assert detail.startswith(f"page {sc['failing_page']} (http") and "503" in detail, detail
+    assert conn.execute("SELECT count(*) FROM observations WHERE detail IS NOT NULL").fetchone()[0] == 1
+
+
+def test_articles_count_their_versions(rounds):
+    conn = sqlite3.connect(rounds["db"])
+    rows = conn.execute(
+        "SELECT a.version_count, a.last_changed, (SELECT count(*) FROM versions v WHERE v.article_id = a.id), "
+        "(SELECT max(crawled_at) FROM versions v WHERE v.article_id = a.id) FROM articles a"
+    ).fetchall()
+    assert rows and all(r[0] == r[2] and r[1] == r[3] for r in rows)
+    assert {r[0] for r in rows} == {1, 2, 3}
+
+
 def test_diff_and_history_of_the_edited_article(rounds):
     sc, db = rounds["scenario"], str(rounds["db"])
     url = rounds["urls"][sc["edited"]]
@@ -166,6 +210,10 @@ def test_upgrade_from_schema_1_keeps_every_row(tmp_path):
     ]
     assert conn.execute("SELECT current_version_id, host FROM articles").fetchone() == (2, "h.example")
     assert conn.execute("SELECT rowid FROM versions_fts WHERE versions_fts MATCH 'old'").fetchall() == [(1,)]
+    # Later steps: counts kept on articles, words without punctuation, page boundaries unknown for old versions.
+    assert conn.execute("SELECT version_count, last_changed FROM articles").fetchone() == (2, "2026-03-08T10:01:00Z")
+    assert conn.execute("SELECT words FROM versions ORDER BY id").fetchall() == [(2,), (2,)]
+    assert conn.execute("SELECT page_starts FROM versions").fetchall() == [(None,), (None,)]
 
 
 def test_article_missing_from_its_center_is_gone_after_n_crawls(tmp_path):
