@@ -7,9 +7,10 @@ functions, so each join over the storage tables is written once. Rows come back 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
-from .schema import OUTCOMES
+from .schema import OUTCOME_CODE, OUTCOMES
 from .urls import canonical_url, in_scope
 
 
@@ -112,12 +113,76 @@ def article_history(conn, article_id: int) -> dict:
         ),
         "observations": rows(
             conn,
-            "SELECT o.id, o.crawl_id, o.observed_at, o.outcome, v.version "
+            "SELECT o.id, o.crawl_id, o.observed_at, o.outcome, v.version, o.detail "
             "FROM observations o LEFT JOIN version_log v ON v.id = o.version_id "
             "WHERE o.article_id = ? ORDER BY o.observed_at, o.id",
             [article_id],
         ),
     }
+
+
+def version_by_id(conn, version_id: int) -> dict | None:
+    """The ``versions`` row (text included) with this id."""
+    return one(conn, "SELECT * FROM versions WHERE id = ?", [version_id])
+
+
+def failed_captures(conn, article_id: int, crawl_id: int) -> list[dict]:
+    """The captures of an article in a crawl that did not answer 200 or 304 (which page an incomplete
+    observation recorded before ``observation_log.detail`` failed on, when it answered at all)."""
+    return rows(
+        conn,
+        "SELECT c.id, c.page, c.status, u.url FROM capture_log c JOIN urls u ON u.id = c.url_id "
+        "WHERE c.article_id = ? AND c.crawl_id = ? AND c.status NOT IN (200, 304) ORDER BY c.page, c.id",
+        [article_id, crawl_id],
+    )
+
+
+def crawl_changes(conn, crawl_id: int) -> list[dict]:
+    """What a crawl found that a reader wants to hear about: its new, changed and gone articles, in the order seen,
+    with the version each left in force."""
+    codes = [OUTCOME_CODE[k] for k in ("new", "changed", "gone")]
+    found = rows(
+        conn,
+        "SELECT o.crawl_id, o.outcome AS code, a.id AS article_id, a.url, a.title, v.version "
+        "FROM observation_log o JOIN articles a ON a.id = o.article_id "
+        "LEFT JOIN version_log v ON v.id = o.version_id "
+        "WHERE o.crawl_id = ? AND o.outcome IN (?, ?, ?) ORDER BY o.id",
+        [crawl_id, *codes],
+    )
+    return [{**r, "outcome": OUTCOMES[r.pop("code") - 1]} for r in found]
+
+
+# full-text search
+
+
+def fts_query(text: str) -> str:
+    """Any input as a valid FTS5 query: each word quoted (so AND, NOT, quotes and stars are words), all required."""
+    terms = re.findall(r"[^\s\"]+", text or "")
+    return " ".join('"' + t + '"' for t in terms) or '""'
+
+
+def search(conn, text: str, as_of: str | None = None, limit: int = 20, marks=("[", "]")) -> list[dict]:
+    """Articles whose text in force at ``as_of`` (an ISO time; None: now, live articles) matches ``text``, best
+    match first (FTS5's bm25), each with a snippet of the passage that matched between ``marks``."""
+    if as_of is None:
+        in_force = "v.id = a.current_version_id AND a.status = 'live'"
+        params: list = []
+    else:
+        in_force = (
+            "v.crawled_at <= ? AND NOT EXISTS (SELECT 1 FROM version_log w WHERE w.article_id = v.article_id "
+            "AND w.version > v.version AND w.crawled_at <= ?) "
+            "AND coalesce((SELECT o.outcome FROM observation_log o WHERE o.article_id = v.article_id "
+            "AND o.at <= CAST(strftime('%s', ?) AS INTEGER) ORDER BY o.at DESC, o.id DESC LIMIT 1), 0) != ?"
+        )
+        params = [as_of, as_of, as_of, OUTCOME_CODE["gone"]]
+    return rows(
+        conn,
+        "SELECT v.id AS version_id, v.article_id, v.version, a.url, a.title, a.status, v.crawled_at, "
+        "snippet(versions_fts, -1, ?, ?, '…', 20) AS snippet, bm25(versions_fts) AS rank "
+        "FROM versions_fts JOIN version_log v ON v.id = versions_fts.rowid JOIN articles a ON a.id = v.article_id "
+        f"WHERE versions_fts MATCH ? AND {in_force} ORDER BY rank LIMIT ?",
+        [*marks, fts_query(text), *params, limit],
+    )
 
 
 def texts_by_version(conn, article_id: int) -> dict[int, str]:

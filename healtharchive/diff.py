@@ -42,8 +42,12 @@ CONTEXT = 1  # unchanged paragraphs kept visible around a change in HTML
 MIN_COLLAPSE = 3  # fold an unchanged stretch in HTML only if it hides at least this many
 
 _WORD = re.compile(r"(\s*)(\S+)")
-_ANSI = {"delete": ("\x1b[31m", "\x1b[0m"), "insert": ("\x1b[32m", "\x1b[0m")}
 _MARKS = {"delete": ("[-", "-]"), "insert": ("{+", "+}")}
+# Colour and the markers both: the change stays visible where colour is lost (a pager without -R, a copy-paste).
+_ANSI = {
+    "delete": ("\x1b[31m" + _MARKS["delete"][0], _MARKS["delete"][1] + "\x1b[0m"),
+    "insert": ("\x1b[32m" + _MARKS["insert"][0], _MARKS["insert"][1] + "\x1b[0m"),
+}
 _CLASS = {"equal": "ha-eq", "insert": "ha-ins", "delete": "ha-del", "replace": "ha-chg"}
 
 
@@ -229,7 +233,7 @@ def _render_words(pairs, wrap, escape=str, side: str | None = None) -> str:
 
 
 def words(ops, color: bool = False) -> str:
-    """Terminal word-level view: [-removed-]{+added+} (git --word-diff style), or ANSI red/green.
+    """Terminal word-level view: [-removed-]{+added+} (git --word-diff style), in red and green with ``color``.
 
     Unchanged stretches are elided to a "… N unchanged paragraphs …" line.
     Returns "" when nothing changed.

@@ -119,6 +119,8 @@ def export_command(url, output, db_path, warc_dir, skip_not_modified):
 
     Example: healtharchive export https://www.webmd.com/breast-cancer/guide -o guide.warc.gz
     """
+    if not output.parent.is_dir():
+        raise click.ClickException(f"cannot write {output}: no folder {output.parent}")
     with open_archive(db_path) as archive:
         counts = export_article(archive, url, output, warc_dir, skip_not_modified)
     click.echo(

@@ -170,7 +170,7 @@ def test_words_whole_blocks_and_colour():
     ops = diff("Keep.\n\nGone.", "Keep.\n\nFresh text entirely.")
     assert words(ops) == "… 1 unchanged paragraph …\n\n[-Gone.-]\n\n{+Fresh text entirely.+}\n"
     coloured = words(diff("Take one tablet daily.", "Take two tablets daily."), color=True)
-    assert coloured == "Take \x1b[31mone tablet\x1b[0m\x1b[32mtwo tablets\x1b[0m daily.\n"
+    assert coloured == "Take \x1b[31m[-one tablet-]\x1b[0m\x1b[32m{+two tablets+}\x1b[0m daily.\n"
 
 
 def test_json_round_trips():
