@@ -40,6 +40,9 @@ class Crawl:
     every: timedelta | None = None
     cron: str | None = None
     timeout: timedelta | None = None
+    notify: list[str] = field(default_factory=list)
+    base_url: str | None = None
+    notify_when: str = "changes"
 
     def next_due(self, last_started: datetime | None) -> datetime:
         """When this crawl is next due, given when its last run started (None: never ran: due now)."""
@@ -80,13 +83,16 @@ def load_config(path: Path, db_override: str | None = None) -> list[Crawl]:
     base = path.resolve().parent
     # --db is relative to the current folder; paths in the file are relative to the file's folder.
     default_db = Path(db_override).resolve() if db_override else base / data.get("db", "archive.db")
+    unknown = set(data) - {"db", "crawl", "notify", "base_url", "notify_when"}
+    if unknown:
+        raise ScheduleError(f"{path}: unknown keys {', '.join(sorted(unknown))}")
     crawls = []
     table = data.get("crawl", {})
     if not isinstance(table, dict) or not table:
         raise ScheduleError(f"{path}: no [crawl.NAME] table")
     for name, spec in table.items():
         where = f"{path}: [crawl.{name}]"
-        unknown = set(spec) - {"spider", "args", "settings", "every", "cron", "db", "timeout"}
+        unknown = set(spec) - {"spider", "args", "settings", "every", "cron", "db", "timeout", *NOTIFY_KEYS}
         if unknown:
             raise ScheduleError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
         if not spec.get("spider"):
@@ -106,6 +112,9 @@ def load_config(path: Path, db_override: str | None = None) -> list[Crawl]:
             timeout = parse_interval(str(spec["timeout"])) if "timeout" in spec else None
         except ValueError as exc:
             raise ScheduleError(f"{where}: {exc}") from None
+        notify, base_url, notify_when = _notify_settings(
+            where, {**{k: data[k] for k in NOTIFY_KEYS if k in data}, **spec}
+        )
         db = Path(spec["db"]) if spec.get("db") and not db_override else default_db
         if not db.is_absolute():
             db = base / db
@@ -119,6 +128,27 @@ def load_config(path: Path, db_override: str | None = None) -> list[Crawl]:
                 every=every,
                 cron=cron,
                 timeout=timeout,
+                notify=notify,
+                base_url=base_url,
+                notify_when=notify_when,
             )
         )
     return crawls
+
+
+NOTIFY_KEYS = ("notify", "base_url", "notify_when")
+
+
+def _notify_settings(where: str, spec: dict) -> tuple[list[str], str | None, str]:
+    """A crawl's notification settings (its own, else the file's): apprise URLs, base URL, when to send."""
+    urls = spec.get("notify", [])
+    urls = [urls] if isinstance(urls, str) else urls
+    if not isinstance(urls, list) or not all(isinstance(u, str) and "://" in u for u in urls):
+        raise ScheduleError(f'{where}: notify must be apprise URLs, e.g. notify = ["mailto://user:pw@example.org"]')
+    base_url = spec.get("base_url")
+    if urls and not (isinstance(base_url, str) and base_url.startswith(("http://", "https://"))):
+        raise ScheduleError(f'{where}: notify needs base_url = "https://..." (where the archive is published)')
+    when = spec.get("notify_when", "changes")
+    if when not in ("changes", "always"):
+        raise ScheduleError(f'{where}: notify_when must be "changes" or "always", not {when!r}')
+    return urls, base_url, when

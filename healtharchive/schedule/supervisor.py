@@ -17,6 +17,7 @@ from archive.clock import iso, parse_iso
 from archive.clock import now as utcnow
 from archive.lock import ArchiveLock, Locked
 
+from ..notify import NotifyError, notify_crawls
 from .config import Crawl
 
 logger = logging.getLogger("healtharchive.schedule")
@@ -173,7 +174,28 @@ class Scheduler:
         summary = ", ".join(f"{n} {k}" for k, n in counts.items())
         log = logger.info if code == 0 else logger.error
         log("%s: crawl %d %s (exit status %d) in %.1fs: %s", crawl.name, crawl_id, status, code, seconds, summary)
+        self._notify(crawl, crawl_id, status)
         return RunResult(crawl.name, code, crawl_id, status, counts, seconds)
+
+    def _notify(self, crawl: Crawl, crawl_id: int, status: str) -> None:
+        """Send the run's notification (its new, changed and gone articles); a failure to send is logged."""
+        if not crawl.notify:
+            return
+        name = crawl.name if status in ("finished", "stopped") else f"{crawl.name} ({status})"
+        try:
+            sent = notify_crawls(
+                crawl.db,
+                [crawl_id],
+                crawl.notify,
+                crawl.base_url,
+                name=name,
+                only_changes=crawl.notify_when == "changes" and status == "finished",
+            )
+        except NotifyError as exc:
+            logger.error("%s: notification not sent: %s", crawl.name, exc.message)
+            return
+        if sent is not None:
+            logger.info("%s: notified %d destination(s)", crawl.name, len(crawl.notify))
 
     def stop(self, signum=None, frame=None):
         self.stopping = True
