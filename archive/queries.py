@@ -105,7 +105,7 @@ def article_history(conn, article_id: int) -> dict:
     return {
         "versions": rows(
             conn,
-            "SELECT v.id, v.version, v.title, v.crawled_at, v.crawl_id, t.words, "
+            "SELECT v.id, v.version, v.title, v.crawled_at, v.crawl_id, t.words, v.reviewed_on, "
             "t.hash AS content_hash, v.page_count, v.extractor, v.extractor_version "
             "FROM version_log v JOIN texts t ON t.id = v.text_id "
             "WHERE v.article_id = ? ORDER BY v.version",
@@ -121,9 +121,9 @@ def article_history(conn, article_id: int) -> dict:
     }
 
 
-def version_by_id(conn, version_id: int) -> dict | None:
-    """The ``versions`` row (text included) with this id."""
-    return one(conn, "SELECT * FROM versions WHERE id = ?", [version_id])
+def version_key(conn, version_id: int) -> dict | None:
+    """The article and number (``article_id``, ``version``) of the version with this id."""
+    return one(conn, "SELECT article_id, version FROM version_log WHERE id = ?", [version_id])
 
 
 def failed_captures(conn, article_id: int, crawl_id: int) -> list[dict]:

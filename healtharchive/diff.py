@@ -10,6 +10,7 @@ Op format, in document order::
 
     {"op": "equal" | "insert" | "delete" | "replace",
      "old": str | None, "new": str | None,
+     "i": int, "j": int,                 # the block's index in the old / new text (when it has one there)
      "words": [(tag, text), ...]}        # "replace" ops only
 
 ``words`` tags are "equal", "insert", "delete"; text keeps its whitespace, so
@@ -57,17 +58,17 @@ def diff(old: str, new: str) -> list[dict]:
     ops: list[dict] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
-            ops.extend({"op": "equal", "old": x, "new": x} for x in a[i1:i2])
+            ops.extend({"op": "equal", "old": x, "new": x, "i": i1 + k, "j": j1 + k} for k, x in enumerate(a[i1:i2]))
         elif tag == "delete":
-            ops.extend({"op": "delete", "old": x, "new": None} for x in a[i1:i2])
+            ops.extend({"op": "delete", "old": x, "new": None, "i": i1 + k} for k, x in enumerate(a[i1:i2]))
         elif tag == "insert":
-            ops.extend({"op": "insert", "old": None, "new": y} for y in b[j1:j2])
+            ops.extend({"op": "insert", "old": None, "new": y, "j": j1 + k} for k, y in enumerate(b[j1:j2]))
         else:
-            ops.extend(_pair(a[i1:i2], b[j1:j2]))
+            ops.extend(_pair(a[i1:i2], b[j1:j2], i1, j1))
     return ops
 
 
-def _pair(olds: list[str], news: list[str]):
+def _pair(olds: list[str], news: list[str], i0: int = 0, j0: int = 0):
     """Yield ops for a replaced range, pairing each old block with a similar new one.
 
     Greedy and monotonic: an old block takes its best partner among the next
@@ -107,12 +108,13 @@ def _pair(olds: list[str], news: list[str]):
     for i, x in enumerate(olds):
         k = partner(i, j)
         if k is None:
-            yield {"op": "delete", "old": x, "new": None}
+            yield {"op": "delete", "old": x, "new": None, "i": i0 + i}
             continue
-        yield from ({"op": "insert", "old": None, "new": y} for y in news[j:k])
-        yield {"op": "replace", "old": x, "new": news[k], "words": _word_diff(x, news[k], opcodes[i, k])}
+        yield from ({"op": "insert", "old": None, "new": news[m], "j": j0 + m} for m in range(j, k))
+        words = _word_diff(x, news[k], opcodes[i, k])
+        yield {"op": "replace", "old": x, "new": news[k], "i": i0 + i, "j": j0 + k, "words": words}
         j = k + 1
-    yield from ({"op": "insert", "old": None, "new": y} for y in news[j:])
+    yield from ({"op": "insert", "old": None, "new": news[m], "j": j0 + m} for m in range(j, len(news)))
 
 
 def _word_diff(old: str, new: str, opcodes: list) -> list[tuple[str, str]]:
@@ -272,26 +274,55 @@ def _html_skip(run: list[dict]) -> str:
     return f'<details class="ha-skip"><summary>{_plural(len(run))}</summary>{body}</details>'
 
 
-def html_inline(ops) -> str:
-    """HTML fragment: one <p> per block (ha-eq/ha-ins/ha-del/ha-chg), changed words in <ins>/<del>."""
+def changed_pages(ops, old_page=None, new_page=None) -> list[int]:
+    """The pages (of the new text; of the old one for a removed block) that a change touches, given functions that
+    map a block index to its page (None: unknown)."""
+    found = set()
+    for op in ops:
+        if op["op"] == "delete" and old_page is not None:
+            found.add(old_page(op["i"]))
+        elif op["op"] in ("insert", "replace") and new_page is not None:
+            found.add(new_page(op["j"]))
+    return sorted(p for p in found if p is not None)
+
+
+def _page_label(op, old_page, new_page, side: str | None = None) -> str:
+    """A "p. 2" label before a changed block: the page it is on (new text; old text for removed blocks)."""
+    if op["op"] == "equal":
+        return ""
+    use_old = side == "old" or (side is None and op["op"] == "delete")
+    page = old_page(op["i"]) if use_old and old_page and "i" in op else None
+    if not use_old and new_page and "j" in op:
+        page = new_page(op["j"])
+    if page is None:
+        return ""
+    which = "old" if use_old else "new"
+    return f'<span class="ha-pg" title="page {page} of the {which} version">p.&nbsp;{page}</span> '
+
+
+def html_inline(ops, old_page=None, new_page=None) -> str:
+    """HTML fragment: one <p> per block (ha-eq/ha-ins/ha-del/ha-chg), changed words in <ins>/<del>; with
+    ``old_page``/``new_page`` (block index -> page), each changed block is labelled with its page."""
     out = ['<div class="ha-diff ha-inline">']
     for kind, item in _groups(ops, CONTEXT, MIN_COLLAPSE):
+        label = "" if kind == "skip" else _page_label(item, old_page, new_page)
         if kind == "skip":
             out.append(_html_skip(item))
         elif item["op"] == "equal":
             out.append(f'<p class="ha-eq">{html.escape(item["new"])}</p>')
         elif item["op"] == "insert":
-            out.append(f'<p class="ha-ins"><ins>{html.escape(item["new"])}</ins></p>')
+            out.append(f'<p class="ha-ins">{label}<ins>{html.escape(item["new"])}</ins></p>')
         elif item["op"] == "delete":
-            out.append(f'<p class="ha-del"><del>{html.escape(item["old"])}</del></p>')
+            out.append(f'<p class="ha-del">{label}<del>{html.escape(item["old"])}</del></p>')
         else:
-            out.append(f'<p class="ha-chg">{_render_words(item["words"], _html_wrap, html.escape)}</p>')
+            out.append(f'<p class="ha-chg">{label}{_render_words(item["words"], _html_wrap, html.escape)}</p>')
     out.append("</div>")
     return "".join(out)
 
 
-def html_side_by_side(ops) -> str:
-    """HTML fragment: two-column table, old left and new right, changed words in <del>/<ins>."""
+def html_side_by_side(ops, old_page=None, new_page=None) -> str:
+    """HTML fragment: two-column table, old left and new right, changed words in <del>/<ins>; with
+    ``old_page``/``new_page`` (block index -> page), each side of a changed row is labelled with its page."""
     out = ['<table class="ha-diff ha-sbs"><thead><tr><th>Old</th><th>New</th></tr></thead><tbody>']
     for kind, item in _groups(ops, CONTEXT, MIN_COLLAPSE):
         if kind == "skip":
@@ -308,6 +339,10 @@ def html_side_by_side(ops) -> str:
                 left = f"<del>{left}</del>"
             elif op == "insert":
                 right = f"<ins>{right}</ins>"
+        if item["old"] is not None:
+            left = _page_label(item, old_page, new_page, "old") + left
+        if item["new"] is not None:
+            right = _page_label(item, old_page, new_page, "new") + right
         out.append(f'<tr class="{_CLASS[op]}"><td class="ha-old">{left}</td><td class="ha-new">{right}</td></tr>')
     out.append("</tbody></table>")
     return "".join(out)

@@ -94,7 +94,7 @@ async def test_plugins_and_database_name(ds):
     plugins = await get_json(ds, "/-/plugins.json")
     assert "datasette-atom" in {p["name"] for p in plugins}
     ours = [set(p["hooks"]) for p in plugins if p["name"] == "healtharchive"]
-    assert len(ours) == 6  # one small plugin per job (healtharchive/plugins/)
+    assert len(ours) == 7  # one small plugin per job (healtharchive/plugins/)
     assert set().union(*ours) == {
         "prepare_connection",
         "render_cell",
@@ -261,13 +261,13 @@ async def test_changes_since(ds, archive):
     stats = differ.stats(archive["ops"])
     assert hit["to_version"] == archive["last"] and hit["from_version"] == archive["before"]
     assert (hit["words_added"], hit["words_removed"]) == (stats["words_added"], stats["words_removed"])
-    assert hit["diff"] == f"/-/diff/{hit['article_id']}?from={archive['before']}&to={archive['last']}"
+    assert hit["diff"] == f"/-/diff/archive/{hit['article_id']}?from={archive['before']}&to={archive['last']}"
     crawled = archive["versions"][archive["last"]]["crawled_at"]
     assert await get_json(ds, "/archive/changes_since.json?since=2999-01-01&_shape=array") == []
     same_day = await get_json(ds, f"/archive/changes_since.json?since={crawled[:10]}&_shape=array")
     assert len(same_day) == expected
     page = (await ds.client.get("/archive/changes_since")).text
-    assert f'href="/-/diff/{hit["article_id"]}?from={archive["before"]}&amp;to={archive["last"]}"' in page
+    assert f'href="/-/diff/archive/{hit["article_id"]}?from={archive["before"]}&amp;to={archive["last"]}"' in page
 
 
 async def test_article_timeline(ds, archive):
@@ -285,7 +285,7 @@ async def test_article_timeline(ds, archive):
         .fetchall()
     )
     assert [r["outcome"] for r in by_id] == [r["outcome"] for r in observations]
-    assert by_id[0]["outcome"] == "new" and by_id[0]["diff"] == f"/-/diff/{aid}?to=1"
+    assert by_id[0]["outcome"] == "new" and by_id[0]["diff"] == f"/-/diff/archive/{aid}?to=1"
     changed = [r for r in by_id if r["outcome"] == "changed"]
     assert changed and changed[-1]["words_added"] == differ.stats(archive["ops"])["words_added"]
     page = (await ds.client.get(f"/archive/article_timeline?article={aid}")).text
@@ -350,7 +350,7 @@ async def test_change_feed(ds, archive):
     entry = next(e for e in entries if e.findtext(f"{ATOM}id").endswith(f"{url}#v{archive['last']}"))
     assert entry.findtext(f"{ATOM}title").startswith("Changed: ")
     link = entry.find(f"{ATOM}link").get("href")
-    assert link == f"/-/diff/{archive['hostile']['id']}?from={archive['before']}&to={archive['last']}"
+    assert link == f"/-/diff/archive/{archive['hostile']['id']}?from={archive['before']}&to={archive['last']}"
     first = next(e for e in entries if e.findtext(f"{ATOM}id").endswith(f"{url}#v1"))
     assert first.findtext(f"{ATOM}title").startswith("New: ")
     content = first.findtext(f"{ATOM}content")  # the HTML, once XML-decoded
@@ -403,7 +403,7 @@ async def test_diff_page_navigation(ds, archive):
     assert 'class="ha-prev"' in page and "no later change" in page
     first = (await ds.client.get(f"/-/diff/{aid}?to=1")).text
     assert "first archived version" in first and ESCAPED in first
-    assert f'href="/-/diff/{aid}?from=1&amp;to=2"' in first  # next change
+    assert f'href="/-/diff/archive/{aid}?from=1&amp;to=2"' in first  # next change
     same = (await ds.client.get(f"/-/diff/{aid}?from={last}&to={last}")).text
     assert "No change in the text" in same
 
@@ -420,8 +420,8 @@ async def test_diff_page_errors(ds, archive):
 async def test_version_rows_link_to_their_diff(ds, archive):
     aid = archive["hostile"]["id"]
     page = (await ds.client.get(f"/archive/versions?article_id={aid}")).text
-    assert f'href="/-/diff/{aid}?from={archive["before"]}&amp;to={archive["last"]}"' in page
-    assert f'href="/-/diff/{aid}?to=1"' in page
+    assert f'href="/-/diff/archive/{aid}?from={archive["before"]}&amp;to={archive["last"]}"' in page
+    assert f'href="/-/diff/archive/{aid}?to=1"' in page
     assert "<img" not in page
 
 
@@ -435,7 +435,7 @@ async def test_table_cells_escape_archived_text(two_round_archive, archive):
 async def test_article_page_has_its_chart(ds, archive):
     aid = archive["hostile"]["id"]
     page = (await ds.client.get(f"/archive/articles/{aid}")).text
-    assert '<svg class="ha-chart"' in page and f"/-/diff/{aid}" in page
+    assert '<svg class="ha-chart"' in page and f"/-/diff/archive/{aid}" in page
 
 
 def test_chart_escapes_its_labels():

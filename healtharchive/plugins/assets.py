@@ -1,5 +1,6 @@
 """Datasette plugin: the project's stylesheet (served at ``/-/healtharchive/healtharchive.css``, its URL
-changing with its content) and templates, also under plain ``datasette archive.db``."""
+changing with its content) and templates, also under plain ``datasette archive.db``; on row pages, links to the
+rows that refer to this one through the public views instead of the hidden storage tables."""
 
 from __future__ import annotations
 
@@ -50,3 +51,25 @@ def startup(datasette):
         isinstance(each, FileSystemLoader) and templates in each.searchpath for each in loader.loaders
     ):
         loader.loaders.insert(0, FileSystemLoader([templates]))
+
+
+@hookimpl
+def extra_template_vars(view_name, database, table, request, datasette):
+    if view_name != "row" or database is None or request is None:
+        return {}
+    pk = request.url_vars.get("pks", "")
+
+    async def inner():
+        from .common import article_url
+
+        hidden = await datasette.get_database(database).hidden_table_names()
+        links = []
+        if pk.isdigit() and table in ("articles", "crawls"):
+            key = "article_id" if table == "articles" else "crawl_id"
+            if table == "articles":
+                links.append(("the article page: its versions, crawls and chart", article_url(datasette, database, pk)))
+            for view in ("versions", "observations", "captures"):
+                links.append((f"its {view}", datasette.urls.table(database, view) + f"?{key}={pk}"))
+        return {"ha_hidden_tables": hidden, "ha_row_links": links}
+
+    return inner

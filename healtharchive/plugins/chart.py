@@ -8,7 +8,7 @@ import html
 from datasette import hookimpl
 from markupsafe import Markup
 
-from .common import OUTCOMES, article_history, diff_url, find_article, timeline_url
+from .common import OUTCOMES, article_history, article_url, diff_url, find_article, timeline_url
 
 
 @hookimpl
@@ -34,8 +34,9 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         history = await article_history(db, article["id"])
         return {
             "ha_article": article,
-            "ha_chart": Markup(chart_svg(history, lambda a, b: diff_url(datasette, article["id"], a, b))),
-            "ha_diff_url": diff_url(datasette, article["id"]),
+            "ha_chart": Markup(chart_svg(history, lambda a, b: diff_url(datasette, database, article["id"], a, b))),
+            "ha_diff_url": diff_url(datasette, database, article["id"]),
+            "ha_article_url": article_url(datasette, database, article["id"]),
             "ha_timeline_url": timeline_url(datasette, database, article["id"]),
             "ha_version_count": len(history["versions"]),
             "ha_versions_url": datasette.urls.table(database, "versions") + f"?article_id={article['id']}",
@@ -91,9 +92,7 @@ def chart_svg(history: dict, diff_link=None, width: int = 720) -> str:
         if o["outcome"] == "changed" and v is not None and v["version"] - 1 in versions:
             changes.append(v["version"])
     known = [w for w in words if w is not None] or [0]
-    lo, hi = min(known), max(known)
-    if hi == lo:
-        lo, hi = max(0, lo - 10), hi + 10
+    lo, hi = 0, max(known) or 10  # from zero: 324 -> 330 words is a small step, not a cliff
     y_of = lambda w: top + line_h - (w - lo) / (hi - lo) * line_h  # noqa: E731
 
     # Words added/removed by each change (article_history computes them from the texts' diff).

@@ -1,7 +1,8 @@
 """Datasette plugin: SQL functions for the canned queries and the feed.
 
 ``ha_words_added(old, new)``, ``ha_words_removed(old, new)``, ``ha_diff_url(article_id, from, to)``,
-``ha_timeline_url(article_id)``, ``ha_fts(q)`` (any input as a valid FTS5 query) and
+``ha_article_url(article_id)``, ``ha_version_url(article_id, version)``, ``ha_timeline_url(article_id)`` (links into
+the connection's own database), ``ha_fts(q)`` (any input as a valid FTS5 query) and
 ``ha_feed_html(old, new, diff_url)`` (a change as simple HTML for feed readers, every text escaped).
 """
 
@@ -14,7 +15,7 @@ from datasette import hookimpl
 from datasette.utils import escape_fts
 
 from .. import diff as differ
-from .common import change_stats, diff_url, timeline_url
+from .common import article_url, change_stats, diff_url, timeline_url, version_url
 
 
 def words_added(old, new):
@@ -80,5 +81,11 @@ def prepare_connection(conn, database, datasette):
     conn.create_function("ha_words_removed", 2, words_removed, deterministic=True)
     conn.create_function("ha_feed_html", 3, feed_html, deterministic=True)
     conn.create_function("ha_fts", 1, fts_query, deterministic=True)
-    conn.create_function("ha_diff_url", 3, lambda aid, a, b: diff_url(datasette, aid, a, b), deterministic=True)
+    conn.create_function(
+        "ha_diff_url", 3, lambda aid, a, b: diff_url(datasette, database, aid, a, b), deterministic=True
+    )
+    conn.create_function("ha_article_url", 1, lambda aid: article_url(datasette, database, aid), deterministic=True)
+    conn.create_function(
+        "ha_version_url", 2, lambda aid, n: version_url(datasette, database, aid, n), deterministic=True
+    )
     conn.create_function("ha_timeline_url", 1, lambda aid: timeline_url(datasette, database, aid), deterministic=True)
