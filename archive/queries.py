@@ -161,10 +161,15 @@ def fts_query(text: str) -> str:
     return " ".join('"' + t + '"' for t in terms) or '""'
 
 
-def search(conn, text: str, as_of: str | None = None, limit: int = 20, marks=("[", "]")) -> list[dict]:
-    """Articles whose text in force at ``as_of`` (an ISO time; None: now, live articles) matches ``text``, best
-    match first (FTS5's bm25), each with a snippet of the passage that matched between ``marks``."""
-    if as_of is None:
+def search(
+    conn, text: str, as_of: str | None = None, limit: int = 20, marks=("[", "]"), every_version=False, raw=False
+) -> list[dict]:
+    """Articles whose text in force at ``as_of`` (an ISO time; None: now, live articles; ``every_version``: any
+    version) matches ``text`` (``raw``: as an FTS5 query, else each word quoted), best match first (FTS5's bm25), each
+    with a snippet of the passage that matched between ``marks``."""
+    if every_version:
+        in_force, params = "1", []
+    elif as_of is None:
         in_force = "v.id = a.current_version_id AND a.status = 'live'"
         params: list = []
     else:
@@ -181,7 +186,7 @@ def search(conn, text: str, as_of: str | None = None, limit: int = 20, marks=("[
         "snippet(versions_fts, -1, ?, ?, '…', 20) AS snippet, bm25(versions_fts) AS rank "
         "FROM versions_fts JOIN version_log v ON v.id = versions_fts.rowid JOIN articles a ON a.id = v.article_id "
         f"WHERE versions_fts MATCH ? AND {in_force} ORDER BY rank LIMIT ?",
-        [*marks, fts_query(text), *params, limit],
+        [*marks, text if raw else fts_query(text), *params, limit],
     )
 
 
@@ -238,3 +243,8 @@ def outcome_counts(conn, crawl_id: int) -> dict[str, int]:
     ):
         counts[row["outcome"]] = row["n"]
     return counts
+
+
+def last_activity(conn) -> str | None:
+    """When the archive last changed hands: the latest crawl's finish (or start) time; None before any crawl."""
+    return conn.execute("SELECT max(coalesce(finished_at, started_at)) FROM crawls").fetchone()[0]

@@ -36,8 +36,10 @@ def load_metadata(database_name: str = "archive") -> dict:
     databases = metadata.get("databases", {})
     if "archive" in databases and database_name != "archive":
         databases[database_name] = databases.pop("archive")
-        metadata["description_html"] = metadata.get("description_html", "").replace(
-            'href="/archive/', f'href="/{database_name}/'
+        metadata["description_html"] = (
+            metadata.get("description_html", "")
+            .replace('href="/archive/', f'href="/{database_name}/')
+            .replace('action="/archive/', f'action="/{database_name}/')
         )
     return metadata
 

@@ -92,14 +92,16 @@ async def get_json(ds, path):
 
 async def test_plugins_and_database_name(ds):
     plugins = await get_json(ds, "/-/plugins.json")
-    assert "datasette-atom" in {p["name"] for p in plugins}
+    assert {p["name"] for p in plugins} == {"healtharchive"}  # the Atom feed is ours (plugins/feed.py)
     ours = [set(p["hooks"]) for p in plugins if p["name"] == "healtharchive"]
-    assert len(ours) == 7  # one small plugin per job (healtharchive/plugins/)
+    assert len(ours) == 11  # one small plugin per job (healtharchive/plugins/)
     assert set().union(*ours) == {
         "prepare_connection",
         "render_cell",
         "extra_template_vars",
         "register_routes",
+        "register_output_renderer",
+        "asgi_wrapper",
         "extra_css_urls",
         "startup",
     }
@@ -197,8 +199,9 @@ async def test_search_across_articles(ds, archive):
     word = archive["added_word"]
     rows = await get_json(ds, f"/archive/search_articles.json?q={word}&_shape=array")
     hit = next(r for r in rows if r["article_id"] == archive["hostile"]["id"])
-    assert hit["matching_versions"] == str(archive["last"])
-    assert MARK_OPEN in hit["latest_match"] and word in hit["latest_match"].lower()
+    assert hit["matching_versions"] == str(archive["last"]) and hit["best_version"] == archive["last"]
+    assert word in hit["best_match"].lower()
+    assert MARK_OPEN not in hit["best_match"]  # markers are for HTML only
     # A word in every version of the article: all versions match, one row per article.
     common = "pathology"
     rows = await get_json(ds, f"/archive/search_articles.json?q={common}&_shape=array")
@@ -255,9 +258,23 @@ async def test_every_canned_query_page_renders(ds):
 
 async def test_changes_since(ds, archive):
     rows = await get_json(ds, "/archive/changes_since.json?_shape=array")
-    expected = archive["conn"].execute("select count(*) from versions where version > 1").fetchone()[0]
+    conn = archive["conn"]
+    versions = conn.execute("select count(*) from versions").fetchone()[0]
+    gone = conn.execute("select count(*) from articles where status = 'gone'").fetchone()[0]
+    assert len(rows) == versions + gone and gone > 0
+    assert {r["outcome"] for r in rows} == {"new", "changed", "gone"}
+    assert [r["at"] for r in rows] == sorted((r["at"] for r in rows), reverse=True)
+    assert all(r["preview"] and "\n" not in r["preview"] and len(r["preview"]) <= 160 for r in rows)
+    new = [r for r in rows if r["outcome"] == "new"]
+    assert all(r["preview"].startswith("First version: ") and r["diff"].endswith("?to=1") for r in new)
+    for r in rows:
+        if r["outcome"] == "gone":
+            assert r["diff"] == f"/-/article/archive/{r['article_id']}" and r["words_added"] is None
+    expected = conn.execute("select count(*) from versions where version > 1").fetchone()[0]
+    rows = [r for r in rows if r["outcome"] == "changed"]
     assert len(rows) == expected > 0
     hit = next(r for r in rows if r["article_id"] == archive["hostile"]["id"])
+    assert hit["preview"].startswith(("Edited: ", "Added: ", "Removed: "))
     stats = differ.stats(archive["ops"])
     assert hit["to_version"] == archive["last"] and hit["from_version"] == archive["before"]
     assert (hit["words_added"], hit["words_removed"]) == (stats["words_added"], stats["words_removed"])
@@ -265,7 +282,7 @@ async def test_changes_since(ds, archive):
     crawled = archive["versions"][archive["last"]]["crawled_at"]
     assert await get_json(ds, "/archive/changes_since.json?since=2999-01-01&_shape=array") == []
     same_day = await get_json(ds, f"/archive/changes_since.json?since={crawled[:10]}&_shape=array")
-    assert len(same_day) == expected
+    assert len([r for r in same_day if r["outcome"] == "changed"]) == expected
     page = (await ds.client.get("/archive/changes_since")).text
     assert f'href="/-/diff/archive/{hit["article_id"]}?from={archive["before"]}&amp;to={archive["last"]}"' in page
 
@@ -341,7 +358,7 @@ async def test_crawls_outcomes(ds, archive):
 async def test_change_feed(ds, archive):
     response = await ds.client.get("/archive/changes_feed.atom")
     assert response.status_code == 200, response.text[:1000]
-    assert response.headers["content-type"].startswith("application/xml")
+    assert response.headers["content-type"].startswith("application/atom+xml")
     feed = ET.fromstring(response.content)
     assert feed.findtext(f"{ATOM}title") == "Feed: new and changed articles (healtharchive)"
     entries = feed.findall(f"{ATOM}entry")
@@ -350,7 +367,10 @@ async def test_change_feed(ds, archive):
     entry = next(e for e in entries if e.findtext(f"{ATOM}id").endswith(f"{url}#v{archive['last']}"))
     assert entry.findtext(f"{ATOM}title").startswith("Changed: ")
     link = entry.find(f"{ATOM}link").get("href")
-    assert link == f"/-/diff/archive/{archive['hostile']['id']}?from={archive['before']}&to={archive['last']}"
+    assert (
+        link
+        == f"http://localhost/-/diff/archive/{archive['hostile']['id']}?from={archive['before']}&to={archive['last']}"
+    )
     first = next(e for e in entries if e.findtext(f"{ATOM}id").endswith(f"{url}#v1"))
     assert first.findtext(f"{ATOM}title").startswith("New: ")
     content = first.findtext(f"{ATOM}content")  # the HTML, once XML-decoded
@@ -374,7 +394,7 @@ async def test_change_feed_of_one_center(ds, archive):
     entries = ET.fromstring(
         (await ds.client.get("/archive/changes_feed.atom", params={"center": "https://nowhere.example/"})).content
     ).findall(f"{ATOM}entry")
-    assert [e.findtext(f"{ATOM}title") for e in entries] == ["No change archived yet"]
+    assert [e.findtext(f"{ATOM}title") for e in entries] == ["No article archived under https://nowhere.example/"]
 
 
 # --- the diff page ----------------------------------------------------------------------------------

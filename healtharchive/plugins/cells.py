@@ -26,7 +26,13 @@ from .common import (
 
 _DIFF_PATH = re.compile(r"^(?:/[\w.~-]+)*/-/diff/(?:[\w.~-]+/)?(\d+)(?:\?(?:from=(\d+)&)?to=(\d+))?$")
 _TIMELINE_PATH = re.compile(r"^(?:/[\w.~-]+)*/[\w.~-]+/article_timeline\?article=(\d+)$")
-_VERSION_COLUMNS = ("version", "to_version", "from_version", "latest_version")  # numbers within an article
+_VERSION_COLUMNS = (
+    "version",
+    "to_version",
+    "from_version",
+    "latest_version",
+    "best_version",
+)  # numbers within an article
 
 
 def _clean_feed_html(value: str) -> str:

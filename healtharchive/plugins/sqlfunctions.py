@@ -1,6 +1,7 @@
 """Datasette plugin: SQL functions for the canned queries and the feed.
 
-``ha_words_added(old, new)``, ``ha_words_removed(old, new)``, ``ha_diff_url(article_id, from, to)``,
+``ha_words_added(old, new)``, ``ha_words_removed(old, new)``, ``ha_preview(old, new)`` (a change in one line),
+``ha_diff_url(article_id, from, to)``,
 ``ha_article_url(article_id)``, ``ha_version_url(article_id, version)``, ``ha_timeline_url(article_id)`` (links into
 the connection's own database), ``ha_fts(q)`` (any input as a valid FTS5 query) and
 ``ha_feed_html(old, new, diff_url)`` (a change as simple HTML for feed readers, every text escaped).
@@ -70,6 +71,42 @@ def feed_html(old, new, link=None) -> str | None:
     return "".join(parts)
 
 
+PREVIEW = 160  # characters of a one-line preview
+
+
+def _clip(text: str, size: int = PREVIEW) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= size else text[: size - 1].rsplit(" ", 1)[0] + "…"
+
+
+@lru_cache(maxsize=1024)
+def preview(old, new) -> str | None:
+    """A change in one line: its first edited, added or removed paragraph (the new words of an edit, with what they
+    replaced), and how many more; a first version's opening words."""
+    if new is None:
+        return None
+    if old is None:
+        return _clip("First version: " + new)
+    ops = [op for op in differ.diff(old, new) if op["op"] != "equal"]
+    if not ops:
+        return "No change in the text"
+    op = ops[0]
+    if op["op"] == "insert":
+        line = "Added: " + op["new"]
+    elif op["op"] == "delete":
+        line = "Removed: " + op["old"]
+    else:
+        added = " … ".join(t.strip() for tag, t in op["words"] if tag == "insert" and t.strip())
+        removed = " … ".join(t.strip() for tag, t in op["words"] if tag == "delete" and t.strip())
+        line = (
+            "Edited: "
+            + (f"“{_clip(added, 70)}”" if added else "")
+            + (f" (was “{_clip(removed, 50)}”)" if removed else "")
+        )
+    more = f" (+{len(ops) - 1} more)" if len(ops) > 1 else ""
+    return _clip(line, PREVIEW - len(more)) + more
+
+
 def fts_query(q):
     """Quote each term so that any user input is a valid FTS5 query (Datasette's own escaping)."""
     return escape_fts(q or "") or '""'
@@ -80,6 +117,7 @@ def prepare_connection(conn, database, datasette):
     conn.create_function("ha_words_added", 2, words_added, deterministic=True)
     conn.create_function("ha_words_removed", 2, words_removed, deterministic=True)
     conn.create_function("ha_feed_html", 3, feed_html, deterministic=True)
+    conn.create_function("ha_preview", 2, preview, deterministic=True)
     conn.create_function("ha_fts", 1, fts_query, deterministic=True)
     conn.create_function(
         "ha_diff_url", 3, lambda aid, a, b: diff_url(datasette, database, aid, a, b), deterministic=True
