@@ -49,7 +49,10 @@ class ArchiveLock:
             return None
 
     def acquire(self, wait: bool = False, poll: float = 0.5, on_wait=None) -> ArchiveLock:
-        """Take the lock; when it is held: raise ``Locked``, or (``wait``) call ``on_wait(pid)`` once and wait."""
+        """Take the lock (nothing to do when this object holds it already); when another process holds it: raise
+        ``Locked``, or (``wait``) call ``on_wait(pid)`` once and wait."""
+        if self.fd is not None or self.inherited:
+            return self
         if os.environ.get(INHERITED) == str(self.path):
             self.inherited = True  # a parent that holds the lock started this process to write for it
             return self

@@ -15,6 +15,7 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -23,8 +24,6 @@ from .clock import epoch, utcnow
 from .schema import LATEST, OUTCOME_CODE, migrate
 from .text import content_hash, count_words, normalize_text
 from .urls import host_of
-
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def process_alive(pid: int) -> bool:
@@ -43,19 +42,23 @@ class ArchiveError(Exception):
 
 
 def check_file(path: str) -> None:
-    """Refuse, before anything is written, a file that is not an SQLite database or whose schema is newer."""
+    """Refuse, before anything is written, a file that is not an SQLite database or whose schema is newer.
+
+    The file is read through SQLite only: opening and closing it any other way (``open()``) would drop every
+    lock this process's SQLite connections hold on it (POSIX locks belong to the process, not to the
+    descriptor), and another process could then delete the write-ahead log under a live writer.
+    """
     file = Path(path)
-    if not file.exists() or file.stat().st_size == 0:
+    if not file.exists() or (file.is_file() and file.stat().st_size == 0):
         return
     if file.is_dir():
         raise ArchiveError(f"{path} is a folder, not an archive")
-    with open(file, "rb") as fh:
-        if fh.read(16) != SQLITE_MAGIC:
-            raise ArchiveError(f"{path} is not an SQLite database (not a healtharchive archive)")
-    conn = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"file:{quote(str(file.resolve()))}?mode=ro", uri=True)
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc):
+            raise ArchiveError(f"{path} is not an SQLite database (not a healtharchive archive)") from None
         raise ArchiveError(f"{path} cannot be read: {exc}") from exc
     finally:
         conn.close()
@@ -76,7 +79,8 @@ class Archive:
             if readonly:
                 if not Path(self.path).is_file():
                     raise ArchiveError(f"no archive at {self.path}")
-                self.db = sqlite_utils.Database(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True))
+                uri = f"file:{quote(str(Path(self.path).resolve()))}?mode=ro"
+                self.db = sqlite_utils.Database(sqlite3.connect(uri, uri=True))
             else:
                 self.db = sqlite_utils.Database(self.path)
                 self.db.execute("PRAGMA busy_timeout = 60000")
@@ -169,13 +173,14 @@ class Archive:
                 },
             )
 
-    def fail_crawl(self, crawl_id: int, reason: str):
-        """Mark a crawl failed after the fact (its process exited non-zero), keeping the reason it gave."""
+    def fail_crawl(self, crawl_id: int, reason: str, status: str = "failed"):
+        """Mark a crawl failed (or ``stopped``) after the fact (its process exited non-zero or was stopped by its
+        supervisor), keeping the reason it gave."""
         with self.transaction():
             self.conn.execute(
-                "UPDATE crawls SET status = 'failed', finish_reason = coalesce(finish_reason || '; ', '') || ?, "
+                "UPDATE crawls SET status = ?, finish_reason = coalesce(finish_reason || '; ', '') || ?, "
                 "finished_at = coalesce(finished_at, ?) WHERE id = ?",
-                [reason, utcnow(), crawl_id],
+                [status, reason, utcnow(), crawl_id],
             )
 
     def crawls_after(self, crawl_id: int) -> list[dict]:
@@ -231,10 +236,11 @@ class Archive:
 
     def record(self, crawl_id: int, item, extractor: str, extractor_version: str) -> str | None:
         """Archive one crawled article (its pages, and ``item.text`` when it is complete); returns its outcome,
-        or None when there was nothing to record (a never-archived article that answers 404)."""
+        or None when there was nothing to record (an article the archive never had that answers 404 or is
+        blocked, unless the crawl was asked for it by name: ``item.listed``)."""
         with self.transaction():
             article = self.article(item.url)
-            if item.state == "gone" and article is None:
+            if item.state in ("gone", "blocked") and article is None and not item.listed:
                 return None
             now = utcnow()
             if article is None:
@@ -245,9 +251,9 @@ class Archive:
                             "url": item.url,
                             "host": host_of(item.url),
                             "title": item.title,
-                            "status": "live",
+                            "status": "gone" if item.state == "gone" else "live",
                             "first_seen": now,
-                            "last_seen": now,
+                            "last_seen": None if item.state in ("gone", "blocked") else now,
                             "missed": 0,
                         }
                     )
@@ -260,9 +266,11 @@ class Archive:
             update = {"last_seen": now, "missed": 0, "status": "live"}
             if item.state == "gone":
                 outcome, update = "gone", {"last_seen": now, "status": "gone"}
-            elif item.state == "incomplete":
-                outcome = "incomplete"
-            elif item.state == "not_modified" and current is not None:
+            elif item.state == "blocked":
+                outcome, update = "blocked", {}  # the site refused: nothing is known about the article
+            elif item.state == "incomplete" or (item.state == "not_modified" and current is None):
+                outcome = "incomplete"  # (a 304 for an article with no version: there is no text to keep)
+            elif item.state == "not_modified":
                 outcome = "unchanged"
             else:
                 digest = content_hash(item.text)
@@ -276,10 +284,10 @@ class Archive:
                     update["current_version_id"] = current
                 if item.title:
                     update["title"] = item.title
-            self.db.table("articles").update(article_id, update)
-            self._observe(
-                article_id, crawl_id, outcome, current, failed_page(item) if outcome == "incomplete" else None
-            )
+            if update:
+                self.db.table("articles").update(article_id, update)
+            detail = failed_page(item) if outcome in ("incomplete", "blocked") else None
+            self._observe(article_id, crawl_id, outcome, current, detail)
             return outcome
 
     def _hash_of(self, version_id: int) -> str:

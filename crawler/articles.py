@@ -11,7 +11,6 @@ import hashlib
 from dataclasses import dataclass, field
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -22,6 +21,10 @@ from archive.urls import canonical_url, in_scope, page_number, path_page, same_s
 
 from .items import ArticleItem, Page
 from .profiles import Profile, load_profile
+from .robots import Disallowed
+
+# The site refused the crawler: the article is ``blocked``, not failed.
+BLOCKED_STATUSES = (401, 403, 451)
 
 NEXT_TEXT = "translate(normalize-space(.), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 NEXT_LINKS = (
@@ -59,9 +62,15 @@ class ArticleSpider(scrapy.Spider):
     Subclasses decide where articles come from (``start()``) and whether a center is crawled
     (``scope``: hosts and path prefixes, used for discovery and for counting missed articles).
 
+    A page that cannot be had makes its article ``incomplete`` (``blocked`` when the site refused it: 401, 403,
+    451, robots.txt), with a log line; an article known to the archive or listed as a start URL is always
+    recorded, a link found on a page that leads nowhere is only counted (``skipped/failed_new_article``,
+    ``skipped/blocked``).
+
     Settings: ``ARTICLE_MAX_PAGES``, ``ARCHIVE_DB`` (articles already archived are revisited and
     their pages requested conditionally).
-    Stats: ``healtharchive/start_urls``, ``healtharchive/start_urls_ok``, ``healtharchive/skipped/<why>``.
+    Stats: ``healtharchive/start_urls``, ``healtharchive/start_urls_ok``, ``healtharchive/start_urls_failed``,
+    ``healtharchive/start_urls_blocked``, ``healtharchive/skipped/<why>``.
     """
 
     profile_name = "generic"
@@ -163,7 +172,14 @@ class ArticleSpider(scrapy.Spider):
         )
 
     def start_failed(self, failure):
-        self.logger.error("start URL failed: %s: %s", failure.request.url, failure.getErrorMessage())
+        self.start_lost(failure.request.url, _why(failure), _blocked(failure))
+
+    def start_lost(self, url: str, why: str, blocked: bool = False):
+        """A start URL (a hub, or a listed article's first page) that gave nothing: counted and logged."""
+        self.crawler.stats.inc_value(
+            "healtharchive/start_urls_blocked" if blocked else "healtharchive/start_urls_failed"
+        )
+        self.logger.error("start URL %s: %s: %s", "blocked" if blocked else "failed", url, why)
 
     # discovery
 
@@ -181,6 +197,13 @@ class ArticleSpider(scrapy.Spider):
 
     def parse_hub(self, response):
         """A hub page: discover its articles, then follow the hub's own pagination."""
+        if response.status != 200 or not isinstance(response, HtmlResponse):
+            why = f"answered {response.status}" if response.status != 200 else "not an HTML page"
+            if response.meta.get("start_url"):
+                self.start_lost(response.url, why)
+            else:
+                self.logger.warning("hub page %s %s", response.url, why)
+            return
         if response.meta.get("start_url"):
             self.crawler.stats.inc_value("healtharchive/start_urls_ok")
         yield from self.discover(response, hub=True)
@@ -203,10 +226,16 @@ class ArticleSpider(scrapy.Spider):
             warc=response.meta.get("warc"),
         )
         if response.status in (404, 410):
+            if number > 1:
+                yield from self.page_lost(asm, number, response.url, f"answered {response.status}", page)
+                return
             asm.pages.append(page)
-            if number == 1 and asm.start:
+            if asm.start:
                 self.crawler.stats.inc_value("healtharchive/start_urls_gone")
-            yield self.item(asm, "gone" if number == 1 else "incomplete")
+                self.logger.warning("start URL answered %d: %s", response.status, response.url)
+            elif asm.known_pages:
+                self.logger.info("gone (answered %d): %s", response.status, response.url)
+            yield self.item(asm, "gone")
             return
         if number == 1 and asm.start:
             self.crawler.stats.inc_value("healtharchive/start_urls_ok")
@@ -217,13 +246,12 @@ class ArticleSpider(scrapy.Spider):
         else:
             if not isinstance(response, HtmlResponse):
                 self.skip(response.url, "not_html")
-                if number == 1:
-                    return
-                yield self.item(asm, "incomplete")
+                yield from self.page_lost(asm, number, response.url, "is not an HTML page", page, quiet=True)
                 return
             if number == 1:
                 if not self.in_scope(response.url):
                     self.skip(response.url, "out_of_scope")  # e.g. redirected away from the center
+                    yield from self.page_lost(asm, number, response.url, "left the center", page, quiet=True)
                     return
                 asm.key = self.article_key(response)
                 if asm.key in self.assembled:
@@ -292,21 +320,28 @@ class ArticleSpider(scrapy.Spider):
     def page_failed(self, failure):
         request = failure.request
         asm, number = request.cb_kwargs["asm"], request.cb_kwargs["number"]
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            self.skip(request.url, "ignored")
-            if number == 1:
-                return None
         status = failure.value.response.status if failure.check(HttpError) else None
-        self.logger.warning("page %d of %s failed: %s", number, asm.first_url, failure.getErrorMessage())
-        if number == 1 and asm.start:
-            self.logger.error("start URL failed: %s: %s", request.url, failure.getErrorMessage())
-        if number == 1 and not asm.known_pages:
-            self.skip(request.url, "failed_new_article")
-            return None
-        asm.pages.append(
-            Page(url=request.url, number=number, status=status, fetched_at=utcnow(), error=failure.getErrorMessage())
-        )
-        return self.item(asm, "incomplete")
+        page = Page(url=request.url, number=number, status=status, fetched_at=utcnow())
+        if status is not None:
+            page.warc = request.meta.get("warc")  # the error page's WARC record
+        return list(self.page_lost(asm, number, request.url, _why(failure), page, blocked=_blocked(failure)))
+
+    def page_lost(self, asm: Assembly, number: int, url: str, why: str, page: Page, blocked=False, quiet=False):
+        """Page ``number`` of an article could not be had (``why``): the article is ``incomplete``, or ``blocked``.
+        Recorded when the archive knows the article or it was listed; a link found on a page is only counted
+        (``quiet``: a link that turned out not to be an article, logged at debug level)."""
+        if number == 1 and asm.start and not asm.pages:
+            self.start_lost(url, why, blocked)
+        elif number == 1 and not asm.known_pages:
+            self.skip(url, "blocked" if blocked else "failed_new_article")
+            if not (quiet or blocked):
+                self.logger.warning("%s %s", url, why)
+            return
+        else:
+            self.logger.warning("page %d of %s %s", number, asm.first_url, why)
+        page.error = why
+        asm.pages.append(page)
+        yield self.item(asm, "blocked" if blocked else "incomplete")
 
     def finish(self, asm: Assembly):
         """Emit the article, fetching again in full any page that answered 304 when another page changed."""
@@ -325,7 +360,10 @@ class ArticleSpider(scrapy.Spider):
 
     def parse_refetch(self, response, asm: Assembly, number: int):
         if response.status != 200 or not isinstance(response, HtmlResponse):
-            yield self.item(asm, "incomplete")
+            why = f"answered {response.status}" if response.status != 200 else "is not an HTML page"
+            page = Page(url=response.url, number=number, status=response.status, fetched_at=utcnow())
+            page.warc = response.meta.get("warc")
+            yield from self.page_lost(asm, number, response.url, why, page)
             return
         page = next(p for p in asm.pages if p.number == number)
         page.status, page.html, page.not_modified, page.fetched_at = 200, response.text, False, utcnow()
@@ -334,11 +372,29 @@ class ArticleSpider(scrapy.Spider):
         yield from self.finish(asm)
 
     def item(self, asm: Assembly, state: str) -> ArticleItem:
-        return ArticleItem(url=asm.key, spider=self.name, profile=self.profile.name, state=state, pages=asm.pages)
+        return ArticleItem(
+            url=asm.key, spider=self.name, profile=self.profile.name, state=state, pages=asm.pages, listed=asm.start
+        )
 
     def skip(self, url: str, why: str):
         self.crawler.stats.inc_value(f"healtharchive/skipped/{why}")
         self.logger.debug("skipped (%s): %s", why, url)
+
+
+def _blocked(failure) -> bool:
+    """True when the site refused the crawler (robots.txt, 401, 403, 451)."""
+    if failure.check(Disallowed):
+        return True
+    return bool(failure.check(HttpError)) and failure.value.response.status in BLOCKED_STATUSES
+
+
+def _why(failure) -> str:
+    """What went wrong with a request, in a few words."""
+    if failure.check(Disallowed):
+        return "is disallowed by robots.txt"
+    if failure.check(HttpError):
+        return f"answered {failure.value.response.status}"
+    return f"failed: {failure.type.__name__}: {failure.getErrorMessage()}"
 
 
 def _header(response, name: bytes) -> str | None:

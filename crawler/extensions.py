@@ -10,7 +10,7 @@ logger = logging.getLogger(__name__)
 
 
 class Progress:
-    """Logs one line every few seconds: pages fetched, articles archived, errors.
+    """Logs one line every few seconds: pages fetched, articles archived by outcome, errors.
 
     Settings: ``PROGRESS_INTERVAL`` (seconds; 0 switches it off).
     """
@@ -43,7 +43,7 @@ class Progress:
         get = self.stats.get_value
         logger.info(
             "progress: %d pages fetched, %d articles archived (%d new, %d changed, %d unchanged, "
-            "%d incomplete, %d gone), %d errors",
+            "%d incomplete, %d gone, %d blocked), %d errors",
             get("response_received_count", 0),
             get("healtharchive/articles", 0),
             get("healtharchive/outcome/new", 0),
@@ -51,5 +51,6 @@ class Progress:
             get("healtharchive/outcome/unchanged", 0),
             get("healtharchive/outcome/incomplete", 0),
             get("healtharchive/outcome/gone", 0),
+            get("healtharchive/outcome/blocked", 0),
             get("log_count/ERROR", 0),
         )

@@ -28,7 +28,9 @@ class ArticleItem:
     """An article as crawled: its canonical URL and its pages in order.
 
     ``state`` says what the crawl saw: ``ok`` (every page fetched), ``not_modified`` (every page
-    answered 304), ``incomplete`` (some page failed) or ``gone`` (the article answers 404/410).
+    answered 304), ``incomplete`` (some page failed), ``blocked`` (the site refused a page: 401, 403, 451,
+    robots.txt) or ``gone`` (the article answers 404/410). ``listed``: a start URL of the crawl (recorded even
+    when the archive never had it and it failed).
     The cleaning pipeline fills ``title``, ``blocks``, ``meta`` and ``block_pages`` (the page of each block); the
     archive pipeline drops the site's chrome from ``blocks`` and sets ``text``, the text a version is made of, and
     ``page_starts`` (the block of ``text`` where each page starts).
@@ -39,6 +41,7 @@ class ArticleItem:
     profile: str
     state: str = "ok"
     pages: list[Page] = field(default_factory=list)
+    listed: bool = False
     title: str | None = None
     blocks: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)

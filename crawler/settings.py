@@ -42,6 +42,9 @@ ALLOW_PRIVATE_ADDRESSES = False
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100), so not even robots.txt is fetched from a refused address.
     "crawler.middlewares.AddressGuard": 50,
+    # Scrapy's own lets through requests that wait for a host's robots.txt (see crawler/robots.py).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.RobotsTxt": 100,
     "crawler.middlewares.ConditionalRequests": 560,
     # Next to the downloader: requests as sent, responses as received (see crawler/warc.py).
     "crawler.warc.WarcWriter": 950,

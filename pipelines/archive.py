@@ -1,24 +1,20 @@
 """Scrapy item pipeline: write each article to the archive, and close the crawl's books."""
 
+from __future__ import annotations
+
+import asyncio
 import logging
 import sqlite3
 
 from scrapy import signals
 
 from archive import ArchiveError
+from archive.lock import Locked
 
 from .recorder import Recorder
+from .verdict import verdict
 
 logger = logging.getLogger(__name__)
-
-
-def failure(stats) -> str | None:
-    """Why a crawl failed (its exit status is then 1), or None."""
-    if stats.get("healtharchive/archive_errors"):
-        return "the archive could not be written"
-    if stats.get("healtharchive/start_urls") and not stats.get("healtharchive/start_urls_ok"):
-        return "every start URL failed"
-    return None
 
 
 class ArchivePipeline:
@@ -26,7 +22,8 @@ class ArchivePipeline:
 
     The crawl holds the archive's lock from start to end, waiting with a message while another writer holds it.
     Blocks that repeat across many articles of a site are dropped before the text is compared. A center crawl
-    also counts a miss for every live article it did not see. Outcomes are counted as
+    that went through its whole frontier also counts a miss for every live article it did not see; a crawl
+    stopped early (a signal, a timeout, an archive error) counts none. Outcomes are counted as
     ``healtharchive/outcome/<name>``; a write failure as ``healtharchive/archive_errors``, which stops the crawl.
 
     Settings: ``ARCHIVE_DB``, ``GONE_AFTER_MISSES``, ``TEMPLATE_MIN_ARTICLES``.
@@ -47,7 +44,18 @@ class ArchivePipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
-    def open_spider(self):
+    async def open_spider(self):
+        # Wait for another writer off the reactor's thread, so a Ctrl-C meanwhile is heard.
+        told = False
+        while True:
+            try:
+                self.recorder.lock.acquire()
+                break
+            except Locked as exc:
+                if not told:
+                    logger.warning("waiting for the archive %s: %s", self.recorder.path, exc)
+                    told = True
+                await asyncio.sleep(0.5)
         spider = self.crawler.spider
         crawl_id = self.recorder.open(spider.name, spider.profile.name, spider.args, spider.scope_dict())
         self.opened = True
@@ -71,9 +79,10 @@ class ArchivePipeline:
         if not self.opened:
             return
         stats = self.stats.get_stats()
+        ending = verdict(stats, reason)
         try:
             gone = self.recorder.close(
-                "failed" if failure(stats) else "finished",
+                ending.status,
                 reason,
                 stats.get("response_received_count", 0),
                 stats.get("log_count/ERROR", 0),

@@ -3,7 +3,7 @@
 ``Recorder`` is what the crawl's archive pipeline, and any other writer of crawled articles, drives: ``open()``
 takes the archive's lock and starts a ``crawls`` row; ``record(item)`` drops the site's chrome from a complete
 article (learning it across articles) and versions it in one transaction; ``close()`` remembers the chrome
-learned, counts misses for a center crawl and closes the crawl's books.
+learned, counts misses for a center crawl that finished its whole frontier and closes the crawl's books.
 """
 
 from __future__ import annotations
@@ -72,14 +72,16 @@ class Recorder:
         return self.archive.record(self.crawl_id, item, EXTRACTOR, EXTRACTOR_VERSION)
 
     def close(self, status: str, reason: str, pages: int, errors: int, scope=None) -> int:
-        """Close the crawl's books: remember the chrome learned, amend this crawl's versions, count a miss for each
-        live article of ``scope`` (hosts, paths) not observed; returns how many articles became ``gone``."""
+        """Close the crawl's books: remember the chrome learned, amend this crawl's versions and, when ``status`` is
+        ``finished`` (the crawl went through its whole frontier), count a miss for each live article of ``scope``
+        (hosts, paths) it did not observe; returns how many articles became ``gone``. A crawl that did not finish
+        (``stopped``, ``failed``) records nothing about what it did not reach."""
         gone = 0
         try:
             for host, texts in self.chrome.found().items():
                 self.archive.remember_templates(self.crawl_id, host, texts)
             self.archive.amend_templates(self.crawl_id, lambda host, text: self.chrome.is_chrome(host, "p", text))
-            if scope:
+            if scope and status == "finished":
                 gone = self.archive.mark_missing(self.crawl_id, *scope, self.gone_after)
             self.archive.finish_crawl(self.crawl_id, status, reason, pages, errors)
         finally:

@@ -342,7 +342,7 @@ async def test_crawls_outcomes(ds, archive):
     conn = archive["conn"]
     assert [r["crawl_id"] for r in rows] == [r[0] for r in conn.execute("select id from crawls order by id desc")]
     for row in rows:
-        for outcome in ("new", "changed", "unchanged", "incomplete", "gone"):
+        for outcome in ("new", "changed", "unchanged", "incomplete", "gone", "blocked"):
             count = conn.execute(
                 "select count(*) from observations where crawl_id = ? and outcome = ?", [row["crawl_id"], outcome]
             ).fetchone()[0]

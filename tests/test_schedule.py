@@ -221,7 +221,7 @@ def test_sigterm_stops_the_crawl_cleanly_and_it_stays_due(tmp_path):
         assert scheduler.returncode == 0, err
         assert "stopping: asking the running crawl" in err
         assert rows(db, "SELECT status, finish_reason FROM crawls") == [
-            {"status": "finished", "finish_reason": "shutdown"}
+            {"status": "stopped", "finish_reason": "shutdown"}
         ]
         assert [r["status"] for r in rows(db, "SELECT status FROM schedule_runs")] == ["stopped"]
         listed = schedule(config, "--list")
@@ -237,7 +237,9 @@ def test_a_run_past_its_timeout_is_stopped_and_failed(tmp_path):
     assert "still running after 0:00:02: stopping it" in result.stderr
     crawls = rows(tmp_path / "archive.db", "SELECT status, finish_reason FROM crawls")
     assert (
-        len(crawls) == 1 and crawls[0]["status"] == "failed" and "timed out after 0:00:02" in crawls[0]["finish_reason"]
+        len(crawls) == 1
+        and crawls[0]["status"] == "stopped"
+        and "timed out after 0:00:02" in crawls[0]["finish_reason"]
     )
     runs = rows(tmp_path / "archive.db", "SELECT exit_code, status FROM schedule_runs")
     assert runs == [{"exit_code": 124, "status": "failed"}]

@@ -1,8 +1,12 @@
 """``scrapy crawl`` with an exit status that tells whether the crawl archived what it was asked to.
 
-Scrapy's own command exits 0 even when every request failed. This one exits 1 when every start URL
-failed (``healtharchive/start_urls_ok`` stayed 0) or the archive could not be written
-(``healtharchive/archive_errors``), and 0 otherwise.
+Scrapy's own command exits 0 even when every request failed. This one exits (``pipelines.archive.verdict``):
+
+- 0: the crawl went through its whole frontier and archived what it was asked to;
+- 1: failed: the archive could not be written, every start URL failed, or a line of the URL list is malformed;
+- 2: a usage error (an unknown spider or profile, a missing or bad argument, an archive that is not one);
+- 3: stopped before it finished (Ctrl-C, SIGTERM, a timeout): nothing is counted as missed;
+- 4: blocked: the site refused a start URL (401, 403, 451, or robots.txt).
 """
 
 import sys
@@ -10,17 +14,21 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
-from pipelines.archive import failure
+from archive import ArchiveError
+from archive.store import check_file
+from pipelines.verdict import FAILED, verdict
 
 
 class Command(ScrapyCrawl):
     def run(self, args, opts):
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
-        # Bad spider arguments (unknown profile, missing start_url) are one clear line, not a traceback.
+        # Bad spider arguments (unknown profile, missing start_url) and a file that is no archive are one clear
+        # line, not a traceback, before anything is written.
         try:
             self.crawler_process.spider_loader.load(args[0])(**opts.spargs)
-        except (ValueError, TypeError) as exc:
+            check_file(self.settings.get("ARCHIVE_DB"))
+        except (ValueError, TypeError, ArchiveError) as exc:
             print(f"Error: {exc}", file=sys.stderr)
             self.exitcode = 2
             return
@@ -28,9 +36,9 @@ class Command(ScrapyCrawl):
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
+            self.exitcode = FAILED
             return
-        reason = failure(crawler.stats.get_stats())
-        if reason:
-            crawler.spider.logger.error("crawl failed: %s", reason)
-            self.exitcode = 1
+        ending = verdict(crawler.stats.get_stats())
+        if ending.exit_code:
+            crawler.spider.logger.error("crawl %s: %s", ending.status, ending.message)
+            self.exitcode = ending.exit_code

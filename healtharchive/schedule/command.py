@@ -77,5 +77,5 @@ def schedule_command(config, db_path, once, names, force, wait, log_dir, max_run
     signal.signal(signal.SIGTERM, scheduler.stop)
     signal.signal(signal.SIGINT, scheduler.stop)
     results = scheduler.once(names, force) if once else scheduler.loop(names, max_runs)
-    if any(r is not None and r.exit_code != 0 for r in results):
+    if any(r is not None and r.exit_code != 0 and r.status != "stopped" for r in results):
         raise SystemExit(1)

@@ -16,6 +16,7 @@ from archive import Archive
 from archive.clock import iso, parse_iso
 from archive.clock import now as utcnow
 from archive.lock import ArchiveLock, Locked
+from pipelines.verdict import STOPPED
 
 from ..notify import NotifyError, notify_crawls
 from .config import Crawl
@@ -155,13 +156,15 @@ class Scheduler:
             else:
                 crawl_id = mine[0]["id"]
                 status = mine[0].get("status") or "finished"
-                if code != 0 and status in ("running", "finished"):
+                if code == TIMED_OUT and status in ("running", "stopped"):
+                    archive.fail_crawl(crawl_id, reason, "stopped" if status == "stopped" else "failed")
+                elif code != 0 and status in ("running", "finished"):
                     archive.fail_crawl(crawl_id, reason)
                     status = "failed"
-            if code != 0:
-                status = "failed"
-            elif self.stopping:
+            if self.stopping and code in (0, STOPPED):
                 status = "stopped"  # asked to stop (SIGTERM/SIGINT): not counted as a run when finding what is due
+            elif code != 0:
+                status = "failed"
             counts = archive.outcome_counts(crawl_id)
             archive.schedule_finished(
                 run_id,
