@@ -21,7 +21,7 @@ from crawler.settings import USER_AGENT
 from healtharchive.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = Path(__file__).with_name("files") / "nhs" / "hay-fever" / "index.html"
+PAGE = Path(__file__).with_name("files") / "nhs" / "handmade-hay-fever.html"
 PYTHON = sys.executable
 
 
