@@ -1,7 +1,8 @@
 """Clean an article: the one recipe that the crawl, ``reextract``, ``genspider`` and the benchmarks share.
 
 1. ``clean_pages``: every page through ``extract.extract_page`` (metadata from the first page only: later pages
-   repeat it), then ``merge.merge_pages`` into one article. Pure, picklable: the crawl runs it in worker processes.
+   repeat it), then ``merge.merge_pages`` into one article; the date the article says it was reviewed or updated
+   from its first page (``reviewed.reviewed_on``, an ISO date). Pure, picklable: the crawl runs it in worker processes.
 2. ``without_chrome``: the site's chrome blocks (``chrome.SiteChrome``) dropped. The crawl runs it in its archive
    pipeline, where the site's chrome is learned across articles.
 
@@ -18,6 +19,7 @@ from archive.text import blocks as text_blocks
 from . import extract
 from .chrome import SiteChrome
 from .merge import merge_pages
+from .reviewed import ReviewRules, reviewed_on
 
 
 @dataclass
@@ -58,10 +60,12 @@ def blocks_to_text(blocks) -> str:
     return "\n\n".join(("- " + text) if kind == "li" else text for kind, text in blocks)
 
 
-def clean_pages(pages, prune: tuple[str, ...] = ()) -> Cleaned:
-    """``pages``: [(url, html)] of one article in page order -> the merged article, chrome not yet removed."""
+def clean_pages(pages, prune: tuple[str, ...] = (), review: ReviewRules | None = None) -> Cleaned:
+    """``pages``: [(url, html)] of one article in page order -> the merged article, chrome not yet removed.
+    ``review``: the site's places for its review date (its profile's ``review_date``); the generic ones when None."""
     extracted = [extract.extract_page(html, url, tuple(prune), i == 0) for i, (url, html) in enumerate(pages)]
     merged = merge_pages(extracted)
+    merged["reviewed_on"] = reviewed_on(pages[0][1], review) if pages else None
     meta = {k: v for k, v in merged.items() if k not in ("title", "blocks", "pages") and v}
     return Cleaned(merged["title"], merged["blocks"], meta, merged["pages"])
 
@@ -79,6 +83,12 @@ def without_chrome(article: Cleaned, chrome: SiteChrome | None, host: str) -> Cl
     )
 
 
-def clean_article(pages, prune: tuple[str, ...] = (), chrome: SiteChrome | None = None, host: str = "") -> Cleaned:
+def clean_article(
+    pages,
+    prune: tuple[str, ...] = (),
+    chrome: SiteChrome | None = None,
+    host: str = "",
+    review: ReviewRules | None = None,
+) -> Cleaned:
     """Both steps: ``pages`` [(url, html)] in page order -> the article as the archive stores it."""
-    return without_chrome(clean_pages(pages, prune), chrome, host)
+    return without_chrome(clean_pages(pages, prune, review), chrome, host)

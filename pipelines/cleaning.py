@@ -7,6 +7,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 from .clean import clean_pages
+from .reviewed import ReviewRules
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +41,10 @@ class CleaningPipeline:
         if item.state != "ok":
             return item
         pages = [(page.url, page.html) for page in item.pages]
-        prune = tuple(self.crawler.spider.profile.prune)
+        profile = self.crawler.spider.profile
+        prune, review = tuple(profile.prune), ReviewRules.of(profile)
         try:
-            article = await asyncio.get_running_loop().run_in_executor(self.pool, clean_pages, pages, prune)
+            article = await asyncio.get_running_loop().run_in_executor(self.pool, clean_pages, pages, prune, review)
         except Exception as exc:
             self.crawler.stats.inc_value("healtharchive/extract_errors")
             logger.error("cannot clean %s: %s: %s", item.url, type(exc).__name__, exc)
