@@ -70,7 +70,8 @@ class ArticleSpider(scrapy.Spider):
     Settings: ``ARTICLE_MAX_PAGES``, ``ARCHIVE_DB`` (articles already archived are revisited and
     their pages requested conditionally).
     Stats: ``healtharchive/start_urls``, ``healtharchive/start_urls_ok``, ``healtharchive/start_urls_failed``,
-    ``healtharchive/start_urls_blocked``, ``healtharchive/skipped/<why>``.
+    ``healtharchive/start_urls_blocked``, ``healtharchive/skipped/<why>`` (``later_part``: a page that is a later
+    part of an article, handed over to the article's first part).
     """
 
     profile_name = "generic"
@@ -253,6 +254,15 @@ class ArticleSpider(scrapy.Spider):
                     self.skip(response.url, "out_of_scope")  # e.g. redirected away from the center
                     yield from self.page_lost(asm, number, response.url, "left the center", page, quiet=True)
                     return
+                first = self.first_part(response)
+                if first:  # a later part of an article (a tab linked on its own): the article starts at its first
+                    self.skip(response.url, "later_part")
+                    if asm.start:  # a listed URL: its outcome is its article's, counted on the first part
+                        self.crawler.stats.inc_value("healtharchive/start_urls_ok", -1)
+                    request = self.article_request(first, start=asm.start)
+                    if request:
+                        yield request
+                    return
                 asm.key = self.article_key(response)
                 if asm.key in self.assembled:
                     self.skip(response.url, "duplicate")
@@ -283,14 +293,27 @@ class ArticleSpider(scrapy.Spider):
                 return canonical_url(url)
         return canonical_url(response.url)
 
+    def part_urls(self, response) -> list[str]:
+        """The article's parts the profile's ``parts`` rule finds on this page, in order, on this site."""
+        urls = [response.urljoin(h) for h in response.xpath(self.profile.parts).getall()]
+        return [u for u in dict.fromkeys(urls) if same_site(u, response.url)]
+
+    def first_part(self, response) -> str | None:
+        """The URL of the article's first part when this page is one of its later parts (the page is among the parts
+        its ``parts`` rule finds, but not the first), else None."""
+        if not self.profile.parts:
+            return None
+        urls = self.part_urls(response)
+        keys = [canonical_url(u) for u in urls]
+        here = canonical_url(response.url)
+        return urls[0] if here in keys and keys[0] != here else None
+
     def next_page(self, response, asm: Assembly, number: int) -> str | None:
         """The URL of the article's next page or part, or None on its last page."""
         if self.profile.parts:
             if asm.parts is None:
-                urls = [response.urljoin(h) for h in response.xpath(self.profile.parts).getall()]
-                asm.parts = [
-                    u for u in dict.fromkeys(urls) if u not in asm.requested_urls and same_site(u, response.url)
-                ]
+                taken = {canonical_url(u) for u in asm.requested_urls} | {canonical_url(response.url)}
+                asm.parts = [u for u in self.part_urls(response) if canonical_url(u) not in taken]
             return asm.parts.pop(0) if asm.parts else None
         if self.profile.next_page:
             href = response.xpath(self.profile.next_page).get()

@@ -12,15 +12,30 @@ article_deny = ['/default\\.htm$']   # regexes that exclude URLs from being arti
 next_page = "//a[@class='next']"     # XPath of the next-page link (default: rel=next, pager links, "Next")
 parts = "//nav[@class='tabs']//a"    # XPath of links to the other parts of a multi-part article, in order
 prune = ["//div[@class='promo']"]    # extra XPaths removed before extraction
+review_date = ["meta:cdc:last_reviewed", "jsonld:lastReviewed", "text:Page last reviewed:"]
+day_first = true                     # numeric dates are DD/MM/YYYY (default MM/DD/YYYY)
+discovery = ["hubs", "sitemaps"]     # where a site spider finds articles (also "topics", "content_api")
 sitemap_urls = ["https://.../sitemap.xml"]
+sitemap_follow = ['/conditions']     # regexes: the sub-sitemaps of an index to read (default: all)
+topics_index = "https://medlineplus.gov/xml.html"   # "topics": the page linking MedlinePlus's topic XML
+content_api = "https://api.service.nhs.uk/nhs-website-content/"   # "content_api": NHS website content API
 ```
+
+``review_date`` names where a page says when it was last reviewed or updated, first match wins, before the generic
+places every page is searched for (``pipelines/reviewed.py``): ``meta:NAME`` (a meta tag's name, property or
+itemprop), ``jsonld:KEY`` (a schema.org JSON-LD property), ``text:PREFIX`` (a visible line starting with PREFIX,
+followed by the date).
 """
 
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from pipelines.reviewed import check_source
+
 PROFILE_DIR = Path(__file__).with_name("profiles")
+# Where a site spider finds articles (crawler/sitemaps.py, crawler/feeds.py).
+DISCOVERY = ("hubs", "sitemaps", "topics", "content_api")
 
 
 @dataclass(frozen=True)
@@ -36,8 +51,13 @@ class Profile:
     next_page: str | None = None
     parts: str | None = None
     prune: tuple[str, ...] = ()
+    review_date: tuple[str, ...] = ()
+    day_first: bool = False
+    discovery: tuple[str, ...] = ("hubs", "sitemaps")
     sitemap_urls: tuple[str, ...] = ()
     sitemap_follow: tuple[str, ...] = field(default=())
+    topics_index: str | None = None
+    content_api: str | None = None
 
 
 class UnknownProfile(ValueError):
@@ -60,4 +80,8 @@ def load_profile(name: str | None) -> Profile:
     if unknown:
         raise UnknownProfile(f"profile {name!r} has unknown keys: {', '.join(sorted(unknown))}")
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    problems = [f"unknown discovery source {d!r}" for d in values.get("discovery", ()) if d not in DISCOVERY]
+    problems += [p for p in map(check_source, values.get("review_date", ())) if p]
+    if problems:
+        raise UnknownProfile(f"profile {name!r}: {problems[0]}")
     return Profile(name=name, **values)

@@ -11,6 +11,8 @@ Every setting here can be overridden with ``-s NAME=VALUE``. The project's own s
 - ``TEMPLATE_MIN_ARTICLES``: a block seen in this many articles of a site in one crawl is template.
 - ``EXTRACT_WORKERS``: size of the extraction process pool (default: the number of cores).
 - ``PROGRESS_INTERVAL``: seconds between progress lines.
+- ``NHS_API_KEY``: key of the NHS website content API; with it the ``nhs`` spider also finds articles there
+  (``crawler/feeds.py``).
 """
 
 BOT_NAME = "healtharchive"
@@ -68,6 +70,7 @@ GONE_AFTER_MISSES = 3
 TEMPLATE_MIN_ARTICLES = 3
 EXTRACT_WORKERS = None
 PROGRESS_INTERVAL = 30.0
+NHS_API_KEY = None
 
 # Items carry pages' HTML: keep few in flight so memory stays flat on big centers.
 CONCURRENT_ITEMS = 16

@@ -6,21 +6,26 @@ Scrapy's ``SitemapSpider`` does (``scrapy.utils.sitemap.Sitemap``, ``sitemap_url
 gzip bodies) and turns every entry that is an article of the site (in scope, allowed by the
 profile's ``article_allow``, not denied by ``article_deny``) into ``self.article_request(url)``, so
 sitemap entries are deduplicated with hub discovery and followed through all of their pages.
-Sub-sitemaps of an index are followed when they match ``sitemap_follow`` (all of them when it is
-empty).
+The sitemaps robots.txt lists and the sub-sitemaps of an index are read when they match ``sitemap_follow`` (all of
+them when it is empty).
 
-``SiteSpider`` is the base of the per-site spiders (``scrapy crawl mayoclinic``, ``nhs``, ...): a
-health-center crawl from the profile's start URLs plus sitemap discovery. Spider arguments:
+``SiteSpider`` is the base of the per-site spiders (``scrapy crawl mayoclinic``, ``nhs``, ...): a health-center
+crawl whose sources of articles are chosen per profile (``discovery``): "hubs" (the profile's start URLs),
+"sitemaps" (its ``sitemap_urls``), "topics" and "content_api" (official feeds, ``crawler/feeds.py``). Whatever the
+sources, a recrawl revisits every live article the archive holds for the site. Spider arguments:
 
+- ``-a discovery=sitemaps,topics``: these sources instead of the profile's;
 - ``-a start_url=URL``: crawl from this hub instead of the profile's start URLs (a mirror or a
   test server); its host joins the profile's scope, the profile's path prefixes still apply;
 - ``-a sitemap_url=URL``: read this sitemap (or robots.txt) instead of the profile's; its host
   joins the scope;
-- ``-a sitemaps=no``: no sitemap discovery (hubs only);
-- ``-a sitemap_limit=N``: take at most N articles from sitemaps (0: no limit).
+- ``-a sitemaps=no``: no sitemap discovery;
+- ``-a sitemap_limit=N``: take at most N articles from sitemaps (0: no limit);
+- ``-a topics_url=URL``, ``-a topics_file=PATH``, ``-a api_url=URL``: the feeds' addresses (``crawler/feeds.py``);
+  a URL's host joins the scope.
 
 Stats: ``healtharchive/sitemaps``, ``healtharchive/sitemap_articles``,
-``healtharchive/skipped/sitemap_invalid``.
+``healtharchive/skipped/sitemap_invalid``, and the feeds' (``crawler/feeds.py``).
 """
 
 import re
@@ -31,6 +36,8 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from archive.urls import canonical_url, host_of
+from crawler.feeds import ContentApiDiscovery, TopicsDiscovery
+from crawler.profiles import DISCOVERY
 from crawler.spiders.healthcenter import HealthCenterSpider
 
 MAX_SITEMAP_DEPTH = 4  # index -> index -> ... -> urlset
@@ -83,11 +90,13 @@ class SitemapDiscovery:
         if response.status != 200:  # the spider lets 404/410 through for articles; a missing sitemap is no error
             self.logger.warning("sitemap %s answered %d", response.url, response.status)
             return
+        follow = self.profile.sitemap_follow
         if response.url.endswith("/robots.txt"):
             for url in sitemap_urls_from_robots(response.body, base_url=response.url):
-                yield scrapy.Request(
-                    url, callback=self.parse_sitemap, errback=self.sitemap_failed, cb_kwargs={"depth": depth + 1}
-                )
+                if not follow or any(re.search(p, url) for p in follow):
+                    yield scrapy.Request(
+                        url, callback=self.parse_sitemap, errback=self.sitemap_failed, cb_kwargs={"depth": depth + 1}
+                    )
             return
         body = sitemap_body(response, self.settings.getint("DOWNLOAD_MAXSIZE"))
         sitemap = None
@@ -102,7 +111,6 @@ class SitemapDiscovery:
             return
         entries = [e["loc"] for e in self.sitemap_filter(sitemap) if e.get("loc")]
         if sitemap.type == "sitemapindex":
-            follow = self.profile.sitemap_follow
             if depth >= MAX_SITEMAP_DEPTH:
                 self.logger.warning("sitemap index nested too deep, not followed: %s", response.url)
                 return
@@ -127,8 +135,8 @@ class SitemapDiscovery:
         self.logger.warning("sitemap failed: %s: %s", failure.request.url, failure.getErrorMessage())
 
 
-class SiteSpider(SitemapDiscovery, HealthCenterSpider):
-    """A supported site: a center crawl from the profile's start URLs, plus its sitemaps.
+class SiteSpider(SitemapDiscovery, TopicsDiscovery, ContentApiDiscovery, HealthCenterSpider):
+    """A supported site: a center crawl from the sources its profile names (``discovery``); see the module doc.
 
     Subclasses set ``name`` and ``profile_name`` (the profile in ``crawler/profiles/``).
     """
@@ -141,23 +149,50 @@ class SiteSpider(SitemapDiscovery, HealthCenterSpider):
         sitemap_url: str | None = None,
         sitemaps: str = "yes",
         sitemap_limit: str | int = 0,
+        discovery: str | None = None,
+        topics_url: str | None = None,
+        topics_file: str | None = None,
+        api_url: str | None = None,
         **kwargs,
     ):
         kwargs.setdefault("profile", self.profile_name)
-        extra = {k: v for k, v in (("sitemap_url", sitemap_url),) if v}
-        super().__init__(start_url=start_url, **extra, **kwargs)
-        self.sitemap_urls = (sitemap_url,) if sitemap_url else tuple(self.profile.sitemap_urls)
+        given = {
+            "sitemap_url": sitemap_url,
+            "discovery": discovery,
+            "topics_url": topics_url,
+            "topics_file": topics_file,
+            "api_url": api_url,
+        }
+        super().__init__(start_url=start_url, **{k: v for k, v in given.items() if v}, **kwargs)
+        chosen = [d.strip() for d in discovery.split(",") if d.strip()] if discovery else list(self.profile.discovery)
+        unknown = [d for d in chosen if d not in DISCOVERY]
+        if unknown:
+            raise ValueError(f"unknown discovery source {unknown[0]!r}: use any of {', '.join(DISCOVERY)}")
         if not _truthy(sitemaps):
+            chosen = [d for d in chosen if d != "sitemaps"]
+        self.discovery = tuple(chosen)
+        self.sitemap_urls = (sitemap_url,) if sitemap_url else tuple(self.profile.sitemap_urls)
+        if "sitemaps" not in self.discovery:
             self.sitemap_urls = ()
         self.sitemap_limit = int(sitemap_limit or 0)
+        self.topics_url, self.topics_file, self.api_url = topics_url, topics_file, api_url
         hosts, paths = self.scope
-        for url in (start_url, sitemap_url):
+        for url in (start_url, sitemap_url, topics_url, api_url):
             if url and host_of(url) not in hosts:
                 hosts += (host_of(url),)  # a mirror or test server of the site
         self.scope = (hosts, paths)
 
     async def start(self):
-        async for request in super().start():
+        if "hubs" in self.discovery:
+            for hub in self.hub_urls:
+                yield self.start_request(hub, callback=self.parse_hub)
+        for request in self.revisits():
             yield request
         for request in self.sitemap_requests():
             yield request
+        if "topics" in self.discovery:
+            for request in self.topics_requests():
+                yield request
+        if "content_api" in self.discovery:
+            for request in self.api_requests():
+                yield request

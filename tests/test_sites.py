@@ -1,12 +1,12 @@
-"""Per-site spiders and profiles, tested on saved pages.
+"""Per-site spiders and profiles: where articles are found and how an article continues, on real material.
 
-WebMD, Cleveland Clinic and CDC: real pages saved in ``../shared/fixtures/health-dev/`` (tests skip when
-absent). Mayo Clinic, MedlinePlus and NHS: no real page is saved, so ``tests/files/<site>/`` holds hand-made
-pages (own text) in each site's public URL and page structure. For each site: the profile loads, the spider
-starts from the site's real URLs with the right scope, discovery and pagination/parts rules pick the right
-URLs on the page, and the cleaned text has what must be in it and lacks what must not. Two real crawls
-run against 127.0.0.1: ``pages`` with ``profile=mayoclinic`` (three tabs merged as one article) and
-``nhs`` with sitemap discovery (a sitemap index, a gzipped sitemap, sub-pages that are not articles).
+What the archived text of each saved page holds is in ``tests/test_site_pages.py``; this file checks the crawl side
+with the same pages (``tests/files/<site>/``, ``../shared/fixtures/health-dev/``; sources in ``tests/files/SOURCES.md``)
+and with real URL lists and feeds: MedlinePlus's and CDC's sitemap URLs (December 2024), MedlinePlus's topic XML, the
+NHS website content API's sample responses, robots.txt files (2019). For each site: the profile loads, the spider
+starts from the site's real URLs with the right scope, discovery takes the articles and nothing else, the next page
+or the parts are the right URLs in order. Real ``scrapy crawl`` processes run against 127.0.0.1: a Mayo Clinic
+disease entered at a later tab, an NHS crawl with sitemap discovery, the NHS content API, MedlinePlus's topic XML.
 """
 
 import gzip
@@ -21,11 +21,15 @@ from urllib.parse import urlsplit
 
 import pytest
 from lxml import etree
+from protego import Protego
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
+from scrapy.utils.sitemap import sitemap_urls_from_robots
 from scrapy.utils.test import get_crawler
 
+from crawler import profiles
 from crawler.articles import Assembly
-from crawler.profiles import load_profile, profile_names
+from crawler.feeds import api_links, latest_topics_file, topic_urls
+from crawler.profiles import UnknownProfile, load_profile, profile_names
 from crawler.sitemaps import SiteSpider
 from crawler.spiders.cdc import CDCSpider
 from crawler.spiders.clevelandclinic import ClevelandClinicSpider
@@ -33,59 +37,43 @@ from crawler.spiders.mayoclinic import MayoClinicSpider
 from crawler.spiders.medlineplus import MedlinePlusSpider
 from crawler.spiders.nhs import NHSSpider
 from crawler.spiders.webmd import WebMDSpider
-from pipelines.clean import clean_article
 
 from .conftest import FIXTURES, run_crawl
 
 FILES = Path(__file__).with_name("files")
-TRUTH = FIXTURES / "ground-truth.json"
-needs_fixtures = pytest.mark.skipif(not TRUTH.is_file(), reason=f"health fixtures not found at {FIXTURES}")
+needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"health fixtures not found at {FIXTURES}")
 
-MAYO = "https://www.mayoclinic.org/diseases-conditions/plantar-fasciitis"
+MAYO = "https://www.mayoclinic.org/diseases-conditions/diabetes"
 MAYO_TABS = {
-    f"{MAYO}/symptoms-causes/syc-20350001": "mayoclinic/plantar-fasciitis/symptoms-causes.html",
-    f"{MAYO}/diagnosis-treatment/drc-20350002": "mayoclinic/plantar-fasciitis/diagnosis-treatment.html",
-    f"{MAYO}/doctors-departments/ddc-20350003": "mayoclinic/plantar-fasciitis/doctors-departments.html",
+    f"{MAYO}/symptoms-causes/syc-20371444": "mayoclinic/dlrl-diabetes-symptoms-causes-syc-20371444.html",
+    f"{MAYO}/diagnosis-treatment/drc-20371451": "mayoclinic/handmade-diabetes-diagnosis-treatment-drc-20371451.html",
+    f"{MAYO}/doctors-departments/ddc-20371453": "mayoclinic/handmade-diabetes-doctors-departments-ddc-20371453.html",
+    f"{MAYO}/care-at-mayo-clinic/mac-20371457": "mayoclinic/handmade-diabetes-care-at-mayo-clinic-mac-20371457.html",
 }
+SHINGLES = "https://www.mayoclinic.org/diseases-conditions/shingles"
 NHS = "https://www.nhs.uk/conditions"
 NHS_PAGES = {
-    f"{NHS}/": "nhs/conditions.html",
-    f"{NHS}/sciatica/": "nhs/sciatica/index.html",
-    f"{NHS}/sciatica/symptoms/": "nhs/sciatica/symptoms.html",
-    f"{NHS}/sciatica/treatment/": "nhs/sciatica/treatment.html",
-    f"{NHS}/hay-fever/": "nhs/hay-fever/index.html",
+    f"{NHS}/": "nhs/handmade-conditions.html",
+    f"{NHS}/sciatica/": "nhs/handmade-sciatica.html",
+    f"{NHS}/sciatica/symptoms/": "nhs/handmade-sciatica-symptoms.html",
+    f"{NHS}/sciatica/treatment/": "nhs/handmade-sciatica-treatment.html",
+    f"{NHS}/hay-fever/": "nhs/handmade-hay-fever.html",
 }
-
-
-@cache
-def truth() -> dict:
-    return json.loads(TRUTH.read_text(encoding="utf-8"))
-
-
-def fixture(name: str) -> tuple[str, str]:
-    """(html, url) of a saved real page."""
-    html = (FIXTURES / f"{name}.html").read_text(encoding="utf-8", errors="replace")
-    return html, truth()[name]["url"]
+API = "https://api.service.nhs.uk/nhs-website-content"
 
 
 def own(path: str) -> str:
-    return (FILES / path).read_text(encoding="utf-8")
+    return (FILES / path).read_text(encoding="utf-8", errors="replace")
 
 
 def response(url: str, html: str) -> HtmlResponse:
     return HtmlResponse(url=url, body=html.encode("utf-8"), encoding="utf-8")
 
 
-def spider(cls, tmp_path=None, **kwargs):
+def spider(cls, tmp_path=None, settings=None, **kwargs):
     db = (tmp_path or Path("/nonexistent")) / "none.db"
-    crawler = get_crawler(cls, {"ARTICLE_MAX_PAGES": 30, "ARCHIVE_DB": str(db)})
+    crawler = get_crawler(cls, {"ARTICLE_MAX_PAGES": 30, "ARCHIVE_DB": str(db), **(settings or {})})
     return cls.from_crawler(crawler, **kwargs)
-
-
-def clean(profile: str, pages: list[tuple[str, str]]) -> str:
-    """The archived text of an article made of ``pages`` [(html, url)], cleaned with the site's profile."""
-    prune = load_profile(profile).prune
-    return clean_article([(url, html) for html, url in pages], prune).text
 
 
 def follow(sp, url: str, html_for) -> list[str]:
@@ -102,18 +90,18 @@ def follow(sp, url: str, html_for) -> list[str]:
         number += 1
 
 
-def assert_text(text: str, must: list[str], must_not: list[str]):
-    flat = " ".join(text.split())
-    missing = [s for s in must if " ".join(s.split()) not in flat]
-    leaked = [s for s in must_not if s in text]
-    assert not missing, f"missing from the text: {missing}"
-    assert not leaked, f"clutter in the text: {leaked}"
+def found(sp, url: str, html: str, hub: bool = False) -> list[str]:
+    return [r.url for r in sp.discover(response(url, html), hub=hub)]
+
+
+def articles(sp, urls) -> list[str]:
+    return [u for u in urls if sp.sitemap_article(u)]
 
 
 # --- every site: profile, spider, start URLs, scope ---------------------------------------------
 
 SITES = {
-    WebMDSpider: ("webmd", "https://www.webmd.com/breast-cancer/default.htm"),
+    WebMDSpider: ("webmd", "https://www.webmd.com/a-to-z-guides/health-topics?pg=a"),
     MayoClinicSpider: ("mayoclinic", "https://www.mayoclinic.org/diseases-conditions/index?letter=A"),
     MedlinePlusSpider: ("medlineplus", "https://medlineplus.gov/healthtopics_a.html"),
     NHSSpider: ("nhs", "https://www.nhs.uk/conditions/"),
@@ -127,15 +115,15 @@ def test_site_spider_starts_from_the_real_site(cls):
     profile_name, first_hub = SITES[cls]
     profile = load_profile(profile_name)
     sp = spider(cls)
+    assert isinstance(sp, SiteSpider)
     assert sp.name == profile_name and sp.profile.name == profile_name
     assert profile.description and profile.start_urls
     assert sp.hub_urls == list(profile.start_urls) and sp.hub_urls[0] == first_hub
     assert all(u.startswith("https://") for u in sp.hub_urls)
     assert all(sp.in_scope(u) for u in sp.hub_urls), "every hub is inside the site's scope"
     assert not sp.in_scope("https://www.example.com/conditions/")
-    if cls is not WebMDSpider:
-        assert isinstance(sp, SiteSpider)
-        assert sp.sitemap_urls == profile.sitemap_urls and sp.sitemap_urls
+    assert sp.discovery == profile.discovery and "hubs" in sp.discovery
+    assert sp.sitemap_urls == (profile.sitemap_urls if "sitemaps" in profile.discovery else ())
 
 
 @pytest.mark.parametrize("name", profile_names())
@@ -150,172 +138,211 @@ def test_profile_rules_compile(name):
     assert all(u.startswith(("http://", "https://")) for u in profile.start_urls + profile.sitemap_urls)
 
 
+def test_profile_mistakes_are_one_clear_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(profiles, "PROFILE_DIR", tmp_path)
+    (tmp_path / "a.toml").write_text('discovery = ["hubs", "rss"]\n')
+    (tmp_path / "b.toml").write_text('review_date = ["css:.date"]\n')
+    with pytest.raises(UnknownProfile, match="unknown discovery source 'rss'"):
+        load_profile("a")
+    with pytest.raises(UnknownProfile, match="must start with one of meta:, jsonld:, text:"):
+        load_profile("b")
+
+
 def test_site_spider_on_a_mirror_keeps_the_profile_paths():
     sp = spider(NHSSpider, start_url="http://127.0.0.1:8999/conditions/", sitemaps="no")
     assert sp.hub_urls == ["http://127.0.0.1:8999/conditions/"]
     assert sp.in_scope("http://127.0.0.1:8999/conditions/hay-fever/")
     assert not sp.in_scope("http://127.0.0.1:8999/medicines/ibuprofen/")
-    assert sp.sitemap_urls == ()
+    assert sp.sitemap_urls == () and "sitemaps" not in sp.discovery
 
 
-# --- WebMD (saved real page) -----------------------------------------------------------------------
+def test_discovery_is_chosen_per_crawl():
+    sp = spider(MedlinePlusSpider, discovery="sitemaps, topics")
+    assert sp.discovery == ("sitemaps", "topics") and sp.sitemap_urls == ("https://medlineplus.gov/sitemap.xml",)
+    with pytest.raises(ValueError, match="unknown discovery source 'feeds'"):
+        spider(NHSSpider, discovery="hubs,feeds")
 
-WEBMD = "rdb-webmd-1-peanut-allergy-page1of5"
+
+# --- WebMD: both templates -----------------------------------------------------------------------------------
+
+WEBMD_1 = FIXTURES / "rdb-webmd-1-peanut-allergy-page1of5.html"
+WEBMD_1_URL = "https://www.webmd.com/allergies/news/20150220/child-peanut-allergy-findings"
+WEBMD_2_URL = "https://www.webmd.com/a-to-z-guides/news/20150417/superbugs-what-they-are"
+GREEN_TEA = "https://www.webmd.com/diet/health-benefits-green-tea"
+
+
+def next_of(sp, url: str, html: str) -> str | None:
+    return sp.next_page(response(url, html), Assembly(first_url=url, key=url, requested_urls={url}), 1)
 
 
 @needs_fixtures
-def test_webmd_next_page_is_page_2_of_the_guide():
-    html, url = fixture(WEBMD)
+def test_webmd_classic_article_continues_on_page_2():
     sp = spider(WebMDSpider)
-    asm = Assembly(first_url=url, key=url, requested_urls={url})
-    assert sp.next_page(response(url, html), asm, 1) == url + "?page=2"
+    assert next_of(sp, WEBMD_1_URL, WEBMD_1.read_text(encoding="utf-8")) == WEBMD_1_URL + "?page=2"
+    html = own("webmd/readability-webmd-2-superbugs-news-2015.html")
+    assert next_of(sp, WEBMD_2_URL, html) == WEBMD_2_URL + "?page=2"
+    assert sp.sitemap_article(WEBMD_1_URL) and sp.sitemap_article(WEBMD_2_URL)
 
 
-@needs_fixtures
-def test_webmd_clean_text():
-    html, url = fixture(WEBMD)
-    assert_text(
-        clean("webmd", [(html, url)]),
-        [
-            "Life-threatening peanut allergies have mysteriously been on the rise",
-            "A new skin patch called Viaskin allowed people with peanut allergies",
-        ],
-        ["Today on WebMD", "Font Size", "Next Page", "Recommended Related to", "1 | 2 | 3 | 4 | 5"],
-    )
+def test_webmd_current_article_is_one_page_and_links_to_articles():
+    sp = spider(WebMDSpider)
+    html = own("webmd/dlrl-diet-health-benefits-green-tea-2025.html")
+    assert next_of(sp, GREEN_TEA, html) is None  # every section of the article is in this one file
+    assert sp.article_key(response(GREEN_TEA, html)) == GREEN_TEA
+    links = found(sp, GREEN_TEA, html)
+    assert "https://www.webmd.com/diet/what-to-know-about-carbs" in links
+    assert "https://www.webmd.com/diabetes/news/20080128/caffeine-risks-may-rattle-diabetics" in links
+    assert "https://www.webmd.com/women/endometriosis/endometriosis-causes-symptoms-treatment" in links
+    unwanted = ("/default.htm", "/bio/", "/ss/", "/quiz/", "/video/", "/about-webmd-policies/", "health-topics")
+    assert not [u for u in links if any(w in u for w in unwanted)], "hubs, bios, slideshows, policies are not articles"
 
 
-# --- Cleveland Clinic (saved real page: Health Essentials) ----------------------------------------
-
-CLEVELAND = "wcxb-0027-health-clevelandclinic-org"
-
-
-@needs_fixtures
-def test_clevelandclinic_article_is_one_page_and_an_article():
-    html, url = fixture(CLEVELAND)
-    sp = spider(ClevelandClinicSpider)
-    assert sp.next_page(response(url, html), Assembly(first_url=url, key=url, requested_urls={url}), 1) is None
-    assert sp.in_scope(url)
-    assert sp.article_key(response(url, html)) == url
-    # Discovery from the saved page: related Health Essentials articles, nothing else of the site.
-    found = [r.url for r in sp.discover(response(url, html))]
-    assert found and all(
-        u.startswith(("https://health.clevelandclinic.org/", "https://my.clevelandclinic.org/health/")) for u in found
-    )
-    assert "https://my.clevelandclinic.org/health/articles/17906-meditation" in found  # the Health Library
-    assert "https://health.clevelandclinic.org/chakras" in found
-    assert not any(
-        u.rstrip("/").endswith(("/contact-us", "/living-healthy", "/advertising")) or "/wellness" in u for u in found
-    )
+def test_webmd_hubs_and_no_sitemap():
+    profile = load_profile("webmd")
+    letters = [u for u in profile.start_urls if "/a-to-z-guides/health-topics?pg=" in u]
+    assert [u[-1] for u in letters] == list("abcdefghijklmnopqrstuvwxyz")
+    robots = (FILES / "webmd/robots-2019-protego-www.webmd.com.txt").read_bytes()
+    assert list(sitemap_urls_from_robots(robots)) == [] and profile.discovery == ("hubs",)
+    sp = spider(WebMDSpider)
+    assert not sp.sitemap_article("https://www.webmd.com/a-to-z-guides/health-topics?pg=b")
+    assert not sp.sitemap_article("https://www.webmd.com/kelli-miller"), "an author's page"
 
 
-@needs_fixtures
-def test_clevelandclinic_clean_text():
-    html, url = fixture(CLEVELAND)
-    case = truth()[CLEVELAND]
-    assert_text(
-        clean("clevelandclinic", [(html, url)]),
-        case["with"],
-        case["without"]
-        + [
-            "Cleveland Clinic is a non-profit academic medical center",
-            "Learn more about our editorial process",
-            "Breathing, exercise, mindfulness and more can help you unwind",  # related-card teasers
-            "Policy",
-        ],
-    )
+# --- Mayo Clinic: four tabs, entered at any of them -----------------------------------------------------------
 
 
-# --- CDC (saved real page) ----------------------------------------------------------------------
-
-CDC = "wcxb-0074-cdc-gov"
-
-
-@needs_fixtures
-def test_cdc_page_is_one_page_and_an_article():
-    html, url = fixture(CDC)
-    sp = spider(CDCSpider)
-    assert sp.next_page(response(url, html), Assembly(first_url=url, key=url, requested_urls={url}), 1) is None
-    assert sp.sitemap_article(url)
-    assert not sp.sitemap_article("https://www.cdc.gov/mmwr/volumes/73/wr/mm7301a1.htm")
-    assert not sp.sitemap_article("https://www.cdc.gov/about/organization/index.html")
-    assert not sp.sitemap_article("https://www.cdc.gov/nutrition/media/pdfs/tips.pdf")
+def mayo_page(url: str) -> str:
+    return own(MAYO_TABS[url.split("?")[0]])
 
 
-@needs_fixtures
-def test_cdc_clean_text():
-    html, url = fixture(CDC)
-    case = truth()[CDC]
-    assert_text(
-        clean("cdc", [(html, url)]),
-        case["with"] + ["Bump up fiber"],
-        case["without"] + ["On This Page", "Content Source", "Syndicate", "March 1, 2024"],
-    )
-
-
-# --- Mayo Clinic (hand-made pages in the site's structure) -----------------------------------------
-
-
-def test_mayoclinic_discovery_takes_symptoms_causes_pages_only():
+def test_mayoclinic_parts_are_the_tab_bar_in_order():
     sp = spider(MayoClinicSpider)
-    hub = "https://www.mayoclinic.org/diseases-conditions/index?letter=P"
-    found = [r.url for r in sp.discover(response(hub, own("mayoclinic/index-letter-p.html")), hub=True)]
-    assert found == [
-        f"{MAYO}/symptoms-causes/syc-20350001",
-        "https://www.mayoclinic.org/diseases-conditions/plantar-warts/symptoms-causes/syc-20350004?p=1",
-        "https://www.mayoclinic.org/diseases-conditions/heel-pain/symptoms-causes/syc-20350009",
+    first = f"{MAYO}/symptoms-causes/syc-20371444"
+    assert follow(sp, first, mayo_page) == list(MAYO_TABS)  # the real tab bar links all four tabs
+    html = own("mayoclinic/kunalpaliwal13-shingles-symptoms-causes-syc-20353054.html")
+    url = f"{SHINGLES}/symptoms-causes/syc-20353054"
+    assert sp.part_urls(response(url, html)) == [url, f"{SHINGLES}/diagnosis-treatment/drc-20353060"]
+    assert sp.first_part(response(url, html)) is None and sp.article_key(response(url, html)) == url
+
+
+def test_mayoclinic_later_tab_hands_over_to_the_first():
+    sp = spider(MayoClinicSpider)
+    for url in list(MAYO_TABS)[1:]:
+        assert sp.first_part(response(url, mayo_page(url))) == f"{MAYO}/symptoms-causes/syc-20371444"
+    first = f"{MAYO}/symptoms-causes/syc-20371444"
+    assert sp.first_part(response(first, mayo_page(first))) is None
+
+
+def test_mayoclinic_discovery_takes_first_tabs_and_drc_entries():
+    sp = spider(MayoClinicSpider)
+    hub = "https://www.mayoclinic.org/diseases-conditions/index?letter=D"
+    assert found(sp, hub, own("mayoclinic/handmade-index-letter-d.html"), hub=True) == [
+        f"{MAYO}/symptoms-causes/syc-20371444",
+        f"{MAYO}/diagnosis-treatment/drc-20371451",  # handed over to syc- when fetched
+        "https://www.mayoclinic.org/diseases-conditions/gestational-diabetes/symptoms-causes/syc-20355339",
+        "https://www.mayoclinic.org/diseases-conditions/type-2-diabetes/symptoms-causes/syc-20351193",
+    ]
+    url = f"{MAYO}/symptoms-causes/syc-20371444"
+    links = found(spider(MayoClinicSpider), url, mayo_page(url))
+    assert "https://www.mayoclinic.org/diseases-conditions/prediabetes/symptoms-causes/syc-20355278" in links
+    assert not [u for u in links if "p=1" in u or "/doctors-departments/" in u], "print views and later tabs"
+
+
+def test_mayoclinic_sitemaps_from_robots_follow_the_conditions_only():
+    sp = spider(MayoClinicSpider)
+    robots = (FILES / "mayoclinic/robots-2019-protego-www.mayoclinic.org.txt").read_bytes()
+    requests = list(sp.parse_sitemap(TextResponse("https://www.mayoclinic.org/robots.txt", body=robots)))
+    assert [r.url for r in requests] == ["https://www.mayoclinic.org/condition_consolidated_concepts.xml"]
+
+
+# --- MedlinePlus: topics from the A-Z, the sitemap and the topic XML --------------------------------------------
+
+TOPICS_XML = FILES / "medlineplus/gsa-mplus_topics_2012-07-21.xml"
+NOT_TOPICS = {
+    "accessibility", "appendixa", "appendixb", "ashpdisclaimer", "disclaimers", "druginformation", "encyclopedia",
+    "magazine", "mymplusnewsletter", "plugins", "rss", "testmicrosite", "xml", "xmldescription",
+    "digestivesystem", "symptoms",  # group pages, as the topic XML names them
+}  # fmt: skip
+
+
+def test_medlineplus_topics_among_the_sitemaps_root_pages():
+    """The root pages MedlinePlus's sitemap listed in December 2024: topics are taken, lists and tools are not."""
+    urls = (FILES / "medlineplus/eot2024-sitemap-root-pages.txt").read_text().split()
+    sp = spider(MedlinePlusSpider)
+    taken = {u.rsplit("/", 1)[1].removesuffix(".html") for u in articles(sp, urls)}
+    names = {u.rsplit("/", 1)[1].removesuffix(".html") for u in urls}
+    lists = {n for n in names if "_" in n}  # healthtopics_a ... healthtopics_xyz, all_healthtopics, all_easytoread
+    assert len(urls) == 1112 and len(lists) == 26
+    assert taken == names - lists - NOT_TOPICS
+    assert {"a1c", "abdominalpain", "covid19coronavirusdisease2019", "myalgicencephalomyelitischronicfatiguesyndrome"}
+    assert len(taken) == 1070
+
+
+def test_medlineplus_a_to_z_discovery():
+    sp = spider(MedlinePlusSpider)
+    hub = "https://medlineplus.gov/healthtopics_a.html"
+    assert found(sp, hub, own("medlineplus/handmade-healthtopics_a.html"), hub=True) == [
+        "https://medlineplus.gov/a1c.html",
+        "https://medlineplus.gov/abdominalpain.html",
+        "https://medlineplus.gov/abortion.html",
+        "https://medlineplus.gov/acne.html",
     ]
 
 
-def test_mayoclinic_parts_are_the_tabs_in_order():
-    sp = spider(MayoClinicSpider)
-    first = f"{MAYO}/symptoms-causes/syc-20350001"
-    assert follow(sp, first, lambda u: own(MAYO_TABS[u])) == list(MAYO_TABS)
-    assert sp.article_key(response(first, own(MAYO_TABS[first]))) == first
-
-
-def test_mayoclinic_clean_text_merges_the_tabs():
-    text = clean("mayoclinic", [(own(path), url) for url, path in MAYO_TABS.items()])
-    assert_text(
-        text,
-        [
-            "Plantar fasciitis is an irritation of the thick band of tissue",
-            "Make an appointment if heel pain keeps coming back",
-            "Plantar fasciitis is diagnosed from the medical history and a physical exam",
-            "Night splints that hold the arch stretched during sleep",
-            "Specialists in foot and ankle care",
-        ],
-        [
-            "Request an appointment",
-            "Mayo Clinic does not endorse",
-            "From Mayo Clinic to your inbox",
-            "Sign up for free",
-            "Related",
-            "Bone spurs",
-            "Products & Services",
-            "Show references",
-            "Author AB",
-            "By Mayo Clinic Staff",
-            "Advertisement",
-            "MFMER",
-            "Skip to content",
-        ],
+def test_medlineplus_topic_xml():
+    urls = topic_urls(TOPICS_XML.read_bytes())
+    assert urls == [
+        "https://www.nlm.nih.gov/medlineplus/abdominalpain.html",
+        "https://www.nlm.nih.gov/medlineplus/spanish/abdominalpain.html",
+    ]
+    assert (
+        latest_topics_file(
+            [
+                "https://medlineplus.gov/xml/mplus_topics_2024-10-05.xml",
+                "https://medlineplus.gov/xml/mplus_topics_compressed_2024-10-12.zip",
+                "https://medlineplus.gov/xml/mplus_topics_2024-10-12.xml",
+                "https://medlineplus.gov/xml/mplus_topic_groups_2024-10-12.xml",
+            ]
+        )
+        == "https://medlineplus.gov/xml/mplus_topics_2024-10-12.xml"
     )
-    order = [text.index(s) for s in ("Overview", "Risk factors", "Diagnosis", "Treatment", "Doctors who treat")]
-    assert order == sorted(order)
-    assert text.count("Plantar fasciitis\n") <= 1  # the h1 repeated on each tab is not repeated in the text
 
 
-# --- NHS (hand-made pages in the NHS.UK design system) -------------------------------------------
+def test_medlineplus_topic_xml_file(tmp_path):
+    """``-a topics_file``: a downloaded copy of the XML (in 2012 the topics lived under www.nlm.nih.gov/medlineplus/;
+    the copy here names medlineplus.gov, as today's files do)."""
+    copy = tmp_path / "mplus_topics.xml"
+    copy.write_bytes(
+        TOPICS_XML.read_bytes().replace(b"https://www.nlm.nih.gov/medlineplus/", b"https://medlineplus.gov/")
+    )
+    sp = spider(MedlinePlusSpider, tmp_path, topics_file=str(copy))
+    assert [r.url for r in sp.topics_requests()] == ["https://medlineplus.gov/abdominalpain.html"]  # not /spanish/
+    with pytest.raises(ValueError, match="cannot read topics_file"):
+        list(spider(MedlinePlusSpider, tmp_path, topics_file=str(tmp_path / "missing.xml")).topics_requests())
 
 
-def test_nhs_discovery_takes_condition_overviews_only():
+def test_medlineplus_robots_disallow_the_topic_xml():
+    robots = Protego.parse((FILES / "medlineplus/robots-2019-protego-medlineplus.gov.txt").read_text())
+    assert not robots.can_fetch("https://medlineplus.gov/xml/mplus_topics_2024-10-12.xml", "healtharchive")
+    assert robots.can_fetch("https://medlineplus.gov/xml.html", "healtharchive")
+    assert robots.can_fetch("https://medlineplus.gov/abdominalpain.html", "healtharchive")
+
+
+# --- NHS: scope, guides, the content API ------------------------------------------------------------------------
+
+
+def test_nhs_discovery_takes_first_pages_of_conditions_and_mental_health_conditions():
     sp = spider(NHSSpider)
-    found = [r.url for r in sp.discover(response(f"{NHS}/", own("nhs/conditions.html")), hub=True)]
-    assert found == [f"{NHS}/sciatica/"]
-    assert sp.sitemap_article(f"{NHS}/hay-fever/")
-    assert not sp.sitemap_article(f"{NHS}/sciatica/symptoms/")
-    assert not sp.sitemap_article(f"{NHS}/")
+    assert found(sp, f"{NHS}/", own("nhs/handmade-conditions.html"), hub=True) == [
+        f"{NHS}/acne/",
+        "https://www.nhs.uk/mental-health/conditions/agoraphobia/",
+        "https://www.nhs.uk/mental-health/conditions/anorexia/overview/",
+        f"{NHS}/sciatica/",
+    ]
+    assert not sp.sitemap_article(f"{NHS}/acne/causes/") and not sp.sitemap_article(f"{NHS}/")
+    assert not sp.sitemap_article("https://www.nhs.uk/mental-health/conditions/bipolar-disorder/symptoms/")
     assert not sp.sitemap_article("https://www.nhs.uk/medicines/ibuprofen/")
+    assert not sp.sitemap_article("http://www.nhs.uk/conditions/zika-virus/Pages/Introduction.aspx"), "NHS Choices"
 
 
 def test_nhs_parts_are_the_guide_pages_in_order():
@@ -326,74 +353,110 @@ def test_nhs_parts_are_the_guide_pages_in_order():
     assert follow(sp, single, lambda u: own(NHS_PAGES[u])) == [single]
 
 
-def test_nhs_clean_text_merges_the_guide():
-    pages = [(own(path), url) for url, path in NHS_PAGES.items() if "/sciatica/" in url]
-    text = clean("nhs", pages)
-    assert_text(
-        text,
-        [
-            "Sciatica is pain that travels from the lower back",
-            "Ask for an urgent GP appointment or get help from NHS 111 if:",  # care card: content
-            "numbness or tingling down the leg",
-            "Keep moving as much as you can",
-        ],
-        [
-            "Skip to main content",
-            "cookies",
-            "Back to Health A to Z",
-            "Page last reviewed",
-            "Next review due",
-            "Crown copyright",
-            "Search the NHS website",
-            "Previous",
-            "Next",
-            "Pages in this guide",
-        ],
-    )
-    assert text.index("slipped disc") < text.index("Main symptoms") < text.index("Things you can do yourself")
+@cache
+def api_json(name: str) -> dict:
+    return json.loads((FILES / "nhs/content-api" / name).read_text(encoding="utf-8"))
 
 
-# --- MedlinePlus (hand-made page) ----------------------------------------------------------------
+def test_nhs_content_api_listings():
+    links, following = api_links(api_json("conditions-root-page-1.json"))
+    assert len(links) == 25 and links[0] == f"{API}/conditions/acanthosis-nigricans/"
+    assert following == f"{API}/conditions/?page=2"
+    assert api_links(api_json("conditions-root-page-29.json"))[1] is None  # the last page
+    links, _ = api_links(api_json("spec-example-SymptomsAToZ.json"))
+    assert f"{API}/conditions/chest-pain/" in links  # symptoms are condition pages (2025)
+    links, _ = api_links(api_json("mental-health-conditions-no-params.json"))
+    assert f"{API}/mental-health/conditions/depression/" in links
 
 
-def test_medlineplus_discovery_takes_health_topics_only():
-    sp = spider(MedlinePlusSpider)
-    hub = "https://medlineplus.gov/healthtopics_t.html"
-    found = [r.url for r in sp.discover(response(hub, own("medlineplus/healthtopics_t.html")), hub=True)]
-    assert found == [
-        "https://medlineplus.gov/tinnitus.html",
-        "https://medlineplus.gov/tonsillitis.html",
-        "https://medlineplus.gov/tooth-disorders.html",
+def test_nhs_content_api_answers_become_article_requests():
+    sp = spider(NHSSpider, settings={"NHS_API_KEY": "k"})
+    root = f"{API}/"
+    assert [r.url for r in sp.api_requests()] == [
+        f"{API}/conditions/",
+        f"{API}/symptoms/",
+        f"{API}/tests-and-treatments/",
+        f"{API}/mental-health/conditions/",
     ]
+    body = (FILES / "nhs/content-api/conditions-root-category-a.json").read_bytes()
+    requests = list(sp.parse_api(TextResponse(f"{API}/conditions/?category=a", body=body), root, "k"))
+    urls = [r.url for r in requests]
+    assert len(urls) == 62 and f"{NHS}/acne/" in urls  # of the letter's 64 entries
+    assert "https://www.nhs.uk/mental-health/conditions/agoraphobia/" in urls
+    assert not [u for u in urls if "/children-and-young-adults/" in u], "outside the health A to Z"
+    assert f"{NHS}/foot-pain/ankle-pain/" not in urls, "an entry naming a page of the foot pain guide: one of its parts"
+    assert all(r.callback == sp.parse_page for r in requests)
+    assert list(spider(NHSSpider).api_requests()) == [], "no key, no API"
 
 
-def test_medlineplus_clean_text():
-    url = "https://medlineplus.gov/tinnitus.html"
-    sp = spider(MedlinePlusSpider)
-    html = own("medlineplus/tinnitus.html")
-    assert sp.next_page(response(url, html), Assembly(first_url=url, key=url, requested_urls={url}), 1) is None
-    assert_text(
-        clean("medlineplus", [(html, url)]),
-        [
-            "Tinnitus is a sound in one or both ears",
-            "Most tinnitus is linked to some degree of hearing loss",
-            "Tinnitus is not a disease on its own",
-        ],
-        [
-            "Learn how to cite this page",
-            "Page last updated",
-            "updates by email",
-            "What's this?",
-            "should not be used as a substitute",
-            "Skip navigation",
-            "Print",
-            "Facebook",
-            "Rockville Pike",
-        ],
+# --- Cleveland Clinic (real Health Essentials page, hand-made Health Library page) ---------------------------
+
+CLEVELAND = FIXTURES / "wcxb-0027-health-clevelandclinic-org.html"
+CLEVELAND_URL = "https://health.clevelandclinic.org/how-to-meditate-and-top-benefits"
+
+
+@needs_fixtures
+def test_clevelandclinic_article_is_one_page_and_an_article():
+    html = CLEVELAND.read_text(encoding="utf-8")
+    sp = spider(ClevelandClinicSpider)
+    assert next_of(sp, CLEVELAND_URL, html) is None
+    assert sp.in_scope(CLEVELAND_URL) and sp.article_key(response(CLEVELAND_URL, html)) == CLEVELAND_URL
+    links = found(sp, CLEVELAND_URL, html)
+    assert links and all(
+        u.startswith(("https://health.clevelandclinic.org/", "https://my.clevelandclinic.org/health/")) for u in links
     )
+    assert "https://my.clevelandclinic.org/health/articles/17906-meditation" in links  # the Health Library
+    assert "https://health.clevelandclinic.org/chakras" in links
+    assert not [u for u in links if u.rstrip("/").endswith(("/contact-us", "/living-healthy", "/advertising"))]
+    assert not [u for u in links if "/wellness" in u]
 
 
-# --- sitemaps ------------------------------------------------------------------------------------
+def test_clevelandclinic_health_library_page_is_an_article():
+    url = "https://my.clevelandclinic.org/health/articles/17906-meditation"
+    sp = spider(ClevelandClinicSpider)
+    html = own("clevelandclinic/handmade-health-library-17906-meditation.html")
+    assert sp.sitemap_article(url) and next_of(sp, url, html) is None
+
+
+# --- CDC: the sitemap's URLs ------------------------------------------------------------------------------------
+
+
+def test_cdc_articles_among_the_sitemaps_urls():
+    """A sample of the 46,044 URLs CDC's sitemaps listed in December 2024."""
+    urls = (FILES / "cdc/eot2024-sitemap-urls-sample.txt").read_text().split()
+    sp = spider(CDCSpider)
+    taken = articles(sp, urls)
+    assert len(urls) > 2500 and len(taken) > 1500
+    assert not [u for u in taken if "/es/" in u or "/spanish/" in u], "Spanish pages, also under /<topic>/es/"
+    assert not [u for u in taken if u.endswith("/site.html") or "/mmwr/" in u or "/php/" in u]
+    assert [u for u in taken if u.endswith(".htm")], "legacy .htm pages are still listed and taken"
+    assert (
+        "https://www.cdc.gov/adhd/es/articles/que-es-el-trastorno-por-deficit-de-atencion-e-hiperactividad-tdah.html"
+        in urls
+    )
+    assert sp.sitemap_article("https://www.cdc.gov/asthma/acbs.htm")
+    assert sp.sitemap_article("https://www.cdc.gov/nutrition/features/healthy-eating-tips.html")
+    assert not sp.sitemap_article("https://www.cdc.gov/nutrition/media/pdfs/tips.pdf")
+
+
+def test_cdc_reads_its_sitemap_index():
+    sp = spider(CDCSpider)
+    assert sp.sitemap_urls == ("https://www.cdc.gov/wcms-auto-sitemap-index.xml",)
+    body = index(
+        ["https://www.cdc.gov/nutrition/wcms-auto-sitemap.xml", "https://www.cdc.gov/adhd/wcms-auto-sitemap.xml"]
+    )
+    requests = list(sp.parse_sitemap(XmlResponse(sp.sitemap_urls[0], body=body.encode())))
+    assert [r.callback for r in requests] == [sp.parse_sitemap] * 2
+
+
+@needs_fixtures
+def test_cdc_page_is_one_page():
+    url = "https://www.cdc.gov/nutrition/features/healthy-eating-tips.html"
+    html = (FIXTURES / "wcxb-0074-cdc-gov.html").read_text(encoding="utf-8")
+    assert next_of(spider(CDCSpider), url, html) is None
+
+
+# --- sitemaps ------------------------------------------------------------------------------------------------
 
 URLSET = """<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
@@ -458,14 +521,17 @@ def test_sitemap_limit_and_off_switch(tmp_path):
 
 
 class Site:
-    """Serves {path: (content type, bytes)} on 127.0.0.1; 404 for anything else."""
+    """Serves {path (with query): (content type, bytes)} on 127.0.0.1; 404 for anything else. Records each request's
+    path and its ``apikey`` header."""
 
     def __init__(self):
         self.routes: dict[str, tuple[str, bytes]] = {}
+        self.requests: list[tuple[str, str | None]] = []
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
+                site.requests.append((self.path, self.headers.get("apikey")))
                 found = site.routes.get(self.path)
                 self.send_response(200 if found else 404)
                 self.send_header("Content-Type", found[0] if found else "text/plain")
@@ -482,8 +548,8 @@ class Site:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def page(self, real_url: str, path: str):
-        """Serve the hand-made page ``path`` at the path of ``real_url``."""
-        self.routes[urlsplit(real_url).path] = ("text/html; charset=utf-8", own(path).encode("utf-8"))
+        """Serve the saved page ``path`` at the path of ``real_url``."""
+        self.routes[urlsplit(real_url).path] = ("text/html; charset=utf-8", (FILES / path).read_bytes())
 
     def close(self):
         self.server.shutdown()
@@ -503,37 +569,30 @@ def archive(db: Path):
     return conn
 
 
-def test_crawl_mayoclinic_tabs_as_one_article(tmp_path, local_site):
+def test_crawl_mayoclinic_entered_at_a_later_tab(tmp_path, local_site):
+    """A URL list naming the diagnosis-treatment tab: the article is the disease, from its first tab, four tabs."""
     for url, path in MAYO_TABS.items():
         local_site.page(url, path)
-    first = local_site.url + "/diseases-conditions/plantar-fasciitis/symptoms-causes/syc-20350001"
+    base = local_site.url + "/diseases-conditions/diabetes"
     urls_file = tmp_path / "urls.txt"
-    urls_file.write_text(first + "\n")
+    urls_file.write_text(f"{base}/diagnosis-treatment/drc-20371451\n")
     db = tmp_path / "archive.db"
     result = run_crawl("pages", db, f"urls_file={urls_file}", "profile=mayoclinic")
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "healtharchive/skipped/later_part" in result.stderr
     conn = archive(db)
-    articles = conn.execute("SELECT * FROM articles").fetchall()
-    assert [a["url"] for a in articles] == [first]
+    assert [a["url"] for a in conn.execute("SELECT * FROM articles")] == [f"{base}/symptoms-causes/syc-20371444"]
     version = conn.execute("SELECT * FROM versions").fetchone()
-    assert version["page_count"] == 3
-    captures = conn.execute("SELECT url, page_number FROM captures ORDER BY page_number").fetchall()
-    assert [(c["url"].split("/", 3)[3], c["page_number"]) for c in captures] == [
-        ("diseases-conditions/plantar-fasciitis/symptoms-causes/syc-20350001", 1),
-        ("diseases-conditions/plantar-fasciitis/diagnosis-treatment/drc-20350002", 2),
-        ("diseases-conditions/plantar-fasciitis/doctors-departments/ddc-20350003", 3),
+    assert version["page_count"] == 4 and version["reviewed_on"] == "2024-03-27"
+    captures = conn.execute("SELECT url, page_number FROM captures WHERE article_id IS NOT NULL ORDER BY id").fetchall()
+    assert [(c["url"].split("/diabetes/")[1], c["page_number"]) for c in captures] == [
+        ("symptoms-causes/syc-20371444", 1),
+        ("diagnosis-treatment/drc-20371451", 2),
+        ("doctors-departments/ddc-20371453", 3),
+        ("care-at-mayo-clinic/mac-20371457", 4),
     ]
     text = version["text"]
-    marks = [
-        text.index(s)
-        for s in (
-            "irritation of the thick band",
-            "Extra body weight",
-            "diagnosed from the medical history",
-            "Choose supportive shoes",
-            "Specialists in foot and ankle care",
-        )
-    ]
+    marks = [text.index(s) for s in ("blood sugar (glucose)", "A second test", "Doctors who treat", "Why choose")]
     assert marks == sorted(marks)
     assert "Request an appointment" not in text and "From Mayo Clinic to your inbox" not in text
 
@@ -567,12 +626,83 @@ def test_crawl_nhs_with_sitemap_discovery(tmp_path, local_site):
     assert "healtharchive/sitemap_articles" in result.stderr
     conn = archive(db)
     rows = conn.execute(
-        "SELECT a.url, v.page_count, v.text FROM articles a JOIN versions v ON v.article_id = a.id ORDER BY a.url"
+        "SELECT a.url, v.page_count, v.text, v.reviewed_on FROM articles a JOIN versions v ON v.article_id = a.id"
+        " ORDER BY a.url"
     ).fetchall()
-    assert [(r["url"], r["page_count"]) for r in rows] == [
-        (f"{base}/conditions/hay-fever/", 1),  # only in the (gzipped) sitemap
-        (f"{base}/conditions/sciatica/", 3),  # hub and sitemap: one article, its guide merged
+    assert [(r["url"], r["page_count"], r["reviewed_on"]) for r in rows] == [
+        (f"{base}/conditions/hay-fever/", 1, "2026-05-11"),  # only in the (gzipped) sitemap
+        (f"{base}/conditions/sciatica/", 3, "2026-06-04"),  # hub and sitemap: one article, its guide merged
     ]
     sciatica = rows[1]["text"]
     assert sciatica.index("slipped disc") < sciatica.index("Main symptoms") < sciatica.index("Treatment from a GP")
     assert "Page last reviewed" not in sciatica
+
+
+def test_crawl_nhs_from_the_content_api(tmp_path, local_site):
+    """The API's saved answers, served with their addresses turned to 127.0.0.1: the A-Z is walked page by page with
+    the key, and the pages it names are crawled (each served the hand-made hay fever page)."""
+    base = local_site.url
+
+    def serve_api(path: str, name: str):
+        body = (FILES / "nhs/content-api" / name).read_text(encoding="utf-8")
+        body = body.replace("https://api.service.nhs.uk", base).replace("https://www.nhs.uk", base)
+        local_site.routes[f"/nhs-website-content/{path}"] = ("application/json", body.encode())
+
+    serve_api("conditions/", "conditions-root-no-params.json")
+    serve_api("conditions/?page=2", "conditions-root-page-2.json")  # its Next Page (3) is not saved: 404
+    serve_api("mental-health/conditions/", "mental-health-conditions-no-params.json")
+    listed = set()
+    for name in ("conditions-root-no-params.json", "conditions-root-page-2.json"):
+        listed |= {u.split("nhs-website-content")[1] for u in api_links(api_json(name))[0]}
+    for path in listed | {"/mental-health/conditions/depression/", "/mental-health/conditions/anxiety/"}:
+        local_site.page(base + path, "nhs/handmade-hay-fever.html")
+    db = tmp_path / "archive.db"
+    result = run_crawl(
+        "nhs",
+        db,
+        "discovery=content_api",
+        f"api_url={base}/nhs-website-content/",
+        f"start_url={base}/conditions/",
+        settings={"NHS_API_KEY": "test-key"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    api_calls = [(p, k) for p, k in local_site.requests if p.startswith("/nhs-website-content/")]
+    assert {p for p, _ in api_calls} >= {"/nhs-website-content/conditions/", "/nhs-website-content/conditions/?page=2"}
+    assert "/nhs-website-content/conditions/?page=3" in {p for p, _ in api_calls}
+    assert all(k == "test-key" for _, k in api_calls), "every API request carries the key"
+    page_requests = {p for p, _ in local_site.requests if not p.startswith("/nhs-website-content/")}
+    assert "/conditions/" not in page_requests, "discovery=content_api: the hubs are not read"
+    urls = {r["url"].removeprefix(base) for r in archive(db).execute("SELECT url FROM articles")}
+    assert urls >= listed and len(listed) == 49  # 25 a page, "boils" on both
+    assert "/mental-health/conditions/depression/" in urls
+    assert "/conditions/acanthosis-nigricans/" in urls
+
+
+def test_crawl_medlineplus_topic_xml(tmp_path, local_site):
+    """The topic XML as MedlinePlus publishes it, with its real robots.txt (2019): /xml/ is disallowed, so the file is
+    refused with a hint; a downloaded copy (-a topics_file) is read instead."""
+    base = local_site.url
+    xml = TOPICS_XML.read_bytes().replace(b"https://www.nlm.nih.gov/medlineplus/", f"{base}/".encode())
+    local_site.routes["/robots.txt"] = (
+        "text/plain",
+        (FILES / "medlineplus/robots-2019-protego-medlineplus.gov.txt").read_bytes(),
+    )
+    local_site.routes["/xml.html"] = (
+        "text/html",
+        b'<html><body><a href="xml/mplus_topics_2012-07-21.xml">Health topics</a></body></html>',
+    )
+    local_site.routes["/xml/mplus_topics_2012-07-21.xml"] = ("application/xml", xml)
+    local_site.page(f"{base}/abdominalpain.html", "medlineplus/handmade-abdominalpain.html")
+    db = tmp_path / "archive.db"
+    common = ("discovery=topics", f"start_url={base}/healthtopics_a.html")
+    result = run_crawl("medlineplus", db, *common, f"topics_url={base}/xml.html", settings={"ROBOTSTXT_OBEY": "True"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "robots.txt disallows /xml/" in result.stderr and "healtharchive/feed_failed" in result.stderr
+    assert archive(db).execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+
+    copy = tmp_path / "mplus_topics.xml"
+    copy.write_bytes(xml)
+    result = run_crawl("medlineplus", db, *common, f"topics_file={copy}", settings={"ROBOTSTXT_OBEY": "True"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = archive(db).execute("SELECT a.url, v.reviewed_on FROM articles a JOIN versions v ON v.article_id = a.id")
+    assert [(r["url"], r["reviewed_on"]) for r in rows] == [(f"{base}/abdominalpain.html", "2024-10-09")]

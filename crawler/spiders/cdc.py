@@ -1,14 +1,13 @@
 """``scrapy crawl cdc``: CDC topic pages (www.cdc.gov), with the ``cdc`` profile.
 
-Articles are the single pages of CDC's topics (``/<topic>/.../<page>.html``, e.g.
-``/nutrition/features/healthy-eating-tips.html``); the hub is the A-Z ``/health-topics.html``;
-sitemaps: those robots.txt lists.
+Articles are the single pages of CDC's topics (``/<topic>/.../<page>.html`` and legacy ``.htm`` pages, English:
+not ``/es/`` or ``/spanish/``); the hub is the A-Z ``/health-topics.html``; sitemaps: the index
+``/wcms-auto-sitemap-index.xml`` and its per-topic sitemaps.
 
-Checked against a saved page: ``../shared/fixtures/health-dev/wcxb-0074-cdc-gov.html``: the ``noindex``
-class CDC puts on every container that is not content (gov banner, header, date bar, "On This Page" rail,
-sources and share box, footers), which the profile prunes, rel=canonical, that no pagination rule fires, and
-that the page is an article under the profile's rules. Not checked: the A-Z page and the section names the
-profile excludes (no saved page).
+Checked against real saved pages: the 2024 template (``wcxb-0074-cdc-gov.html`` in ``../shared/fixtures/health-dev/``:
+the ``noindex`` class on every container that is not content, ``cdc:last_reviewed``) and the 2020 template
+(``tests/files/cdc/``: its date bar, share bar, related pages, language bar), and the article rules against 46,044
+URLs CDC's sitemaps listed in December 2024. Not checked: the A-Z page (no saved copy).
 """
 
 from crawler.sitemaps import SiteSpider

@@ -1,14 +1,15 @@
 """``scrapy crawl mayoclinic``: Mayo Clinic's diseases & conditions, with the ``mayoclinic`` profile.
 
-A disease is one article made of its tabs: symptoms-causes (its identity, the only page discovery takes as
-an article), then diagnosis-treatment and doctors-departments, fetched as its parts in tab order and merged.
-Hubs: the A-Z index (``/diseases-conditions/index?letter=A`` ...); sitemaps: those robots.txt lists.
+A disease is one article made of its tabs in the tab bar's order: symptoms-causes (its identity), then
+diagnosis-treatment, doctors-departments and care-at-mayo-clinic, fetched as its parts and merged. A tab reached on its
+own (an index entry pointing at diagnosis-treatment) hands over to its disease's first tab. Hubs: the A-Z index
+(``/diseases-conditions/index?letter=A`` ...); sitemaps: robots.txt's condition_consolidated_concepts.xml.
 
-Checked against a saved page: nothing; there is no saved Mayo Clinic page. The URL structure, the A-Z index
-and the tab order are Mayo Clinic's public ones; the markup of the tab bar and of the clutter is not known
-here, so the profile finds the parts by their URLs and the clutter by the text Mayo Clinic shows.
-Tested on hand-made pages in that structure (``tests/files/mayoclinic/``), including a real crawl served
-on 127.0.0.1 (``tests/test_sites.py``).
+Checked against real saved pages: two symptoms-causes tabs, one per template (old: diabetes; new AEM: shingles): the
+tab bar (the list holding the current tab, ``aria-current``), the text's container and the boxes around it, the date
+(``PublishDate``). Not checked: the other tabs and the A-Z index (hand-made pages in the old template's structure,
+``tests/files/mayoclinic/``). Mayo Clinic's CDN is reported to answer 403 to crawlers and its terms restrict automated
+reuse (docs/sites.md).
 """
 
 from crawler.sitemaps import SiteSpider

@@ -1,14 +1,14 @@
-"""``scrapy crawl nhs``: the NHS health A to Z (www.nhs.uk/conditions/), with the ``nhs`` profile.
+"""``scrapy crawl nhs``: the NHS health A to Z, with the ``nhs`` profile.
 
-A condition is one article: its overview ``/conditions/<slug>/`` (its identity, the only page discovery
-takes as an article) and, for long guides, the sub-pages listed by the guide's contents list
-(``/conditions/<slug>/symptoms/``, ``.../treatment/`` ...), fetched in order and merged.
-Hub: ``/conditions/``; sitemaps: those robots.txt lists (sub-pages in them are not taken as articles).
+A condition is one article: its first page (``/conditions/<slug>/``, ``/mental-health/conditions/<slug>/`` or
+``.../<slug>/overview/``) and, for long guides, the sub-pages its contents list names, fetched in order and merged.
+Sources: the A-Z hubs (conditions, mental health conditions, symptoms, tests and treatments), the sitemaps robots.txt
+lists, and with ``-s NHS_API_KEY=KEY`` the NHS website content API (``crawler/feeds.py``).
 
-Checked against a saved page: nothing; there is no saved NHS page. The URL structure is NHS's public one and
-the markup rules use the public NHS.UK design system (nhsuk-frontend's contents list, pagination, review
-date, breadcrumb, header and footer), not a page seen here. Tested on hand-made pages in that structure
-(``tests/files/nhs/``), including a crawl with sitemap discovery served on 127.0.0.1 (``tests/test_sites.py``).
+Checked against real material: the content API's sample answers (the A-Z's URL forms, sub-pages, review dates),
+pages of the retired NHS Choices site (2016; not taken as articles), the 2025 review-date line. Not checked: the
+current condition pages' markup (none found; the rules use the public NHS.UK design system, tested on hand-made
+pages, ``tests/files/nhs/``), robots.txt and sitemaps.
 """
 
 from crawler.sitemaps import SiteSpider
