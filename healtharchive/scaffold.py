@@ -8,9 +8,12 @@ From one article page of the site it writes, under the repository root:
 - ``tests/files/NAME/<page>.html``: the page as fetched (with the project's User-Agent), or as read from a
   local file for offline use (``URL`` may be a path; ``--url`` then gives the page's real address, else
   its rel=canonical is used);
-- ``tests/test_spider_NAME.py``: tests built from that page: the profile loads, the spider starts, the
-  pagination rules find what they found at scaffold time, the cleaned text holds snippets of the article
-  as the pipeline cleans it today, and a TODO (a skipped test) for what must not be in the text.
+- ``tests/test_spider_NAME.py``: tests built from that page in the style of the supported sites' tests
+  (``tests/test_site_pages.py``): the profile loads, the spider starts, the pagination rules find what they found at
+  scaffold time, the archived text holds openings of the article's paragraphs (``MUST_HAVE``) and none of the page's
+  chrome (``MUST_NOT``: lines of its header, navigation, footer and asides that cleaning leaves out, each checked to be
+  on the page), and ``reviewed_on`` is the date the page gave at scaffold time;
+- a section in ``tests/files/SOURCES.md``: where the saved page came from and when (its licence is a TODO).
 
 See docs/adding-a-site.md.
 """
@@ -97,6 +100,31 @@ def snippets(blocks, count: int = 3, words: int = 10) -> list[str]:
     return out
 
 
+CHROME_AREAS = (
+    "//header | //nav | //footer | //aside | //*[@role='navigation' or @role='banner' or @role='contentinfo']"
+)
+
+
+def chrome_lines(body: bytes, text: str, count: int = 5) -> list[str]:
+    """Lines of the page's header, navigation, footer and asides that the cleaned ``text`` leaves out: the page's own
+    chrome, as MUST_NOT candidates (short, with letters, each once)."""
+    import lxml.html
+
+    tree = lxml.html.fromstring(body)
+    for node in tree.xpath("//script | //style | //noscript | //template"):
+        node.drop_tree()
+    flat = " ".join(text.split())
+    found: list[str] = []
+    for area in tree.xpath(CHROME_AREAS):
+        for piece in area.xpath(".//text()"):
+            line = " ".join(piece.split())
+            if 12 <= len(line) <= 80 and any(c.isalpha() for c in line) and line not in flat and line not in found:
+                found.append(line)
+                if len(found) == count:
+                    return found
+    return found
+
+
 def analyse(body: bytes, url: str, name: str) -> dict:
     """What the pipeline and the generic rules make of the page today."""
     from scrapy.http import HtmlResponse
@@ -115,6 +143,8 @@ def analyse(body: bytes, url: str, name: str) -> dict:
         "title": article.title,
         "blocks": article.blocks,
         "canonical": spider.article_key(response),
+        "chrome": chrome_lines(body, article.text),
+        "reviewed_on": article.meta.get("reviewed_on"),
     }
 
 
@@ -152,9 +182,14 @@ def render_profile(name: str, url: str, hub: str, info: dict, saved: str) -> str
         # split into parts/tabs, parts (XPath of the links to its other parts, in order):
         # next_page = "//a[@rel='next']/@href"
         # parts = "//nav[@class='tabs']//a/@href"
-        # TODO: XPaths of clutter that survives cleaning (see the MUST_NOT list of the test), e.g.
-        # "//div[@data-module='related']", "//p[starts-with(normalize-space(), 'Advertising on our site')]"
+        # TODO: XPaths of clutter that survives cleaning (see the MUST_NOT list of the test). Prefer structure (ids,
+        # data- attributes, design-system classes, DOM position) to text, e.g. "//div[@data-module='related']".
         prune = []
+        # Where the page says when it was reviewed or updated, searched before the generic places (crawler/profiles.py):
+        # "meta:NAME", "jsonld:KEY", "text:PREFIX". At scaffold time the page gave: {info["reviewed_on"] or "no date"}.
+        review_date = []
+        # Where the spider finds articles: the hubs above, the sitemaps below.
+        discovery = ["hubs", "sitemaps"]
         # Sitemaps: those robots.txt lists (entries are taken when they match the article rules above).
         sitemap_urls = [{toml_str(robots)}]
         """)
@@ -178,25 +213,32 @@ def render_spider(name: str, url: str, saved: str) -> str:
         ''')
 
 
-def render_test(name: str, url: str, info: dict) -> str:
+def render_test(name: str, url: str, info: dict, saved: str, origin: str) -> str:
     must = "".join(f"    {s!r},\n" for s in snippets(info["blocks"]))
+    must_not = "".join(f"    {s!r},\n" for s in info["chrome"])
     return textwrap.dedent('''\
-        """The {name} spider, tested on its saved page (scaffolded by ``healtharchive genspider``).
+        """The {name} spider, tested on its saved page in the style of the supported sites' tests.
 
-        MUST_HAVE holds openings of the article's paragraphs as the pipeline cleaned them at scaffold time;
-        fill MUST_NOT with the clutter you see on the page, then add prune XPaths to the profile until the
-        test passes.
+        Scaffolded by ``healtharchive genspider`` on {saved}. The saved page ``tests/files/{name}/{page}`` is
+        {url}, {origin} (recorded in tests/files/SOURCES.md).
+        MUST_HAVE holds openings of the article's paragraphs as the pipeline cleaned them then; MUST_NOT holds lines of
+        the page's header, navigation, footer and asides that cleaning left out; REVIEWED_ON is the date the page gave.
+        Check them against the page: add the sentences that must be archived and the chrome that must not (menus,
+        "Related" boxes, promos, newsletter and cookie boxes, share bars, date lines), then prune XPaths to the profile
+        until the test passes.
         """
 
         from pathlib import Path
 
         import pytest
+        from lxml import html as lxml_html
         from scrapy.http import HtmlResponse
 
         from crawler.articles import Assembly
         from crawler.profiles import load_profile
         from crawler.spiders.{name} import {cls}
         from pipelines.clean import clean_article
+        from pipelines.reviewed import ReviewRules
 
         PAGE = Path(__file__).with_name("files") / "{name}" / "{page}"
         URL = {url!r}
@@ -204,18 +246,23 @@ def render_test(name: str, url: str, info: dict) -> str:
 
         MUST_HAVE = [
         {must}]
-        # TODO: what must NOT be in the text: menus, "Related" boxes, promos, newsletter and cookie boxes,
-        # share bars, footers seen on the page, e.g. "Sign up for our newsletter".
-        MUST_NOT: list[str] = []
+        MUST_NOT = [
+        {must_not}]
+        REVIEWED_ON = {reviewed_on!r}
 
 
         def response() -> HtmlResponse:
             return HtmlResponse(url=URL, body=PAGE.read_bytes())
 
 
-        def cleaned() -> str:
+        def archived():
+            """The article as the crawl archives it: the profile's prune rules and review-date places."""
             profile = load_profile("{name}")
-            return " ".join(clean_article([(URL, response().text)], profile.prune).text.split())
+            return clean_article([(URL, response().text)], profile.prune, review=ReviewRules.of(profile))
+
+
+        def squash(text: str) -> str:
+            return " ".join(text.split())
 
 
         def test_profile_and_spider():
@@ -234,20 +281,57 @@ def render_test(name: str, url: str, info: dict) -> str:
 
 
         def test_text_has_the_article():
-            text = cleaned()
-            missing = [s for s in MUST_HAVE if " ".join(s.split()) not in text]
-            assert not missing, f"missing from the cleaned text: {{missing}}"
+            text = squash(archived().text)
+            missing = [s for s in MUST_HAVE if squash(s) not in text]
+            assert not missing, f"missing from the archived text: {{missing}}"
 
 
-        def test_text_has_no_clutter():
+        def test_text_has_no_chrome():
             if not MUST_NOT:
-                pytest.skip("TODO: list in MUST_NOT the clutter that must not be in the text")
-            text = cleaned()
-            leaked = [s for s in MUST_NOT if s in text]
-            assert not leaked, f"clutter in the cleaned text: {{leaked}}"
+                pytest.skip("TODO: list in MUST_NOT the chrome that must not be in the text")
+            tree = lxml_html.fromstring(PAGE.read_bytes())
+            for node in tree.xpath("//script | //style | //noscript"):
+                node.drop_tree()
+            visible = squash(tree.text_content())
+            unseen = [s for s in MUST_NOT if s not in visible]
+            assert not unseen, f"not on the page, so the check could not fail: {{unseen}}"
+            text = squash(archived().text)
+            leaked = [s for s in MUST_NOT if squash(s) in text]
+            assert not leaked, f"chrome in the archived text: {{leaked}}"
+
+
+        def test_reviewed_on():
+            assert archived().meta.get("reviewed_on") == REVIEWED_ON
         ''').format(
-        name=name, cls=class_name(name), page=file_name(url), url=url, next_page=info["next_page"], must=must
+        name=name,
+        cls=class_name(name),
+        page=file_name(url),
+        url=url,
+        next_page=info["next_page"],
+        must=must,
+        must_not=must_not,
+        reviewed_on=info["reviewed_on"],
+        saved=saved,
+        origin=origin,
     )
+
+
+def record_source(path: Path, name: str, url: str, captured: str, origin: str) -> None:
+    """The saved page's section of ``tests/files/SOURCES.md`` (replaced when the site is scaffolded again)."""
+    heading = f"## {name}/ (scaffolded by `healtharchive genspider`)"
+    section = (
+        f"{heading}\n\n| file | page | captured | source | licence |\n|---|---|---|---|---|\n"
+        f"| `{file_name(url)}` | {url} | {captured} | {origin} | TODO: the page's content is its publisher's; "
+        "say under which terms it is kept here as a test fixture |\n"
+    )
+    text = path.read_text(encoding="utf-8") if path.is_file() else "# Where the saved pages come from\n"
+    start = text.find(heading)
+    if start >= 0:
+        end = text.find("\n## ", start + len(heading))
+        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text, encoding="utf-8")
 
 
 def scaffold(
@@ -269,9 +353,11 @@ def scaffold(
     if source.startswith(("http://", "https://")):
         body, final = fetch(source)
         url = real_url or final
+        origin, captured = f"fetched from {final} by `healtharchive genspider`", None
     elif local.is_file():
         body = local.read_bytes()
         url = page_address(body, real_url, source)
+        origin, captured = f"read from the local file {local.name} by `healtharchive genspider`", "unknown"
     else:
         raise ScaffoldError(f"{source} is neither an http(s) URL nor a file")
     if not url.startswith(("http://", "https://")):
@@ -281,8 +367,9 @@ def scaffold(
         "spider": root / "crawler" / "spiders" / f"{name}.py",
         "page": root / "tests" / "files" / name / file_name(url),
         "test": root / "tests" / f"test_spider_{name}.py",
+        "sources": root / "tests" / "files" / "SOURCES.md",
     }
-    existing = [str(p) for p in paths.values() if p.exists()]
+    existing = [str(p) for kind, p in paths.items() if kind != "sources" and p.exists()]
     if existing and not force:
         raise ScaffoldError(f"already there: {', '.join(existing)} (--force overwrites)")
     info = analyse(body, url, name)
@@ -292,7 +379,8 @@ def scaffold(
     paths["page"].write_bytes(body)
     paths["profile"].write_text(render_profile(name, url, hub, info, saved), encoding="utf-8")
     paths["spider"].write_text(render_spider(name, url, saved), encoding="utf-8")
-    paths["test"].write_text(render_test(name, url, info), encoding="utf-8")
+    paths["test"].write_text(render_test(name, url, info, saved, origin), encoding="utf-8")
+    record_source(paths["sources"], name, url, captured or saved, origin)
     return paths
 
 
@@ -313,8 +401,9 @@ def genspider_command(name, url, real_url, hub, root, force):
     """Scaffold a spider for a new site from one of its article pages.
 
     Writes crawler/profiles/NAME.toml, crawler/spiders/NAME.py, the page as
-    tests/files/NAME/<page>.html and tests/test_spider_NAME.py. URL may be a local
-    file (offline); its address is then --url or its rel=canonical.
+    tests/files/NAME/<page>.html, tests/test_spider_NAME.py and the page's source in
+    tests/files/SOURCES.md. URL may be a local file (offline); its address is then
+    --url or its rel=canonical.
 
     Example: healtharchive genspider mysite https://www.example.org/health/asthma
     """

@@ -1,8 +1,8 @@
 """``healtharchive genspider``: scaffold a site's profile, spider, saved page and test.
 
 Runs in a temporary copy of the repository layout (crawler/, pipelines/, scrapy.cfg), never in the
-repository itself: from a page served on 127.0.0.1 and from a local file, then runs the generated test
-and ``scrapy list`` in that copy.
+repository itself: from a real page (NHS Choices' Zika virus page, 2016, tests/files/SOURCES.md) served on 127.0.0.1
+and from a local file, then runs the generated test and ``scrapy list`` in that copy.
 """
 
 import os
@@ -21,7 +21,9 @@ from crawler.settings import USER_AGENT
 from healtharchive.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = Path(__file__).with_name("files") / "nhs" / "handmade-hay-fever.html"
+PAGE = Path(__file__).with_name("files") / "nhs" / "nhs-choices-2016" / "cs4r-ZikaVirus.html"
+PATH = "/conditions/zika-virus/Pages/Introduction.aspx"
+REAL_URL = "http://www.nhs.uk" + PATH
 PYTHON = sys.executable
 
 
@@ -39,13 +41,13 @@ def layout(tmp_path):
 
 @pytest.fixture
 def served():
-    """The hand-made NHS page on 127.0.0.1, recording the User-Agent of each request."""
+    """The real NHS Choices page on 127.0.0.1, recording the User-Agent of each request."""
     agents = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             agents.append(self.headers.get("User-Agent"))
-            found = self.path == "/conditions/hay-fever/"
+            found = self.path == PATH
             body = PAGE.read_bytes() if found else b"not found"
             self.send_response(200 if found else 404)
             self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -70,35 +72,44 @@ def in_copy(root: Path, *command: str):
 
 def test_genspider_from_a_served_page(layout, served):
     base, agents = served
-    url = f"{base}/conditions/hay-fever/"
-    result = CliRunner().invoke(cli, ["genspider", "hayfever", url, "--root", str(layout)])
+    url = base + PATH
+    result = CliRunner().invoke(cli, ["genspider", "zika", url, "--root", str(layout)])
     assert result.exit_code == 0, result.output
     assert agents == [USER_AGENT], "the page is fetched once, with the project's User-Agent"
 
-    page = layout / "tests" / "files" / "hayfever" / "hay-fever.html"
+    page = layout / "tests" / "files" / "zika" / "Introduction.html"
     assert page.read_bytes() == PAGE.read_bytes()
-    profile = tomllib.loads((layout / "crawler" / "profiles" / "hayfever.toml").read_text())
-    assert profile["start_urls"] == [f"{base}/conditions/"]
-    assert profile["scope_hosts"] == [base.split("//")[1]] and profile["scope_paths"] == ["/conditions/"]
+    profile = tomllib.loads((layout / "crawler" / "profiles" / "zika.toml").read_text())
+    assert profile["start_urls"] == [f"{base}/conditions/zika-virus/Pages/"]
+    assert profile["scope_hosts"] == [base.split("//")[1]] and profile["scope_paths"] == [
+        "/conditions/zika-virus/Pages/"
+    ]
     assert profile["sitemap_urls"] == [f"{base}/robots.txt"] and profile["prune"] == []
-    spider = (layout / "crawler" / "spiders" / "hayfever.py").read_text()
-    assert "class HayfeverSpider(SiteSpider)" in spider and 'name = "hayfever"' in spider
-    test = (layout / "tests" / "test_spider_hayfever.py").read_text()
-    assert "Hay fever is an allergy to pollen" in test, "MUST_HAVE holds the article's text"
-    assert "TODO: what must NOT be in the text" in test
+    assert profile["review_date"] == [] and profile["discovery"] == ["hubs", "sitemaps"]
+    profile_text = (layout / "crawler" / "profiles" / "zika.toml").read_text()
+    assert "the page gave: 2016-12-02" in profile_text, "the date found, for the author to check (12/02/2016 is UK)"
+    spider = (layout / "crawler" / "spiders" / "zika.py").read_text()
+    assert "class ZikaSpider(SiteSpider)" in spider and 'name = "zika"' in spider
+    test = (layout / "tests" / "test_spider_zika.py").read_text()
+    assert "Zika virus disease is mainly spread by mosquitoes" in test, "MUST_HAVE holds the article's text"
+    assert "'Hundreds of conditions explained'," in test, "MUST_NOT holds the page's navigation, left out"
+    assert "REVIEWED_ON = '2016-12-02'" in test
+    sources = (layout / "tests" / "files" / "SOURCES.md").read_text()
+    assert f"| `Introduction.html` | {url} |" in sources and f"fetched from {url}" in sources
 
-    # The generated test passes in the copy (its MUST_NOT check is a visible TODO), and scrapy knows the spider.
-    run = in_copy(
-        layout, PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "tests/test_spider_hayfever.py"
-    )
+    # The generated test passes in the copy, and scrapy knows the spider.
+    run = in_copy(layout, PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "tests/test_spider_zika.py")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert "3 passed, 1 skipped" in run.stdout and "TODO: list in MUST_NOT" in run.stdout
+    assert "5 passed" in run.stdout
     listed = in_copy(layout, str(Path(PYTHON).with_name("scrapy")), "list")
-    assert "hayfever" in listed.stdout.split(), listed.stderr[-2000:]
+    assert "zika" in listed.stdout.split(), listed.stderr[-2000:]
 
-    # Not twice without --force.
-    again = CliRunner().invoke(cli, ["genspider", "hayfever", url, "--root", str(layout)])
+    # Not twice without --force; with it, the page's source is recorded once.
+    again = CliRunner().invoke(cli, ["genspider", "zika", url, "--root", str(layout)])
     assert again.exit_code != 0 and "already there" in again.output
+    again = CliRunner().invoke(cli, ["genspider", "zika", url, "--root", str(layout), "--force"])
+    assert again.exit_code == 0, again.output
+    assert (layout / "tests" / "files" / "SOURCES.md").read_text().count("## zika/") == 1
 
 
 def test_genspider_from_a_local_file(layout, tmp_path):
@@ -116,22 +127,23 @@ def test_genspider_from_a_local_file(layout, tmp_path):
             "--root",
             str(layout),
             "--url",
-            "https://www.nhs.uk/conditions/hay-fever/",
+            REAL_URL,
             "--hub",
-            "https://www.nhs.uk/conditions/",
+            "http://www.nhs.uk/conditions/zika-virus/Pages/",
         ],
     )
     assert result.exit_code == 0, result.output
-    assert (layout / "tests" / "files" / "offline" / "hay-fever.html").is_file()
+    assert (layout / "tests" / "files" / "offline" / "Introduction.html").is_file()
     profile = tomllib.loads((layout / "crawler" / "profiles" / "offline.toml").read_text())
-    assert profile["start_urls"] == ["https://www.nhs.uk/conditions/"]
+    assert profile["start_urls"] == ["http://www.nhs.uk/conditions/zika-virus/Pages/"]
+    assert "read from the local file saved.html" in (layout / "tests" / "files" / "SOURCES.md").read_text()
     run = in_copy(layout, PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_spider_offline.py")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
 
     # A page with rel=canonical needs no --url.
     result = CliRunner().invoke(cli, ["genspider", "canonical", str(PAGE), "--root", str(layout)])
     assert result.exit_code == 0, result.output
-    assert "https://www.nhs.uk/conditions/hay-fever/" in (layout / "tests" / "test_spider_canonical.py").read_text()
+    assert REAL_URL in (layout / "tests" / "test_spider_canonical.py").read_text()
 
 
 @pytest.mark.parametrize("name", ["Bad-Name", "pages", "generic", "9lives"])
