@@ -46,7 +46,9 @@ async def test_changed_without_a_new_review_date(archive_copy):
     found = await rows(ds, "/archive/changed_without_new_review_date.json?_shape=array")
     assert {(r["article_id"], r["to_version"]) for r in found} == {(a, v) for _, a, v in changed}
     assert all(r["reviewed_before"] == r["reviewed_now"] == "2026-03-02" for r in found)
-    assert found[0]["diff"].startswith(f"/-/diff/{found[0]['article_id']}?from=")
+    hit = found[0]
+    assert hit["diff"].startswith("/-/diff/")
+    assert hit["diff"].endswith(f"/{hit['article_id']}?from={hit['from_version']}&to={hit['to_version']}")
 
     # A page that moved its review date forward, or named one for the first time, made a reviewed change.
     (first_id, first_article, _), (second_id, second_article, _) = changed[:2]
