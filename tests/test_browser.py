@@ -10,6 +10,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -253,3 +254,118 @@ def test_diff_page_in_chromium(chromium, server, two_round_archive, tmp_path):  
         assert HOSTILE in check["bodyText"], name  # shown as characters, not markup
     assert screenshot.stat().st_size > 10_000
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- an analyst's walk: home -> search -> article -> version -> diff -> feed -----------------------------------
+
+SHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots" / "analyst-walk"  # git-ignored (/build/)
+
+# Every id on a page is a link: id columns of Datasette's tables, the project's .ha-id elements, and no bare
+# "#12", "v3", "crawl 4" or "id 5" in the page's own text (archived text, diffs, the chart and form options aside).
+IDS_ARE_LINKS = r"""(() => {
+  const bad = [];
+  const idColumns = /^(id|\w+_id|version|\w+_version|matching_versions|revisit_of|capture_ids)$/;
+  document.querySelectorAll('td').forEach(td => {
+    const col = [...td.classList].find(c => c.startsWith('col-'));
+    if (col && idColumns.test(col.slice(4)) && td.innerText.trim() && !td.querySelector('a')) {
+      bad.push(col + ': ' + td.innerText.trim());
+    }
+  });
+  document.querySelectorAll('.ha-id').forEach(e => { if (!e.closest('a')) bad.push('ha-id: ' + e.textContent); });
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const skip = 'a, script, style, select, option, code, .ha-text, .ha-diff, .ha-snippet, .ha-url';
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (node.parentElement.closest(skip)) continue;
+    const m = node.textContent.match(/(#\d+|\bv\d+\b|\bcrawl \d+\b|\bid \d+\b)/);
+    if (m) bad.push('text "' + m[0] + '" in <' + node.parentElement.tagName.toLowerCase() + '>');
+  }
+  return {bad, ids: document.querySelectorAll('a.ha-id, td[class^="col-"] a').length,
+          url: location.href, title: document.title};
+})()"""
+
+
+async def _walk(ws_url, start, shots):
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session, session.ws_connect(ws_url, max_msg_size=0) as ws:
+        page = Page(ws)
+        await page.send("Page.enable")
+        await page.send("Runtime.enable")
+        steps, taken = {}, []
+
+        async def shot(name, check=True):
+            data = await page.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+            taken.append(name)
+            (shots / f"{len(taken):02d}-{name}.png").write_bytes(base64.b64decode(data["data"]))
+            if check:
+                steps[name] = await page.evaluate(IDS_ARE_LINKS)
+                steps[name]["dialogs"] = list(page.dialogs)
+
+        async def click(selector, settle=0.5):
+            seen = len(page.events)
+            href = await page.evaluate(
+                f"(() => {{ const a = document.querySelector({json.dumps(selector)}); "
+                "a.scrollIntoView(); a.click(); return a.href; })()"
+            )
+            deadline = time.monotonic() + 30
+            while not any(e.get("method") == "Page.loadEventFired" for e in page.events[seen:]):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"clicking {selector} ({href}) loaded nothing")
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(settle)
+            return href
+
+        await page.goto(start + "/", settle=0.3)
+        await shot("home")
+        # Type a search into the home page's box and submit it, as a person would.
+        seen = len(page.events)
+        await page.evaluate(
+            "(() => { const f = document.querySelector('form.ha-search'); "
+            "f.querySelector('input[name=q]').value = 'pathology report'; f.submit(); })()"
+        )
+        while not any(e.get("method") == "Page.loadEventFired" for e in page.events[seen:]):
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
+        steps["search_marks"] = await page.evaluate("document.querySelectorAll('td.col-best_match mark').length")
+        await shot("search")
+        await click("td.col-article_id a")
+        await shot("article")
+        await click("table.ha-versions tr:last-child a.ha-id")
+        steps["text"] = await page.evaluate("document.querySelector('.ha-text').innerText")
+        await shot("version")
+        await click("a.ha-diff-before")
+        steps["ins"] = await page.evaluate("document.querySelector('.ha-diff ins').textContent")
+        await shot("diff")
+        feed_url = await click("a.ha-feedlink")
+        steps["feed_xml"] = await page.evaluate(  # as an XML tree, or as text (Chromium shows atom+xml as text)
+            "document.contentType.includes('xml') ? new XMLSerializer().serializeToString(document) "
+            ": document.body.innerText"
+        )
+        await shot("feed", check=False)  # XML: Chromium shows its tree
+        page.reader.cancel()
+        return steps, feed_url
+
+
+def test_analyst_walk_in_chromium(chromium, server, two_round_archive):  # chromium first: skip early
+    import feedparser
+
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(parents=True)
+    steps, feed_url = asyncio.run(_walk(chromium, server, SHOTS))
+    pages = ("home", "search", "article", "version", "diff")
+    for name in pages:
+        assert steps[name]["bad"] == [], f"{name} ({steps[name]['url']}): ids that are not links: {steps[name]['bad']}"
+        assert steps[name]["dialogs"] == [], name
+    assert "/search_articles?q=pathology+report" in steps["search"]["url"] and steps["search_marks"] > 0
+    assert "/-/article/archive/" in steps["article"]["url"] and steps["article"]["ids"] >= 3
+    assert re.search(r"/-/article/archive/\d+/v\d+$", steps["version"]["url"])
+    assert "Page 1" in steps["text"] and "<img src=x onerror=alert(1)>" in steps["text"]  # text, not markup
+    assert "/-/diff/archive/" in steps["diff"]["url"] and steps["ins"].strip()
+    assert "/archive/changes_feed.atom?center=" in feed_url
+    feed = feedparser.parse(steps["feed_xml"])
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.entries and all(e.link.startswith(server + "/-/diff/archive/") for e in feed.entries)
+    shots = sorted(p.name for p in SHOTS.glob("*.png"))
+    assert shots == ["01-home.png", "02-search.png", "03-article.png", "04-version.png", "05-diff.png", "06-feed.png"]
+    assert all((SHOTS / s).stat().st_size > 5_000 for s in shots)

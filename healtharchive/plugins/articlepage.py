@@ -115,7 +115,13 @@ async def article_page(datasette, request):
         "versions": versions,
         "observations": observations,
         "links": _links(datasette, db, aid),
-        "chart": Markup(chart_svg(history, lambda x, y: diff_url(datasette, db.name, aid, x, y))),
+        "chart": Markup(
+            chart_svg(
+                history,
+                lambda x, y: diff_url(datasette, db.name, aid, x, y),
+                crawl_link=lambda c: crawl_url(datasette, db.name, c),
+            )
+        ),
     }
     page = await datasette.render_template("ha_article.html", context, request=request, view_name="ha_article")
     return Response.html(page)

@@ -141,6 +141,11 @@ def _render_text(row, value, column, table, database, datasette):
         return Markup(_clean_feed_html(value))  # sanitised: a custom query could name any column so
     if column in ("args", "scope") and table == "crawls":
         return _readable_json(value)
+    if column == "matching_versions" and _get(row, "article_id") is not None and re.fullmatch(r"\d+(, \d+)*", value):
+        article_id = _get(row, "article_id")
+        return Markup(", ").join(
+            _link(version_url(datasette, database, article_id, int(n)), n) for n in value.split(", ")
+        )
     if column == "capture_ids":
         ids = _ids(value)
         if ids is not None:

@@ -8,7 +8,7 @@ import html
 from datasette import hookimpl
 from markupsafe import Markup
 
-from .common import OUTCOMES, article_history, article_url, diff_url, find_article, timeline_url
+from .common import OUTCOMES, article_history, article_url, crawl_url, diff_url, find_article, timeline_url
 
 
 @hookimpl
@@ -34,7 +34,13 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         history = await article_history(db, article["id"])
         return {
             "ha_article": article,
-            "ha_chart": Markup(chart_svg(history, lambda a, b: diff_url(datasette, database, article["id"], a, b))),
+            "ha_chart": Markup(
+                chart_svg(
+                    history,
+                    lambda a, b: diff_url(datasette, database, article["id"], a, b),
+                    crawl_link=lambda c: crawl_url(datasette, database, c),
+                )
+            ),
             "ha_diff_url": diff_url(datasette, database, article["id"]),
             "ha_article_url": article_url(datasette, database, article["id"]),
             "ha_timeline_url": timeline_url(datasette, database, article["id"]),
@@ -57,9 +63,10 @@ _COLOURS = {
 }
 
 
-def chart_svg(history: dict, diff_link=None, width: int = 720) -> str:
+def chart_svg(history: dict, diff_link=None, width: int = 720, crawl_link=None) -> str:
     """A small SVG of an article over time: words per version (line), each crawl's outcome (markers),
-    words added and removed by each change (bars). Every text in it is escaped."""
+    words added and removed by each change (bars); ``diff_link(a, b)`` and ``crawl_link(id)`` make the marks and
+    the crawl labels links. Every text in it is escaped."""
     esc = lambda s: html.escape(str(s), quote=True)  # noqa: E731
     obs = history["observations"]
     versions = {v["version"]: v for v in history["versions"]}
@@ -200,9 +207,12 @@ def chart_svg(history: dict, diff_link=None, width: int = 720) -> str:
                 f'<text x="{x:.1f}" y="{height - 20}" font-size="10" fill="#555" text-anchor="middle">'
                 f"{esc(label[5:] if n > 1 else label)}</text>"
             )
-            out.append(
+            label = (
                 f'<text x="{x:.1f}" y="{height - 8}" font-size="10" fill="#888" text-anchor="middle">'
                 f"crawl {esc(o['crawl_id'])}</text>"
             )
+            if crawl_link is not None and o["crawl_id"] is not None:
+                label = f'<a href="{esc(crawl_link(o["crawl_id"]))}">{label}</a>'
+            out.append(label)
     out.append("</svg>")
     return "".join(out)

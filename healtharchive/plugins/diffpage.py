@@ -11,6 +11,7 @@ fragment from escaped text).
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
@@ -140,7 +141,13 @@ async def diff_page(datasette, request):
         "sbs_url": link(a, b, "sbs"),
         "inline_url": link(a, b, "inline"),
         "latest_url": diff_url(datasette, db.name, article["id"]),
-        "chart": Markup(chart_svg(history, lambda x, y: diff_url(datasette, db.name, article["id"], x, y))),
+        "chart": Markup(
+            chart_svg(
+                history,
+                lambda x, y: diff_url(datasette, db.name, article["id"], x, y),
+                crawl_link=lambda c: crawl_url(datasette, db.name, c),
+            )
+        ),
         "timeline_url": timeline_url(datasette, db.name, article["id"]),
         "article_url": article_url(datasette, db.name, article["id"]),
         "version_links": version_links,
@@ -149,6 +156,9 @@ async def diff_page(datasette, request):
         "versions_url": datasette.urls.table(db.name, "versions") + f"?article_id={article['id']}",
         "database": db.name,
         "diff_path": diff_url(datasette, db.name, article["id"]),
+        "feed_url": datasette.urls.table(db.name, "changes_feed", format="atom")
+        + "?"
+        + urlencode({"center": article["url"]}),
     }
     page = await datasette.render_template("ha_diff.html", context, request=request, view_name="ha_diff")
     return Response.html(page)
