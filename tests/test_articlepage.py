@@ -150,3 +150,19 @@ async def test_articles_and_crawls_read_well(ds, facts):
     assert "version_log" not in html.split("Links from other tables")[-1]
     assert f'href="/-/article/archive/{facts["hostile"]}"' in html
     assert f'href="/archive/versions?article_id={facts["hostile"]}"' in html
+
+
+async def test_a_published_copy_served_immutable(two_round_archive, tmp_path, facts):
+    """`datasette serve -i copy --metadata healtharchive/metadata.yml`, as docs/datasette.md publishes a copy."""
+    from archive.backup import backup
+    from healtharchive.site import load_metadata
+
+    folder = tmp_path / "public"
+    folder.mkdir()
+    copy = backup(two_round_archive, folder / "archive.db")["path"]
+    public = Datasette(immutables=[str(copy)], metadata=load_metadata())
+    v = facts["multi"]
+    assert "Page 2" in await page(public, f"/-/article/archive/{v['article_id']}/v{v['version']}")
+    assert "search_articles" in await page(public, "/")
+    feed = await public.client.get("/archive/changes_feed.atom")
+    assert feed.status_code == 200 and b"<author><name>healtharchive</name>" in feed.content
