@@ -342,6 +342,8 @@ def requests_to_time(conn) -> list[tuple[str, str]]:
             ("_search: versions (rare word)", "/archive/versions?_search=metformin"),
             ("_search: versions (common word)", "/archive/versions?_search=lymphedema"),
             ("diff page (latest two)", f"/-/diff/{art}"),
+            ("article page", f"/-/article/archive/{art}"),
+            (f"version page (v{top})", f"/-/article/archive/{art}/v{top}"),
             (f"diff page (from=1&to={top})", f"/-/diff/{art}?from=1&to={top}"),
             ("table: articles", "/archive/articles"),
             ("table: versions", "/archive/versions"),

@@ -86,12 +86,19 @@ def outline(monkeypatch):
 
 def test_same_extractor_leaves_every_version_alone(two_rounds, tmp_path):
     db = copy_archive(two_rounds["folder"], tmp_path / "copy")
+    conn = sqlite3.connect(db)
+    recorded = conn.execute("SELECT id, page_starts FROM version_log ORDER BY id").fetchall()
+    conn.execute("UPDATE version_log SET page_starts = NULL")  # as archived before page boundaries were kept
+    conn.commit()
+    conn.close()
     before = snapshot(db)
     report = reextract(str(db))
     assert report.versions == len(before["versions"]) > 8
     assert (report.identical, report.rederived, report.unavailable) == (report.versions, 0, 0), report.problems
     assert snapshot(db) == before
     conn = sqlite3.connect(db)
+    # Same text from the same pages: the page boundaries are filled in, equal to those the crawl recorded.
+    assert conn.execute("SELECT id, page_starts FROM version_log ORDER BY id").fetchall() == recorded
     assert {r[0] for r in conn.execute("SELECT how FROM version_texts")} == {"verified"}
     # Run again: nothing left to do.
     again = reextract(str(db))
