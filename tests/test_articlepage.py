@@ -143,7 +143,9 @@ async def test_articles_and_crawls_read_well(ds, facts):
     for facet in ("status", "host"):
         assert f'data-column="{facet}"' in html
     html = await page(ds, "/archive/observations")
-    assert 'data-column="outcome"' in html and "col-title" in html
+    assert 'href="?_facet=outcome"' in html and "col-title" in html
+    html = await page(ds, "/archive/observations?_facet=outcome")
+    assert 'data-column="outcome"' in html and "facet-results" in html
     html = await page(ds, "/archive/crawls")
     assert '<ul class="ha-kv"><li><b>start_url</b>: <a href="http' in html
     html = await page(ds, f"/archive/articles/{facts['hostile']}")
