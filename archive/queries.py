@@ -55,7 +55,8 @@ def find_article(conn, key) -> dict | None:
 
 
 def live_articles(conn, hosts, paths) -> list[dict]:
-    """Live articles on ``hosts`` under the path prefixes ``paths``, with the page URLs of their current version."""
+    """Live articles on ``hosts`` under the path prefixes ``paths``, with the page URLs of their current version
+    ([] for an article that has no version yet)."""
     found = []
     for row in rows(
         conn,
@@ -63,20 +64,40 @@ def live_articles(conn, hosts, paths) -> list[dict]:
         "LEFT JOIN version_log v ON v.id = a.current_version_id WHERE a.status = 'live'",
     ):
         if in_scope(row["url"], hosts, paths):
-            row["page_urls"] = json.loads(row["page_urls"]) if row["page_urls"] else [row["url"]]
+            row["page_urls"] = json.loads(row["page_urls"]) if row["page_urls"] else []
             found.append(row)
     return found
 
 
-def known_pages(conn, url: str) -> list[str]:
-    """Page URLs of a live article's current version ([] when the archive has no such article)."""
+def known_pages(conn, url: str) -> list[str] | None:
+    """Page URLs of a live article's current version ([] when it has no version yet, None when the archive has
+    no live article ``url``)."""
     row = one(
         conn,
-        "SELECT v.page_urls FROM articles a JOIN version_log v ON v.id = a.current_version_id "
+        "SELECT v.page_urls FROM articles a LEFT JOIN version_log v ON v.id = a.current_version_id "
         "WHERE a.url = ? AND a.status = 'live'",
         [url],
     )
-    return json.loads(row["page_urls"]) if row and row["page_urls"] else []
+    if row is None:
+        return None
+    return json.loads(row["page_urls"]) if row["page_urls"] else []
+
+
+def current_pages(conn, url: str) -> dict | None:
+    """The text, page URLs, page starts and extractor version of the current version of the article ``url``, or
+    None."""
+    row = one(
+        conn,
+        "SELECT t.text, v.page_urls, v.page_starts, v.extractor_version FROM articles a "
+        "JOIN version_log v ON v.id = a.current_version_id "
+        "JOIN texts t ON t.id = v.text_id WHERE a.url = ?",
+        [url],
+    )
+    if row is None:
+        return None
+    row["page_urls"] = json.loads(row["page_urls"]) if row["page_urls"] else []
+    row["page_starts"] = json.loads(row["page_starts"]) if row["page_starts"] else None
+    return row
 
 
 # versions

@@ -203,8 +203,11 @@ class Archive:
     def live_articles(self, hosts, paths) -> list[dict]:
         return queries.live_articles(self.conn, hosts, paths)
 
-    def known_pages(self, url: str) -> list[str]:
+    def known_pages(self, url: str) -> list[str] | None:
         return queries.known_pages(self.conn, url)
+
+    def current_pages(self, url: str) -> dict | None:
+        return queries.current_pages(self.conn, url)
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         """ETag and Last-Modified last seen for ``url``."""

@@ -8,7 +8,9 @@ article, and ``ARTICLE_MAX_PAGES`` caps it.
 """
 
 import hashlib
+import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import HtmlResponse
@@ -17,8 +19,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive import Archive, ArchiveError
 from archive.clock import utcnow
-from archive.urls import canonical_url, in_scope, page_number, path_page, same_site
+from archive.urls import canonical_url, host_of, in_scope, page_number, path_page, same_site
 
+from .bodies import problem, readable
 from .items import ArticleItem, Page
 from .profiles import Profile, load_profile
 from .robots import Disallowed
@@ -33,6 +36,15 @@ NEXT_LINKS = (
     f" | //a[starts-with({NEXT_TEXT}, 'next') or starts-with({NEXT_TEXT}, 'continue')"
     f" or {NEXT_TEXT} = '>' or {NEXT_TEXT} = '\u203a' or {NEXT_TEXT} = '\u00bb']/@href"
 )
+PREV_LINKS = (
+    "//link[contains(concat(' ', normalize-space(@rel), ' '), ' prev ')]/@href"
+    " | //a[contains(concat(' ', normalize-space(@rel), ' '), ' prev ')]/@href"
+)
+REL_PAGING = (
+    "//a[contains(concat(' ', normalize-space(@rel), ' '), ' next ')"
+    " or contains(concat(' ', normalize-space(@rel), ' '), ' prev ')]/@href"
+)
+PAGE_MARKER = re.compile(r"/(?:page[-/]?)?(\d{1,3})/?$", re.I)  # a path that may end with a page number
 
 
 def signature(response) -> str:
@@ -49,7 +61,8 @@ class Assembly:
     first_url: str
     key: str
     start: bool = False
-    known_pages: list[str] = field(default_factory=list)
+    known: bool = False  # the archive has this article
+    known_pages: list[str] = field(default_factory=list)  # the pages of its current version
     pages: list[Page] = field(default_factory=list)
     requested_urls: set[str] = field(default_factory=set)
     signatures: set[str] = field(default_factory=set)
@@ -65,13 +78,20 @@ class ArticleSpider(scrapy.Spider):
     A page that cannot be had makes its article ``incomplete`` (``blocked`` when the site refused it: 401, 403,
     451, robots.txt), with a log line; an article known to the archive or listed as a start URL is always
     recorded, a link found on a page that leads nowhere is only counted (``skipped/failed_new_article``,
-    ``skipped/blocked``).
+    ``skipped/blocked``). A 200 is a page of the article only if it is text (not empty, not binary:
+    ``crawler/bodies.py``) and, when a later page was redirected, the redirect stayed on the article's host
+    and path. An article longer than ``ARTICLE_MAX_PAGES`` is ``incomplete``, with a warning.
+
+    A URL that names a later page of an article is archived from the article's first page: a page parameter
+    (``?page=2``) is dropped, and a path marker (``/article/2``) is taken as one only when the page's own
+    ``rel=prev`` link proves it.
 
     Settings: ``ARTICLE_MAX_PAGES``, ``ARCHIVE_DB`` (articles already archived are revisited and
     their pages requested conditionally).
     Stats: ``healtharchive/start_urls``, ``healtharchive/start_urls_ok``, ``healtharchive/start_urls_failed``,
-    ``healtharchive/start_urls_blocked``, ``healtharchive/skipped/<why>`` (``later_part``: a page that is a later
-    part of an article, handed over to the article's first part).
+    ``healtharchive/start_urls_blocked``, ``healtharchive/invalid_pages``, ``healtharchive/truncated_articles``,
+    ``healtharchive/skipped/<why>`` (``later_part``: a page that is a later part of an article, handed over to the
+    article's first part; ``later_page``: likewise, a later page).
     """
 
     profile_name = "generic"
@@ -127,7 +147,7 @@ class ArticleSpider(scrapy.Spider):
         if archive is None or not self.scope:
             return
         for article in archive.live_articles(*self.scope):
-            self.archived_pages[article["url"]] = article["page_urls"]
+            self.archived_pages[article["url"]] = article["page_urls"]  # [] for an article without a version
             request = self.article_request(article["url"])
             if request:
                 yield request
@@ -149,15 +169,22 @@ class ArticleSpider(scrapy.Spider):
         return scrapy.Request(url, callback=callback, errback=self.start_failed, meta={"start_url": True})
 
     def article_request(self, url: str, start: bool = False) -> scrapy.Request | None:
+        asm = self.assembly(url, start)
+        return self.page_request(asm, asm.first_url, 1) if asm else None
+
+    def assembly(self, url: str, start: bool = False) -> Assembly | None:
+        """A new article to collect from ``url``, or None when this crawl has it already."""
         key = canonical_url(url)
         if key in self.requested:
             return None
         self.requested.add(key)
         if key not in self.archived_pages and self.open_archive():
             self.archived_pages[key] = self.archive.known_pages(key)
-        asm = Assembly(first_url=url, key=key, start=start, known_pages=self.archived_pages.get(key, []))
-        asm.requested_urls.add(url)
-        return self.page_request(asm, url, 1)
+        pages = self.archived_pages.get(key)
+        first = key if page_number(url) > 1 else url  # a later page's URL: the article starts at its first page
+        asm = Assembly(first_url=first, key=key, start=start, known=pages is not None, known_pages=pages or [])
+        asm.requested_urls.add(first)
+        return asm
 
     def page_request(self, asm: Assembly, url: str, number: int, conditional: bool = True) -> scrapy.Request:
         meta = {}
@@ -186,11 +213,13 @@ class ArticleSpider(scrapy.Spider):
 
     def discover(self, response, hub: bool = False):
         """Article requests for the in-scope links of a hub or article page (center crawls only). On an article's
-        first page, links to its own later pages (``/2``, ``/page/2``) are its pages, not articles."""
+        first page, links to its own later pages (``/2``, ``/page/2``) and its ``rel=next``/``rel=prev`` links (its
+        pagination, whatever their query says: ``?sort=recent``) are its pages, not articles."""
         if not self.scope or not isinstance(response, HtmlResponse):
             return
+        paging = set() if hub else {response.urljoin(h) for h in response.xpath(REL_PAGING).getall()}
         for link in self.link_extractors[hub].extract_links(response):
-            own_page = not hub and path_page(link.url, response.url) is not None
+            own_page = not hub and (link.url in paging or path_page(link.url, response.url) is not None)
             if not own_page and self.in_scope(link.url) and canonical_url(link.url) not in self.hubs:
                 request = self.article_request(link.url)
                 if request:
@@ -216,7 +245,7 @@ class ArticleSpider(scrapy.Spider):
 
     # the pages of an article
 
-    def parse_page(self, response, asm: Assembly, number: int):
+    def parse_page(self, response, asm: Assembly, number: int, checked: bool = False):
         page = Page(
             url=response.url,
             number=number,
@@ -234,13 +263,13 @@ class ArticleSpider(scrapy.Spider):
             if asm.start:
                 self.crawler.stats.inc_value("healtharchive/start_urls_gone")
                 self.logger.warning("start URL answered %d: %s", response.status, response.url)
-            elif asm.known_pages:
+            elif asm.known:
                 self.logger.info("gone (answered %d): %s", response.status, response.url)
             yield self.item(asm, "gone")
             return
-        if number == 1 and asm.start:
-            self.crawler.stats.inc_value("healtharchive/start_urls_ok")
         if response.status == 304:
+            if number == 1 and asm.start:
+                self.crawler.stats.inc_value("healtharchive/start_urls_ok")
             page.not_modified = True
             asm.pages.append(page)
             next_url = asm.known_pages[number] if number < len(asm.known_pages) else None
@@ -248,6 +277,12 @@ class ArticleSpider(scrapy.Spider):
             if not isinstance(response, HtmlResponse):
                 self.skip(response.url, "not_html")
                 yield from self.page_lost(asm, number, response.url, "is not an HTML page", page, quiet=True)
+                return
+            response = readable(response)
+            why = problem(response) or (self.left_article(response, asm) if number > 1 else None)
+            if why:
+                self.crawler.stats.inc_value("healtharchive/invalid_pages")
+                yield from self.page_lost(asm, number, response.url, why, page)
                 return
             if number == 1:
                 if not self.in_scope(response.url):
@@ -257,12 +292,22 @@ class ArticleSpider(scrapy.Spider):
                 first = self.first_part(response)
                 if first:  # a later part of an article (a tab linked on its own): the article starts at its first
                     self.skip(response.url, "later_part")
-                    if asm.start:  # a listed URL: its outcome is its article's, counted on the first part
-                        self.crawler.stats.inc_value("healtharchive/start_urls_ok", -1)
                     request = self.article_request(first, start=asm.start)
                     if request:
                         yield request
                     return
+                first = None if checked else self.first_page_hint(response)
+                if first:  # a later page of another article? Its first page says.
+                    yield scrapy.Request(
+                        first,
+                        callback=self.check_first_page,
+                        errback=self.first_page_failed,
+                        cb_kwargs={"later": response, "asm": asm},
+                        dont_filter=True,
+                    )
+                    return
+                if asm.start:  # (a listed later part or page counts on its article's first page)
+                    self.crawler.stats.inc_value("healtharchive/start_urls_ok")
                 asm.key = self.article_key(response)
                 if asm.key in self.assembled:
                     self.skip(response.url, "duplicate")
@@ -272,17 +317,86 @@ class ArticleSpider(scrapy.Spider):
             fingerprint = signature(response)
             if fingerprint in asm.signatures:
                 self.skip(response.url, "repeated_page")
-                yield from self.finish(asm)
+                if len(asm.known_pages) > len(asm.pages):  # the archive has pages this server no longer gives
+                    yield from self.page_lost(asm, number, response.url, "repeats an earlier page", page)
+                else:
+                    yield from self.finish(asm)
                 return
             asm.signatures.add(fingerprint)
             page.html = response.text
             asm.pages.append(page)
             next_url = self.next_page(response, asm, number)
-        if next_url and next_url not in asm.requested_urls and len(asm.pages) < self.max_pages:
+        if next_url and next_url not in asm.requested_urls:
+            if len(asm.pages) >= self.max_pages:
+                yield from self.cut(asm, next_url)
+                return
             asm.requested_urls.add(next_url)
             yield self.page_request(asm, next_url, number + 1)
         else:
             yield from self.finish(asm)
+
+    def left_article(self, response, asm: Assembly) -> str | None:
+        """Why a later page that was redirected is not a page of this article (another host, or a path that is
+        neither the page's own nor under the article's), or None."""
+        redirects = response.meta.get("redirect_urls")
+        if not redirects:
+            return None
+        if host_of(response.url) != host_of(asm.pages[0].url):
+            return f"was redirected to another site: {response.url}"
+        path = urlsplit(response.url).path.rstrip("/")
+        asked = urlsplit(redirects[0]).path.rstrip("/")
+        base = urlsplit(asm.pages[0].url).path.rstrip("/")
+        if path != asked and not path.startswith(base + "/"):
+            return f"was redirected away from the article: {response.url}"
+        return None
+
+    def first_page_hint(self, response) -> str | None:
+        """The first page this page claims to follow: its URL ends with a page marker (``/2``, ``/page/2``) and its
+        ``rel=prev`` link is the URL without it (page 2) or with the marker before (page N). Only a hint, which
+        the first page's own links must confirm (``check_first_page``): a book's "previous page" looks the same."""
+        parts = urlsplit(response.url)
+        marker = PAGE_MARKER.search(parts.path)
+        if not marker or int(marker.group(1)) < 2:
+            return None
+        number = int(marker.group(1))
+        first = urlunsplit(parts._replace(path=parts.path[: marker.start()] or "/"))
+        for href in response.xpath(PREV_LINKS).getall():
+            prev = response.urljoin(href.strip())
+            if (canonical_url(prev) == canonical_url(first)) if number == 2 else (path_page(prev, first) == number - 1):
+                return first
+        return None
+
+    def check_first_page(self, response, later, asm: Assembly):
+        """``response`` is the page ``later`` (page 1 of ``asm`` so far) claimed to follow. If it links to ``later`` as
+        one of its own pages, the article is archived from it; otherwise ``later`` is an article of its own."""
+        links = {canonical_url(response.urljoin(h)) for h in response.xpath("//a/@href | //link/@href").getall()}
+        if (
+            response.status == 200
+            and isinstance(response, HtmlResponse)
+            and path_page(later.url, response.url)
+            and canonical_url(later.url) in links
+        ):
+            self.skip(later.url, "later_page")
+            first = self.assembly(response.url, asm.start)
+            if first:  # (else the article is being archived from its first page already)
+                yield from self.parse_page(response, first, 1, checked=True)
+        else:
+            yield from self.parse_page(later, asm, 1, checked=True)
+
+    def first_page_failed(self, failure):
+        kwargs = failure.request.cb_kwargs
+        yield from self.parse_page(kwargs["later"], kwargs["asm"], 1, checked=True)
+
+    def cut(self, asm: Assembly, next_url: str):
+        """The article has more pages than ``ARTICLE_MAX_PAGES``: ``incomplete``, with a warning."""
+        self.crawler.stats.inc_value("healtharchive/truncated_articles")
+        why = f"not fetched: the article has more than {self.max_pages} pages (ARTICLE_MAX_PAGES)"
+        page = Page(url=next_url, number=len(asm.pages) + 1, error=why)
+        self.logger.warning(
+            "%s has more than %d pages (ARTICLE_MAX_PAGES): recorded as incomplete", asm.key, self.max_pages
+        )
+        asm.pages.append(page)
+        yield self.item(asm, "incomplete")
 
     def article_key(self, response) -> str:
         """The article's identity: its rel=canonical on the same site, else its URL made canonical."""
@@ -355,7 +469,7 @@ class ArticleSpider(scrapy.Spider):
         (``quiet``: a link that turned out not to be an article, logged at debug level)."""
         if number == 1 and asm.start and not asm.pages:
             self.start_lost(url, why, blocked)
-        elif number == 1 and not asm.known_pages:
+        elif number == 1 and not asm.known:
             self.skip(url, "blocked" if blocked else "failed_new_article")
             if not (quiet or blocked):
                 self.logger.warning("%s %s", url, why)

@@ -24,7 +24,9 @@ class ArchivePipeline:
     Blocks that repeat across many articles of a site are dropped before the text is compared. A center crawl
     that went through its whole frontier also counts a miss for every live article it did not see; a crawl
     stopped early (a signal, a timeout, an archive error) counts none. Outcomes are counted as
-    ``healtharchive/outcome/<name>``; a write failure as ``healtharchive/archive_errors``, which stops the crawl.
+    ``healtharchive/outcome/<name>``, an article made incomplete by a page that was not its own
+    (``pipelines/validity.py``) also as ``healtharchive/invalid_pages``; a write failure as
+    ``healtharchive/archive_errors``, which stops the crawl.
 
     Settings: ``ARCHIVE_DB``, ``GONE_AFTER_MISSES``, ``TEMPLATE_MIN_ARTICLES``.
     """
@@ -62,6 +64,7 @@ class ArchivePipeline:
         self.stats.set_value("healtharchive/crawl_id", crawl_id)
 
     def process_item(self, item):
+        complete = item.state == "ok"
         try:
             outcome = self.recorder.record(item)
         except (sqlite3.Error, ArchiveError) as exc:
@@ -69,6 +72,8 @@ class ArchivePipeline:
             logger.error("cannot write %s to %s: %s", item.url, self.recorder.path, exc)
             self.crawler.engine.close_spider(self.crawler.spider, "archive_error")
             return item
+        if complete and item.state == "incomplete":
+            self.stats.inc_value("healtharchive/invalid_pages")  # a page that was not the article's
         if outcome:
             self.stats.inc_value("healtharchive/articles")
             self.stats.inc_value(f"healtharchive/outcome/{outcome}")

@@ -31,6 +31,7 @@ class Cleaned:
     blocks: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     pages: list = field(default_factory=list)
+    titles: list = field(default_factory=list)  # each page's own title, for pipelines.validity
 
     @property
     def text(self) -> str:
@@ -67,7 +68,8 @@ def clean_pages(pages, prune: tuple[str, ...] = (), review: ReviewRules | None =
     merged = merge_pages(extracted)
     merged["reviewed_on"] = reviewed_on(pages[0][1], review) if pages else None
     meta = {k: v for k, v in merged.items() if k not in ("title", "blocks", "pages") and v}
-    return Cleaned(merged["title"], merged["blocks"], meta, merged["pages"])
+    titles = [(page or {}).get("title") for page in extracted]
+    return Cleaned(merged["title"], merged["blocks"], meta, merged["pages"], titles)
 
 
 def without_chrome(article: Cleaned, chrome: SiteChrome | None, host: str) -> Cleaned:
@@ -80,6 +82,7 @@ def without_chrome(article: Cleaned, chrome: SiteChrome | None, host: str) -> Cl
         [block for block, _ in kept],
         article.meta,
         [page for _, page in kept] if article.pages else [],
+        article.titles,
     )
 
 

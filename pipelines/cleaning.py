@@ -51,11 +51,12 @@ class CleaningPipeline:
             item.state = "incomplete"
             return item
         self.crawler.stats.inc_value("healtharchive/pages_extracted", len(pages))
-        item.title, item.blocks, item.meta, item.block_pages = (
+        item.title, item.blocks, item.meta, item.block_pages, item.page_titles = (
             article.title,
             article.blocks,
             article.meta,
             article.pages,
+            article.titles,
         )
         if not item.blocks:
             self.crawler.stats.inc_value("healtharchive/empty_text")

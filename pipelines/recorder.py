@@ -17,6 +17,7 @@ from archive.urls import host_of
 from .chrome import SiteChrome
 from .clean import Cleaned, without_chrome
 from .extract import EXTRACTOR, EXTRACTOR_VERSION
+from .validity import problem
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +63,22 @@ class Recorder:
         return self.crawl_id
 
     def record(self, item) -> str | None:
-        """Version one article (an ``ArticleItem``); returns its outcome, None when there was nothing to record."""
+        """Version one article (an ``ArticleItem``); returns its outcome, None when there was nothing to record.
+        A complete article with a page that is not the article's (``pipelines.validity``) is ``incomplete``."""
         if item.state == "ok":
             host = host_of(item.url)
+            cleaned = Cleaned(item.title, item.blocks, item.meta, item.block_pages)
+            previous = self.archive.current_pages(item.url)
+            if previous and previous["extractor_version"] != EXTRACTOR_VERSION:
+                previous = None  # sizes made by another extractor are not comparable
+            bad = problem(without_chrome(cleaned, self.chrome, host), len(item.pages), item.page_titles, previous)
+            if bad:
+                number, why = bad
+                page = item.pages[number - 1]
+                page.error = why
+                item.state = "incomplete"
+                logger.warning("page %d of %s (%s) %s: recorded as incomplete", number, item.url, page.url, why)
+                return self.archive.record(self.crawl_id, item, EXTRACTOR, EXTRACTOR_VERSION)
             self.chrome.learn(host, item.url, item.blocks)
             article = without_chrome(Cleaned(item.title, item.blocks, item.meta, item.block_pages), self.chrome, host)
             item.blocks, item.text = article.blocks, article.text

@@ -6,6 +6,7 @@ recorded for each article. The table of faults, outcomes and tests is docs/relia
 """
 
 import asyncio
+import json
 import sqlite3
 
 import pytest
@@ -107,3 +108,116 @@ def test_a_hub_that_answers_404_is_a_failed_crawl(site, baseline, tmp_path):
     assert "crawl failed: every start URL failed" in result.stderr
     assert query(db, "SELECT status FROM crawls WHERE id = 2") == [("failed",)]
     assert query(db, "SELECT count(*) FROM articles WHERE status != 'live' OR missed != 0") == [(0,)]
+
+
+# --- wrong content inside a 200 --------------------------------------------------------------------------
+
+
+def test_wrong_content_in_a_200_never_makes_a_version(site, baseline, tmp_path):
+    faults = {
+        "/center/article-1": ("soft404", {"variant": 1}),  # the only page: "Oops! We can't find that page."
+        "/center/article-2?page=2": ("soft404", {"variant": 0}),
+        "/center/article-3?page=2": "chain",  # 301 -> 302 -> /center/final/..., whose pager leads nowhere
+        "/center/article-4?page=2": "offsite",  # 301 to another host's spam
+        "/center/article-5?page=2": "empty",
+        "/center/article-6": ("binary", {"kind": "random"}),
+        "/center/node/123?page=2": "binary",  # a PNG served as text/html
+        "/center/node/456?page=2": "tiny",  # "This article is being updated. Please check back soon."
+        "/center/node/789/2": ("soft404", {"variant": 3}),  # "Hmm, nothing here" and a list of topics
+    }
+    result, db, seen = recrawl(site, baseline, tmp_path, faults)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert seen == {path.split("?")[0].removesuffix("/2"): ("incomplete", 1) for path in faults}
+    assert query(db, "SELECT count(*) FROM versions") == [(9,)]
+    details = dict(query(db, "SELECT a.url, o.detail FROM observations o JOIN articles a ON a.id = o.article_id"))
+    assert details[site.url("/center/article-5")].startswith(f"page 2 ({site.url('/center/article-5?page=2')})")
+    assert "was redirected to another site" in result.stderr and "empty body" in result.stderr
+    assert "binary content" in result.stderr and "was redirected away from the article" in result.stderr
+    assert not [r for r in site.requests if r.path.startswith("/center/final/article-3?page=3")]
+    assert "'healtharchive/invalid_pages': 9" in result.stderr
+    # The next good crawl finds every article as it was: no false "changed".
+    again = run_crawl("healthcenter", db, f"start_url={site.hub_url}", settings=FAST)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert {outcome for outcome, _ in outcomes(db).values()} == {"unchanged"}
+
+
+def test_charsets_pagination_loops_and_long_articles(site, baseline, tmp_path):
+    faults = {
+        "/center/article-1": "pages-200",  # cut at ARTICLE_MAX_PAGES (30)
+        "/center/article-2": "cp1252",  # windows-1252 bytes under a UTF-8 header
+        "/center/article-4": "utf16",  # its pager links must not become articles
+        "/center/article-5": "deep",  # 10,000 nested <div>s
+        "/center/article-6": "pager-self",  # Next -> the page itself, &sort=recent
+        "/center/node/123": "pager-ignored",  # every ?page=N is page 1
+        "/center/node/456": "pager-loop",  # the last page's Next -> ?page=1
+    }
+    result, db, seen = recrawl(site, baseline, tmp_path, faults)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert seen == {
+        "/center/article-1": ("incomplete", 1),
+        "/center/article-2": ("unchanged", 1),
+        "/center/article-3": ("unchanged", 1),
+        "/center/article-4": ("unchanged", 1),
+        "/center/article-5": ("incomplete", 1),  # the extractor lost the text: no version from it
+        "/center/article-6": ("unchanged", 1),
+        "/center/node/123": ("incomplete", 1),  # page 2 is page 1 again: pages 2-3 cannot be had
+        "/center/node/456": ("unchanged", 1),
+        "/center/node/789": ("unchanged", 1),
+    }
+    assert "center/article-1 has more than 30 pages (ARTICLE_MAX_PAGES): recorded as incomplete" in result.stderr
+    assert "'healtharchive/truncated_articles': 1" in result.stderr
+    assert len(site.hits("/center/article-1?page=31")) == 0 and len(site.hits("/center/article-1?page=30")) == 1
+    assert query(db, "SELECT count(*) FROM articles") == [(9,)]  # no phantom article from UTF-16 or ?sort=
+
+
+def test_an_article_first_seen_incomplete_never_gets_an_empty_version(site, tmp_path):
+    db = tmp_path / "archive.db"
+    site.fault("/center/article-2?page=2", "500")
+    try:
+        first = run_crawl("healthcenter", db, f"start_url={site.hub_url}", settings=FAST)
+    finally:
+        site.clear()
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert outcomes(db)["/center/article-2"] == ("incomplete", None)
+    # Page 1 answered 200 with an ETag; with no version to keep, it must be fetched again in full, not a 304.
+    second = run_crawl("healthcenter", db, f"start_url={site.hub_url}", settings=FAST)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert outcomes(db)["/center/article-2"] == ("new", 1)
+    text = query(
+        db, "SELECT v.text FROM versions v JOIN articles a ON a.id = v.article_id WHERE a.url LIKE '%article-2'"
+    )
+    expected = next(a for a in site.articles() if a["path"] == "/center/article-2")["text"]
+    assert len(text) == 1 and text[0][0].split()[:20] == expected.split()[:20] and len(text[0][0]) > 1000
+
+
+# --- URL identity --------------------------------------------------------------------------------------
+
+
+def test_drupal_nodes_are_distinct_articles_and_path_pages_are_pages(site, baseline):
+    articles = dict(query(baseline, "SELECT a.url, v.page_urls FROM articles a JOIN versions v ON v.article_id = a.id"))
+    assert site.url("/center/node/123") in articles and site.url("/center/node/456") in articles
+    assert json.loads(articles[site.url("/center/node/789")]) == [
+        site.url(p) for p in ("/center/node/789", "/center/node/789/2", "/center/node/789/3")
+    ]
+    assert len(articles) == 9  # the hub's link to /center/article-3?page=2 is article-3
+
+
+def test_a_listed_later_page_archives_the_whole_article(site, baseline, tmp_path):
+    listed = ["/center/article-3?page=2", "/center/node/789/3", "/center/article-5?page=2&utm_source=news"]
+    (tmp_path / "urls.txt").write_text("".join(site.url(p) + "\n" for p in listed))
+    result, db, seen = recrawl(site, baseline, tmp_path, {}, f"urls_file={tmp_path / 'urls.txt'}", spider="pages")
+    assert result.returncode == 0, result.stderr[-3000:]
+    # the same articles, with all their pages, as the hub crawl archived them: no flip-flop between the two
+    assert seen == {
+        "/center/article-3": ("unchanged", 1),
+        "/center/node/789": ("unchanged", 1),
+        "/center/article-5": ("unchanged", 1),
+    }
+    fresh = tmp_path / "fresh" / "archive.db"
+    result = run_crawl("pages", fresh, f"urls_file={tmp_path / 'urls.txt'}", settings=FAST)
+    pages = dict(query(fresh, "SELECT a.url, v.page_count FROM articles a JOIN versions v ON v.article_id = a.id"))
+    assert pages == {
+        site.url("/center/article-3"): 3,
+        site.url("/center/node/789"): 3,
+        site.url("/center/article-5"): 2,
+    }
