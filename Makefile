@@ -39,4 +39,4 @@ bench: $(BIN)/.installed
 	for script in bench/*.py; do case $$script in */metrics.py) ;; *) $(BIN)/python $$script || exit 1;; esac; done
 
 clean:
-	rm -rf $(VENV) archive.db archive.db-* warc/ .pytest_cache
+	rm -rf $(VENV) demo/ .pytest_cache

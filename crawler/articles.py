@@ -530,7 +530,11 @@ def _why(failure) -> str:
     if failure.check(Disallowed):
         return "is disallowed by robots.txt"
     if failure.check(HttpError):
-        return f"answered {failure.value.response.status}"
+        response = failure.value.response
+        location = _header(response, b"Location") if 300 <= response.status < 400 else None
+        if location:  # not followed: too many redirects, or not to http(s)
+            return f"answered {response.status}: a redirect to {location[:100]} that is not followed"
+        return f"answered {response.status}"
     return f"failed: {failure.type.__name__}: {failure.getErrorMessage()}"
 
 

@@ -1,62 +1,68 @@
-"""Downloader middlewares: refuse private addresses, send conditional requests."""
+"""Downloader middlewares: refuse what a crawl must never fetch, send conditional requests."""
 
-import asyncio
-import ipaddress
 import logging
-import socket
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from .addresses import is_public
+
 logger = logging.getLogger(__name__)
 
+SCHEMES = ("http", "https")
 
-def is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return ip.is_global and not ip.is_multicast
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be crawled (malformed, not http(s), no host), in a few words, or None."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 (a bad port raises here)
+    except ValueError as exc:
+        return f"malformed URL ({exc})"
+    if parts.scheme.lower() not in SCHEMES:
+        return "not an http(s) URL"
+    if not parts.hostname:
+        return "no host in the URL"
+    return None
 
 
 class AddressGuard:
-    """Refuses requests to loopback, private, link-local and other non-public addresses.
+    """Refuses every scheme but http(s) (``file:``, ``data:``, ``ftp:``, ...: at the start and on redirects alike),
+    and, unless ``ALLOW_PRIVATE_ADDRESSES``, loopback, private, link-local and other non-public addresses given as
+    literals, trailing dot and IPv6 forms of IPv4 addresses included (``crawler/addresses.py``). A host name is
+    not looked up here: the crawl's resolver (``PublicResolver``) refuses it when it resolves to such an address,
+    on the very address the connection would use. Counted as ``healtharchive/refused_scheme`` and
+    ``healtharchive/refused_address``.
 
-    A host name is resolved first, so a public-looking name that points inside the network is refused
-    too. Counted in the stats as ``healtharchive/refused_address``.
-
-    Settings: ``ALLOW_PRIVATE_ADDRESSES`` (True switches this middleware off).
+    Settings: ``ALLOW_PRIVATE_ADDRESSES`` (True allows any address; other schemes stay refused).
     """
 
-    def __init__(self, stats):
+    def __init__(self, stats, allow_private: bool):
         self.stats = stats
-        self.verdicts: dict[str, bool] = {}
+        self.allow_private = allow_private
 
     @classmethod
     def from_crawler(cls, crawler):
-        if crawler.settings.getbool("ALLOW_PRIVATE_ADDRESSES"):
-            raise NotConfigured
-        return cls(crawler.stats)
+        return cls(crawler.stats, crawler.settings.getbool("ALLOW_PRIVATE_ADDRESSES"))
 
-    async def process_request(self, request):
-        host = urlsplit(request.url).hostname or ""
-        if host not in self.verdicts:
-            self.verdicts[host] = await self._resolves_public(host)
-        if not self.verdicts[host]:
+    def process_request(self, request):
+        parts = urlsplit(request.url)
+        if parts.scheme.lower() not in SCHEMES:
+            self.stats.inc_value("healtharchive/refused_scheme")
+            raise IgnoreRequest(f"refused {request.url[:100]}: only http(s) URLs are fetched")
+        if self.allow_private:
+            return None
+        host = (parts.hostname or "").rstrip(".")
+        try:
+            public = is_public(host)
+        except ValueError:
+            return None  # a name: the resolver checks the address it resolves to
+        if not public:
             self.stats.inc_value("healtharchive/refused_address")
             raise IgnoreRequest(
                 f"refused {host}: private or loopback address (set ALLOW_PRIVATE_ADDRESSES=True to allow)"
             )
         return None
-
-    @staticmethod
-    async def _resolves_public(host: str) -> bool:
-        try:
-            return is_public(host)
-        except ValueError:
-            pass  # a name, not an address literal
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-        except OSError:
-            return True  # unresolvable: the download fails with a DNS error of its own
-        return all(is_public(info[4][0]) for info in infos)
 
 
 class ConditionalRequests:

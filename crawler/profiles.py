@@ -69,10 +69,11 @@ def profile_names() -> list[str]:
 
 
 def load_profile(name: str | None) -> Profile:
-    """The profile called ``name`` (``generic`` when None); a clear error for an unknown name."""
+    """The profile called ``name`` (``generic`` when None); a clear error for an unknown name. Only a profile of
+    ``crawler/profiles/`` is ever read, by its name (``-a profile=../../x`` is an unknown profile, not a path)."""
     name = name or "generic"
     path = PROFILE_DIR / f"{name}.toml"
-    if not path.is_file():
+    if name not in profile_names() or not path.is_file():
         raise UnknownProfile(f"unknown profile {name!r}; known profiles: {', '.join(profile_names())}")
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     known = {f.name for f in fields(Profile)}

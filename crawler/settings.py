@@ -40,6 +40,9 @@ DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 ALLOW_PRIVATE_ADDRESSES = False
+# The address a connection is made to is the one checked (crawler/addresses.py); only http(s) is ever fetched.
+TWISTED_DNS_RESOLVER = "crawler.addresses.PublicResolver"
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100), so not even robots.txt is fetched from a refused address.

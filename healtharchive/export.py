@@ -13,6 +13,7 @@ pywb replays a ``server-not-modified`` revisit (a 304 answer) as ``304 Not Modif
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import click
@@ -97,6 +98,20 @@ def export_article(archive, url: str, out: Path, warc_dir: str | None = None, sk
     return counts
 
 
+def refuse_to_overwrite(output: Path, db_path: str) -> None:
+    """A one-line error when ``output`` is the archive (or one of its files) or any SQLite database."""
+    archive = Path(db_path)
+    for own in (archive, *(Path(f"{archive}{suffix}") for suffix in ("-wal", "-shm", "-journal", ".lock"))):
+        if output.exists() and own.exists() and os.path.samefile(output, own):
+            raise click.ClickException(f"refusing to write over {output}: it is the archive's own file")
+    if output.is_file():
+        with open(output, "rb") as fh:  # (not the open archive: checked above)
+            if fh.read(16) == b"SQLite format 3\x00":
+                raise click.ClickException(f"refusing to write over {output}: it is an SQLite database")
+    if output.is_dir():
+        raise click.ClickException(f"cannot write {output}: it is a folder")
+
+
 @click.command(name="export")
 @click.argument("url")
 @click.option(
@@ -121,6 +136,7 @@ def export_command(url, output, db_path, warc_dir, skip_not_modified):
     """
     if not output.parent.is_dir():
         raise click.ClickException(f"cannot write {output}: no folder {output.parent}")
+    refuse_to_overwrite(output, db_path)
     with open_archive(db_path) as archive:
         counts = export_article(archive, url, output, warc_dir, skip_not_modified)
     click.echo(

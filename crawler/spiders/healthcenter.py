@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from archive.urls import canonical_url, host_of
 from crawler.articles import ArticleSpider
+from crawler.middlewares import url_problem
 
 
 def center_scope(hub: str, profile) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -29,6 +30,10 @@ class HealthCenterSpider(ArticleSpider):
         self.hub_urls = [start_url] if start_url else list(self.profile.start_urls)
         if not self.hub_urls:
             raise ValueError("healthcenter needs a hub: -a start_url=URL (or a profile with start_urls)")
+        for url in self.hub_urls:
+            why = url_problem(url)
+            if why:
+                raise ValueError(f"start_url {url}: {why}")
         first = self.hub_urls[0]
         self.scope = center_scope(first, self.profile)
         for hub in self.hub_urls[1:]:

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 from dataclasses import dataclass
@@ -29,10 +30,14 @@ STOP_GRACE = 120.0  # seconds a crawl asked to stop gets before it is killed
 
 
 def last_started(db: Path, name: str) -> datetime | None:
+    """When the crawl ``name`` last started in the archive ``db`` (read-only: only a lock holder writes)."""
     if not db.exists():
         return None
-    with Archive(str(db)) as archive:
-        started = archive.schedule_last_started(name)
+    with Archive(str(db), readonly=True) as archive:
+        try:
+            started = archive.schedule_last_started(name)
+        except sqlite3.OperationalError:  # an archive from before scheduled runs: none ran
+            return None
     return parse_iso(started) if started else None
 
 
