@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import click
@@ -40,6 +38,7 @@ from archive import Archive, queries
 from archive.lock import ArchiveLock
 from archive.text import content_hash
 from archive.warc import WarcReader
+from pipelines.workers import worker_pool
 
 from .common import db_option, find_article, open_archive, warc_dir_option
 
@@ -103,7 +102,7 @@ def reextract(
                 prunes[profile] = ()
         return prunes[profile]
 
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers > 1 else None
+    pool = worker_pool(workers) if workers > 1 else None
     archive = Archive(db_path)
     try:
         reader = WarcReader(archive.conn, db_path, warc_dir)

@@ -2,12 +2,12 @@
 
 import asyncio
 import logging
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from .clean import clean_pages
 from .reviewed import ReviewRules
+from .workers import worker_pool
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +16,11 @@ class CleaningPipeline:
     """Runs ``clean_pages`` on each complete article in a process pool (one worker per core, so a 2-core machine
     fetches and cleans at the same time; Scrapy's reactor thread only waits for the results). An article that
     cannot be cleaned, or whose cleaned text is empty, becomes ``incomplete``: no version is made from it.
-    Counted as ``healtharchive/pages_extracted``, ``healtharchive/extract_errors``, ``healtharchive/empty_text``.
+
+    The workers ignore Ctrl-C and die with the crawl (``pipelines/workers.py``). A worker that dies (killed, out of
+    memory) breaks the pool: it is rebuilt and the article cleaned again once; the articles after it are not
+    affected. Counted as ``healtharchive/pages_extracted``, ``healtharchive/extract_errors``,
+    ``healtharchive/empty_text``, ``healtharchive/pool_rebuilt``.
 
     Settings: ``EXTRACT_WORKERS`` (default: the number of cores).
     """
@@ -31,8 +35,7 @@ class CleaningPipeline:
         return cls(crawler, crawler.settings.getint("EXTRACT_WORKERS") or os.cpu_count() or 1)
 
     def open_spider(self):
-        # spawn: forking a process that runs a reactor and holds sockets is unsafe.
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        self.pool = worker_pool(self.workers)
 
     def close_spider(self):
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -44,7 +47,7 @@ class CleaningPipeline:
         profile = self.crawler.spider.profile
         prune, review = tuple(profile.prune), ReviewRules.of(profile)
         try:
-            article = await asyncio.get_running_loop().run_in_executor(self.pool, clean_pages, pages, prune, review)
+            article = await self.clean(item.url, pages, prune, review)
         except Exception as exc:
             self.crawler.stats.inc_value("healtharchive/extract_errors")
             logger.error("cannot clean %s: %s: %s", item.url, type(exc).__name__, exc)
@@ -63,3 +66,19 @@ class CleaningPipeline:
             logger.warning("no article text in %s: recorded as incomplete", item.url)
             item.state = "incomplete"
         return item
+
+    async def clean(self, url, pages, prune, review):
+        """``clean_pages`` in the pool; once more in a new pool when the pool broke under it."""
+        loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            pool = self.pool
+            try:
+                return await loop.run_in_executor(pool, clean_pages, pages, prune, review)
+            except BrokenProcessPool:
+                if pool is self.pool:  # the first of the articles it broke under rebuilds it
+                    self.crawler.stats.inc_value("healtharchive/pool_rebuilt")
+                    logger.warning("a cleaning worker died (cleaning %s among others): the pool is rebuilt", url)
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    self.pool = worker_pool(self.workers)
+                if attempt == 2:
+                    raise

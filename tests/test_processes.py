@@ -1,0 +1,164 @@
+"""The crawl's processes: Ctrl-C, a dead cleaning worker, kill -9 at random points, two writers of one archive."""
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from samplesite import SampleSite
+from tests.conftest import ROOT, outcomes, run_crawl, start_crawl
+
+HEALTHARCHIVE = str(Path(sys.executable).with_name("healtharchive"))
+BACKLOG = {"EXTRACT_WORKERS": "1"}  # one worker: articles queue up for cleaning while pages keep coming
+
+
+def rows(db, sql, *params):
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def observed(db) -> int:
+    try:
+        return rows(db, "SELECT count(*) FROM observation_log WHERE crawl_id = (SELECT max(id) FROM crawls)")[0][0]
+    except sqlite3.Error:
+        return 0  # not created yet
+
+
+def wait_until(check, process, timeout=90.0):
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert process.poll() is None, "the crawl ended before the test could act on it"
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def children(pid: int) -> list[int]:
+    """Live descendants of ``pid`` (from /proc)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if fields[0] != "Z":
+                parents[int(entry.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        kids = [p for p, pp in parents.items() if pp == parent]
+        found += kids
+        frontier += kids
+    return found
+
+
+def alive(pids) -> list[int]:
+    left = []
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        if state[state.rindex(")") + 2] != "Z":
+            left.append(pid)
+    return left
+
+
+def workers(pid: int) -> list[int]:
+    return [p for p in children(pid) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+
+
+@pytest.fixture(scope="module")
+def center():
+    with SampleSite(generated=40, pages_per_article=3) as site:
+        yield site
+
+
+def test_ctrl_c_lets_the_articles_being_cleaned_finish(center, tmp_path):
+    db = tmp_path / "archive.db"
+    crawl = start_crawl("healthcenter", db, f"start_url={center.hub_url}", settings=BACKLOG)
+    wait_until(lambda: observed(db) >= 3 and workers(crawl.pid), crawl)
+    pool = workers(crawl.pid)
+    os.killpg(crawl.pid, signal.SIGINT)  # Ctrl-C: the crawl and its workers alike
+    _, err = crawl.communicate(timeout=120)
+    assert crawl.returncode == 3, err[-3000:]
+    seen = outcomes(db)
+    assert seen and {outcome for outcome, _ in seen.values()} == {"new"}, seen  # none cut short as "incomplete"
+    assert "cannot clean" not in err
+    assert not alive(pool)
+
+
+def test_a_dead_cleaning_worker_is_replaced_and_its_article_cleaned_again(center, tmp_path):
+    db = tmp_path / "archive.db"
+    crawl = start_crawl("healthcenter", db, f"start_url={center.hub_url}", settings=BACKLOG)
+    wait_until(lambda: observed(db) >= 3 and workers(crawl.pid), crawl)
+    os.kill(workers(crawl.pid)[0], signal.SIGKILL)  # out of memory, a crash in lxml ...
+    _, err = crawl.communicate(timeout=120)
+    assert crawl.returncode == 0, err[-3000:]
+    assert "a cleaning worker died" in err and "'healtharchive/pool_rebuilt': 1" in err
+    seen = outcomes(db)
+    assert len(seen) == 40 and {outcome for outcome, _ in seen.values()} == {"new"}
+
+
+def test_kill_9_at_random_points_loses_and_falsifies_nothing(center, tmp_path):
+    db = tmp_path / "archive.db"
+    rng = random.Random(11)
+    for round_ in range(4):
+        crawl = start_crawl("healthcenter", db, f"start_url={center.hub_url}", settings=BACKLOG)
+        time.sleep(rng.uniform(0.3, 3.0))
+        spawned = children(crawl.pid)
+        crawl.kill()  # the crawl only: its workers and resource tracker must go by themselves
+        crawl.wait()
+        deadline = time.monotonic() + 10
+        while alive(spawned) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive(spawned), f"round {round_}: orphans {alive(spawned)}"
+        if db.exists():
+            assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+            assert rows(db, "SELECT article_id, crawl_id FROM observation_log GROUP BY 1, 2 HAVING count(*) > 1") == []
+            assert rows(
+                db,
+                "SELECT count(*) FROM versions v JOIN articles a ON a.current_version_id = v.id "
+                "WHERE v.page_count != 3",
+            ) == [(0,)]
+    result = run_crawl("healthcenter", db, f"start_url={center.hub_url}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    final = outcomes(db)
+    assert len(final) == 40 and {outcome for outcome, _ in final.values()} <= {"new", "unchanged"}
+    assert rows(db, "SELECT count(*), count(DISTINCT article_id) FROM versions") == [(40, 40)]
+    assert {s for (s,) in rows(db, "SELECT status FROM crawls")} <= {"interrupted", "finished"}
+
+
+def test_two_writers_take_turns(center, tmp_path):
+    first = tmp_path / "archive.db"
+    slow = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+    a = start_crawl("healthcenter", first, f"start_url={center.hub_url}", settings=slow)
+    wait_until(lambda: observed(first) >= 1, a)
+    b = start_crawl("healthcenter", first, f"start_url={center.hub_url}")
+    reextract = subprocess.Popen(
+        [HEALTHARCHIVE, "reextract", "--db", str(first)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, err_a = a.communicate(timeout=180)
+    _, err_b = b.communicate(timeout=180)
+    out_r, err_r = reextract.communicate(timeout=180)
+    assert a.returncode == 0 and b.returncode == 0 and reextract.returncode == 0, (err_a + err_b + err_r)[-3000:]
+    assert f"waiting for the archive {first}: the archive is being written by pid {a.pid}" in err_b
+    assert f"is being written by pid {a.pid}" in err_r
+    assert "database is locked" not in err_a + err_b + err_r
+    counts = rows(first, "SELECT crawl_id, count(*) FROM observation_log GROUP BY crawl_id ORDER BY crawl_id")
+    assert counts == [(1, 40), (2, 40)]  # every article, in each crawl
+    assert rows(first, "SELECT status FROM crawls") == [("finished",), ("finished",)]
