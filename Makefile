@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8001
 
-.PHONY: demo test lint browser redis bench clean
+.PHONY: demo test lint browser redis pywb bench clean
 
 # The virtual environment, with every dependency pinned by requirements.lock.
 $(BIN)/.installed: pyproject.toml requirements.lock
@@ -17,8 +17,15 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 demo: $(BIN)/.installed
 	$(BIN)/python -m healtharchive.demo --port $(PORT)
 
+# pywb, for the backfill tests, in an environment of its own (it cannot share .venv: see tests/pywb.py).
+PYWB := .pywb-venv
+$(PYWB)/.installed: tests/pywb-requirements.txt
+	rm -rf $(PYWB) && $(PYTHON) -m venv $(PYWB)
+	$(PYWB)/bin/python -m pip install --quiet --no-deps --disable-pip-version-check -r tests/pywb-requirements.txt
+	cp tests/pywb-requirements.txt $@
+
 ## test: the whole test suite (browser tests need Debian's chromium: `make browser`).
-test: $(BIN)/.installed
+test: $(BIN)/.installed $(PYWB)/.installed
 	$(BIN)/python -m pytest
 
 ## lint: ruff's checks and its formatting, as CI runs them.
@@ -34,9 +41,12 @@ browser:
 redis:
 	command -v redis-server >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server)
 
+## pywb: pywb's own environment for the backfill tests (the tests also build it when it is missing).
+pywb: $(PYWB)/.installed
+
 ## bench: every benchmark in bench/ (minutes; see README "Performance").
 bench: $(BIN)/.installed
 	for script in bench/*.py; do case $$script in */metrics.py) ;; *) $(BIN)/python $$script || exit 1;; esac; done
 
 clean:
-	rm -rf $(VENV) demo/ .pytest_cache
+	rm -rf $(VENV) $(PYWB) demo/ .pytest_cache
