@@ -83,16 +83,18 @@ def known_pages(conn, url: str) -> list[str] | None:
     return json.loads(row["page_urls"]) if row["page_urls"] else []
 
 
-def current_pages(conn, url: str) -> dict | None:
-    """The text, page URLs, page starts and extractor version of the current version of the article ``url``, or
-    None."""
-    row = one(
-        conn,
-        "SELECT t.text, v.page_urls, v.page_starts, v.extractor_version FROM articles a "
-        "JOIN version_log v ON v.id = a.current_version_id "
-        "JOIN texts t ON t.id = v.text_id WHERE a.url = ?",
-        [url],
-    )
+def current_pages(conn, url: str, at: str | None = None) -> dict | None:
+    """The text, page URLs, page starts and extractor version of the current version of the article ``url`` (of the
+    version in force at ``at``, when given), or None."""
+    columns = "SELECT t.text, v.page_urls, v.page_starts, v.extractor_version FROM articles a "
+    if at is None:
+        sql = columns + "JOIN version_log v ON v.id = a.current_version_id JOIN texts t ON t.id = v.text_id WHERE a.url = ?"
+    else:
+        sql = (
+            columns + "JOIN version_log v ON v.article_id = a.id JOIN texts t ON t.id = v.text_id "
+            "WHERE a.url = ? AND v.crawled_at <= ? ORDER BY v.crawled_at DESC, v.version DESC LIMIT 1"
+        )
+    row = one(conn, sql, [url] if at is None else [url, at])
     if row is None:
         return None
     row["page_urls"] = json.loads(row["page_urls"]) if row["page_urls"] else []
@@ -264,6 +266,28 @@ def last_payload(conn, url: str, empty_digest: str) -> dict | None:
         "AND c.status IN (200, 304) ORDER BY c.id DESC LIMIT 1",
         [url, empty_digest],
     )
+
+
+# backfill (see healtharchive.backfill)
+
+
+def staged_times(conn, article: str) -> set[str]:
+    """The capture times of the points of ``article`` already assembled by a backfill, recorded or not."""
+    return {r["at"] for r in rows(conn, "SELECT at FROM backfill_points WHERE article = ?", [article])}
+
+
+def staged_points(conn, source: str, articles, recorded: bool = False) -> list[dict]:
+    """The points of ``articles`` assembled from ``source`` that no run recorded yet (``recorded``: those too), oldest
+    first, each with its cleaned pages (``data``, None when it has none or they were released)."""
+    found = []
+    for article in articles:
+        found += rows(
+            conn,
+            "SELECT p.*, c.data FROM backfill_points p LEFT JOIN backfill_cleaned c ON c.hash = p.cleaned "
+            "WHERE p.source = ? AND p.article = ?" + ("" if recorded else " AND p.crawl_id IS NULL"),
+            [source, article],
+        )
+    return sorted(found, key=lambda p: (p["at"], p["id"]))
 
 
 def outcome_counts(conn, crawl_id: int) -> dict[str, int]:

@@ -315,7 +315,35 @@ CREATE VIEW observations AS
     FROM observation_log o;
 """
 
-MIGRATIONS = [V1, V2, V3, V4, V5, V6, V7, V8]
+# Version 9 (issue 18): history from web archives (``healtharchive backfill``).
+# - crawls.source: the web archive a backfill run read (its CDX endpoint); NULL for a crawl of the site itself.
+# - backfill_points: each moment of an article's history a backfill assembled from a web archive's captures, keyed by
+#   the article asked for and its first page's capture time (whichever archive, or endpoint, served it); staged
+#   (crawl_id NULL) until a backfill run from that archive (source) records it, so a stopped backfill continues where
+#   it stopped and a second one adds nothing. ``pages``: the captures used, as JSON; ``cleaned``: the article's
+#   cleaned pages (backfill_cleaned), kept until the run that records them ends.
+# - version_log_time: a version's place in its article's history (a backfilled version can be older than the
+#   article's first crawled one).
+V9 = """
+ALTER TABLE crawls ADD COLUMN source TEXT;
+CREATE TABLE backfill_points (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    article TEXT NOT NULL,
+    at TEXT NOT NULL,
+    state TEXT NOT NULL,
+    url TEXT,
+    pages TEXT NOT NULL,
+    detail TEXT,
+    cleaned TEXT,
+    crawl_id INTEGER,
+    UNIQUE (article, at)
+);
+CREATE TABLE backfill_cleaned (hash TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+CREATE INDEX version_log_time ON version_log (article_id, crawled_at);
+"""
+
+MIGRATIONS = [V1, V2, V3, V4, V5, V6, V7, V8, V9]
 LATEST = len(MIGRATIONS)
 
 

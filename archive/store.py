@@ -133,7 +133,9 @@ class Archive:
         scope: dict | None,
         started_at: str | None = None,
         pid: int | None = None,
+        source: str | None = None,
     ) -> int:
+        """A new ``crawls`` row, running; ``source``: the web archive a backfill reads (None for the site itself)."""
         with self.transaction():
             self.close_dead_crawls()
             return (
@@ -147,6 +149,7 @@ class Archive:
                         "started_at": started_at or utcnow(),
                         "status": "running",
                         "pid": os.getpid() if pid is None else pid,
+                        "source": source,
                     }
                 )
                 .last_pk
@@ -206,8 +209,8 @@ class Archive:
     def known_pages(self, url: str) -> list[str] | None:
         return queries.known_pages(self.conn, url)
 
-    def current_pages(self, url: str) -> dict | None:
-        return queries.current_pages(self.conn, url)
+    def current_pages(self, url: str, at: str | None = None) -> dict | None:
+        return queries.current_pages(self.conn, url, at)
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         """ETag and Last-Modified last seen for ``url``."""
@@ -237,15 +240,23 @@ class Archive:
 
     # writing one article
 
-    def record(self, crawl_id: int, item, extractor: str, extractor_version: str) -> str | None:
+    def record(
+        self, crawl_id: int, item, extractor: str, extractor_version: str, at: str | None = None, staged=None
+    ) -> str | None:
         """Archive one crawled article (its pages, and ``item.text`` when it is complete); returns its outcome,
         or None when there was nothing to record (an article the archive never had that answers 404 or is
-        blocked, unless the crawl was asked for it by name: ``item.listed``)."""
+        blocked, unless the crawl was asked for it by name: ``item.listed``).
+
+        ``at``: when the article was seen, if not now (a web archive's capture, for a backfill). Its observation and
+        any new version are dated then, its text is compared with the version in force at that time, and the
+        article's status, title and current version change only when nothing newer is known of it; a new version is
+        numbered after the article's others, whatever its time (numbers never change: see docs/backfill.md).
+        ``staged``: the ``backfill_points`` row this is, marked recorded by this crawl in the same transaction."""
         with self.transaction():
             article = self.article(item.url)
             if item.state in ("gone", "blocked") and article is None and not item.listed:
                 return None
-            now = utcnow()
+            now = at or utcnow()
             if article is None:
                 article_id = (
                     self.db.table("articles")
@@ -265,7 +276,8 @@ class Archive:
                 article = {"id": article_id, "current_version_id": None}
             article_id = article["id"]
             captures = self._captures(crawl_id, article_id, item.pages)
-            current = article["current_version_id"]
+            latest = at is None or self._latest(article_id, at)
+            current = article["current_version_id"] if at is None else self._in_force(article_id, at)
             update = {"last_seen": now, "missed": 0, "status": "live"}
             if item.state == "gone":
                 outcome, update = "gone", {"last_seen": now, "status": "gone"}
@@ -287,11 +299,33 @@ class Archive:
                     update["current_version_id"] = current
                 if item.title:
                     update["title"] = item.title
+            if not latest:  # older news of the article: its row keeps what newer observations said
+                update = {"first_seen": now} if now < (article.get("first_seen") or now) else {}
             if update:
                 self.db.table("articles").update(article_id, update)
             detail = failed_page(item) if outcome in ("incomplete", "blocked") else None
-            self._observe(article_id, crawl_id, outcome, current, detail)
+            self._observe(article_id, crawl_id, outcome, current, detail, epoch(now) if at else None)
+            if staged is not None:
+                self.conn.execute("UPDATE backfill_points SET crawl_id = ? WHERE id = ?", [crawl_id, staged])
             return outcome
+
+    def _latest(self, article_id: int, at: str) -> bool:
+        """True when nothing was observed of the article after ``at``."""
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM observation_log WHERE article_id = ? AND at > ? LIMIT 1", [article_id, epoch(at)]
+            ).fetchone()
+            is None
+        )
+
+    def _in_force(self, article_id: int, at: str) -> int | None:
+        """The id of the article's version in force at ``at``: the latest made by then."""
+        row = self.conn.execute(
+            "SELECT id FROM version_log WHERE article_id = ? AND crawled_at <= ? ORDER BY crawled_at DESC, id DESC "
+            "LIMIT 1",
+            [article_id, at],
+        ).fetchone()
+        return row[0] if row else None
 
     def _hash_of(self, version_id: int) -> str:
         return self.conn.execute(
@@ -337,10 +371,10 @@ class Archive:
             .last_pk
         )
 
-    def _observe(self, article_id, crawl_id, outcome, version_id, detail=None):
+    def _observe(self, article_id, crawl_id, outcome, version_id, detail=None, at: int | None = None):
         self.conn.execute(
             "INSERT INTO observation_log (article_id, crawl_id, at, outcome, version_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            [article_id, crawl_id, int(time.time()), OUTCOME_CODE[outcome], version_id, detail],
+            [article_id, crawl_id, int(time.time()) if at is None else at, OUTCOME_CODE[outcome], version_id, detail],
         )
 
     def _url_id(self, url: str, etag: str | None, last_modified: str | None) -> int:
@@ -552,6 +586,39 @@ class Archive:
                     flagged += same
                     previous = r
         return flagged
+
+    # backfill from web archives (see healtharchive.backfill)
+
+    def stage_point(self, point: dict, cleaned: tuple[str, bytes] | None) -> bool:
+        """Keep one assembled moment of an article's history until a backfill run records it (``backfill_points``:
+        source, article, at, state, url, pages, detail) with its cleaned pages (``(hash, data)``, stored once per
+        hash); False when the same point was staged before."""
+        with self.transaction():
+            if cleaned:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO backfill_cleaned (hash, data) VALUES (?, ?)", [cleaned[0], cleaned[1]]
+                )
+            return (
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO backfill_points (source, article, at, state, url, pages, detail, cleaned) "
+                    "VALUES (:source, :article, :at, :state, :url, :pages, :detail, :cleaned)",
+                    {**point, "pages": json.dumps(point["pages"]), "cleaned": cleaned[0] if cleaned else None},
+                ).rowcount
+                == 1
+            )
+
+    def release_cleaned(self, source: str, articles) -> None:
+        """Drop the cleaned pages of the recorded points of ``articles`` (a backfill run has finished with them)."""
+        with self.transaction():
+            for article in articles:
+                self.conn.execute(
+                    "UPDATE backfill_points SET cleaned = NULL WHERE source = ? AND article = ? AND crawl_id IS NOT NULL",
+                    [source, article],
+                )
+            self.conn.execute(
+                "DELETE FROM backfill_cleaned WHERE hash NOT IN "
+                "(SELECT cleaned FROM backfill_points WHERE cleaned IS NOT NULL)"
+            )
 
     # scheduled runs (see healtharchive.schedule)
 

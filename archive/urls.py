@@ -62,11 +62,24 @@ def path_page(url: str, first: str) -> int | None:
 
 def canonical_url(url: str) -> str:
     """``url`` without fragment, tracking parameters or page parameters; see the module doc."""
+    return _normalized(url, drop_pages=True)
+
+
+def variant_key(url: str) -> str:
+    """What every variant of a page's address has in common, as web archives file captures (``//host/path?query``):
+    ``canonical_url``'s form without the scheme or a leading ``www.``, its page parameters kept (``?page=2`` is
+    another page). ``http://www.Site.org:80/a?utm_source=x&page=2#top`` and ``https://site.org/a?page=2`` share
+    one key."""
+    parts = urlsplit(_normalized(url, drop_pages=False))
+    return urlunsplit(("", parts.netloc.removeprefix("www."), parts.path, parts.query, ""))
+
+
+def _normalized(url: str, drop_pages: bool) -> str:
     url = url.strip()
     dropped = [
         k
         for k, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)
-        if TRACKING.match(k) or PAGE_PARAMS.match(k)
+        if TRACKING.match(k) or (drop_pages and PAGE_PARAMS.match(k))
     ]
     if dropped:
         url = url_query_cleaner(url, dropped, remove=True, unique=False, keep_fragments=False)

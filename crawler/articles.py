@@ -69,6 +69,70 @@ class Assembly:
     parts: list[str] | None = None
 
 
+# Pagination as functions of a page: the spider follows articles with them, the backfill (healtharchive.backfill)
+# follows archived captures with them.
+
+
+def article_key(response) -> str:
+    """The article's identity: its rel=canonical on the same site, else its URL made canonical."""
+    href = response.xpath("//link[@rel='canonical']/@href").get()
+    if href:
+        url = response.urljoin(href.strip())
+        if same_site(url, response.url) and canonical_url(url).rstrip("/").count("/") > 2:
+            return canonical_url(url)
+    return canonical_url(response.url)
+
+
+def part_urls(response, profile: Profile) -> list[str]:
+    """The article's parts the profile's ``parts`` rule finds on this page, in order, on this site."""
+    urls = [response.urljoin(h) for h in response.xpath(profile.parts).getall()]
+    return [u for u in dict.fromkeys(urls) if same_site(u, response.url)]
+
+
+def first_part(response, profile: Profile) -> str | None:
+    """The URL of the article's first part when this page is one of its later parts (the page is among the parts
+    its ``parts`` rule finds, but not the first), else None."""
+    if not profile.parts:
+        return None
+    urls = part_urls(response, profile)
+    keys = [canonical_url(u) for u in urls]
+    here = canonical_url(response.url)
+    return urls[0] if here in keys and keys[0] != here else None
+
+
+def next_page(response, profile: Profile, asm: Assembly, number: int) -> str | None:
+    """The URL of the article's next page or part after page ``number`` (``response``), or None on its last page."""
+    if profile.parts:
+        if asm.parts is None:
+            taken = {canonical_url(u) for u in asm.requested_urls} | {canonical_url(response.url)}
+            asm.parts = [u for u in part_urls(response, profile) if canonical_url(u) not in taken]
+        return asm.parts.pop(0) if asm.parts else None
+    if profile.next_page:
+        href = response.xpath(profile.next_page).get()
+        return response.urljoin(href) if href else None
+    first = asm.pages[0].url if asm.pages else response.url
+
+    def page_of(url: str) -> int | None:
+        """The page of this article ``url`` names: a page parameter on its first page's URL, or a page marker
+        appended to that URL's path (``/2``, ``/page/2``); None for another article's URL."""
+        if canonical_url(url) == canonical_url(first):
+            return page_number(url)
+        return path_page(url, first)
+
+    def candidates():  # lazy: the whole-page link scan runs only when no "next" link fits
+        yield from (response.urljoin(h) for h in response.xpath(NEXT_LINKS).getall())
+        # A numbered pager without rel=next: the link to page number + 1.
+        for href in response.xpath("//a/@href").getall():
+            url = response.urljoin(href)
+            if page_of(url) == number + 1:
+                yield url
+
+    for url in candidates():
+        if url not in asm.requested_urls and (page_of(url) or 0) > number:
+            return url
+    return None
+
+
 class ArticleSpider(scrapy.Spider):
     """Follows articles through their pages and yields one ``ArticleItem`` per article.
 
@@ -399,60 +463,16 @@ class ArticleSpider(scrapy.Spider):
         yield self.item(asm, "incomplete")
 
     def article_key(self, response) -> str:
-        """The article's identity: its rel=canonical on the same site, else its URL made canonical."""
-        href = response.xpath("//link[@rel='canonical']/@href").get()
-        if href:
-            url = response.urljoin(href.strip())
-            if same_site(url, response.url) and canonical_url(url).rstrip("/").count("/") > 2:
-                return canonical_url(url)
-        return canonical_url(response.url)
+        return article_key(response)
 
     def part_urls(self, response) -> list[str]:
-        """The article's parts the profile's ``parts`` rule finds on this page, in order, on this site."""
-        urls = [response.urljoin(h) for h in response.xpath(self.profile.parts).getall()]
-        return [u for u in dict.fromkeys(urls) if same_site(u, response.url)]
+        return part_urls(response, self.profile)
 
     def first_part(self, response) -> str | None:
-        """The URL of the article's first part when this page is one of its later parts (the page is among the parts
-        its ``parts`` rule finds, but not the first), else None."""
-        if not self.profile.parts:
-            return None
-        urls = self.part_urls(response)
-        keys = [canonical_url(u) for u in urls]
-        here = canonical_url(response.url)
-        return urls[0] if here in keys and keys[0] != here else None
+        return first_part(response, self.profile)
 
     def next_page(self, response, asm: Assembly, number: int) -> str | None:
-        """The URL of the article's next page or part, or None on its last page."""
-        if self.profile.parts:
-            if asm.parts is None:
-                taken = {canonical_url(u) for u in asm.requested_urls} | {canonical_url(response.url)}
-                asm.parts = [u for u in self.part_urls(response) if canonical_url(u) not in taken]
-            return asm.parts.pop(0) if asm.parts else None
-        if self.profile.next_page:
-            href = response.xpath(self.profile.next_page).get()
-            return response.urljoin(href) if href else None
-        first = asm.pages[0].url if asm.pages else response.url
-
-        def page_of(url: str) -> int | None:
-            """The page of this article ``url`` names: a page parameter on its first page's URL, or a page marker
-            appended to that URL's path (``/2``, ``/page/2``); None for another article's URL."""
-            if canonical_url(url) == canonical_url(first):
-                return page_number(url)
-            return path_page(url, first)
-
-        def candidates():  # lazy: the whole-page link scan runs only when no "next" link fits
-            yield from (response.urljoin(h) for h in response.xpath(NEXT_LINKS).getall())
-            # A numbered pager without rel=next: the link to page number + 1.
-            for href in response.xpath("//a/@href").getall():
-                url = response.urljoin(href)
-                if page_of(url) == number + 1:
-                    yield url
-
-        for url in candidates():
-            if url not in asm.requested_urls and (page_of(url) or 0) > number:
-                return url
-        return None
+        return next_page(response, self.profile, asm, number)
 
     def page_failed(self, failure):
         request = failure.request

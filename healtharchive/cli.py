@@ -12,6 +12,7 @@ from archive.clock import parse_when
 from archive.text import blocks as text_blocks
 
 from . import diff as differ
+from .backfill import backfill_command
 from .common import db_option, find_article, open_archive
 from .export import export_command
 from .notify import notify_command
@@ -243,5 +244,12 @@ def serve(path, port, host):
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
 
 
-for command in (export_command, reextract_command, schedule_command, genspider_command, notify_command):
+for command in (
+    export_command,
+    reextract_command,
+    schedule_command,
+    genspider_command,
+    notify_command,
+    backfill_command,
+):
     cli.add_command(command)

@@ -34,8 +34,9 @@ class Recorder:
         self.chrome: SiteChrome | None = None
         self.crawl_id: int | None = None
 
-    def open(self, spider: str, profile: str, args: dict, scope: dict | None) -> int:
-        """Take the archive's lock (waiting, with a message, while another process writes it) and start a crawl."""
+    def open(self, spider: str, profile: str, args: dict, scope: dict | None, source: str | None = None) -> int:
+        """Take the archive's lock (waiting, with a message, while another process writes it) and start a crawl
+        (``source``: the web archive a backfill reads)."""
         self.lock.acquire(
             wait=True,
             on_wait=lambda pid: logger.warning(
@@ -45,7 +46,7 @@ class Recorder:
         try:
             self.archive = Archive(self.path)
             self.chrome = SiteChrome(self.archive.template_hashes(), self.min_articles)
-            self.crawl_id = self.archive.start_crawl(spider, profile, args, scope)
+            self.crawl_id = self.archive.start_crawl(spider, profile, args, scope, source=source)
         except BaseException:
             self.lock.release()
             raise
@@ -62,13 +63,14 @@ class Recorder:
             )
         return self.crawl_id
 
-    def record(self, item) -> str | None:
-        """Version one article (an ``ArticleItem``); returns its outcome, None when there was nothing to record.
-        A complete article with a page that is not the article's (``pipelines.validity``) is ``incomplete``."""
+    def record(self, item, at: str | None = None, staged: int | None = None) -> str | None:
+        """Version one article (an ``ArticleItem``) seen now, or at ``at`` (a backfill's capture time, ``staged`` its
+        ``backfill_points`` row); returns its outcome, None when there was nothing to record. A complete article with
+        a page that is not the article's (``pipelines.validity``) is ``incomplete``."""
         if item.state == "ok":
             host = host_of(item.url)
             cleaned = Cleaned(item.title, item.blocks, item.meta, item.block_pages)
-            previous = self.archive.current_pages(item.url)
+            previous = self.archive.current_pages(item.url, at)
             if previous and previous["extractor_version"] != EXTRACTOR_VERSION:
                 previous = None  # sizes made by another extractor are not comparable
             bad = problem(without_chrome(cleaned, self.chrome, host), len(item.pages), item.page_titles, previous)
@@ -78,12 +80,12 @@ class Recorder:
                 page.error = why
                 item.state = "incomplete"
                 logger.warning("page %d of %s (%s) %s: recorded as incomplete", number, item.url, page.url, why)
-                return self.archive.record(self.crawl_id, item, EXTRACTOR, EXTRACTOR_VERSION)
+                return self.archive.record(self.crawl_id, item, EXTRACTOR, EXTRACTOR_VERSION, at=at, staged=staged)
             self.chrome.learn(host, item.url, item.blocks)
             article = without_chrome(Cleaned(item.title, item.blocks, item.meta, item.block_pages), self.chrome, host)
             item.blocks, item.text = article.blocks, article.text
             item.block_pages, item.page_starts = article.pages, article.page_starts(len(item.pages))
-        return self.archive.record(self.crawl_id, item, EXTRACTOR, EXTRACTOR_VERSION)
+        return self.archive.record(self.crawl_id, item, EXTRACTOR, EXTRACTOR_VERSION, at=at, staged=staged)
 
     def close(self, status: str, reason: str, pages: int, errors: int, scope=None) -> int:
         """Close the crawl's books: remember the chrome learned, amend this crawl's versions and, when ``status`` is

@@ -1,0 +1,209 @@
+"""``healtharchive backfill`` end to end: the sample center crawled over rounds with an edit, a removal and a revert
+writes WARC files; pywb (its own environment, tests/pywb.py) serves them on a free loopback port; a fresh archive
+backfilled from pywb must hold the versions the crawls made. One crawl history and one pywb serve the whole module."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from healtharchive.webarchive import WebArchive, parse_cdx
+from samplesite import SampleSite
+from tests.conftest import ROOT, crawl_center
+from tests.pywb import run_pywb
+
+HEALTHARCHIVE = str(Path(sys.executable).with_name("healtharchive"))
+# Round 2 twice: the second time every page answers 304 (server-not-modified revisits); its 503 is retried once (an
+# identical-payload revisit of the 503).
+ROUNDS = (1, 2, 2, 3)
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """The crawled archive, the article URLs of every round and pywb serving the crawls' WARC files."""
+    folder = tmp_path_factory.mktemp("crawled")
+    db = folder / "archive.db"
+    urls = {}
+    with SampleSite() as site:
+        for round_ in ROUNDS:
+            site.set_round(round_)
+            crawl_center(site, db)
+            urls |= {a["url"]: a for a in site.articles()}
+            time.sleep(1.5)  # CDX times are to the second: rounds well apart
+        scenario = site.scenario
+    with run_pywb([folder / "warc"], tmp_path_factory.mktemp("pywb")) as pywb:
+        yield {"db": db, "urls": urls, "scenario": scenario, "pywb": pywb}
+
+
+def backfill(db: Path, pywb, *args: str, **run) -> subprocess.CompletedProcess:
+    command = [HEALTHARCHIVE, "backfill", *args, "--db", str(db), "--cdx", pywb.cdx, "--replay", pywb.replay]
+    command += ["--rate", "0", "--cdx-rate", "0"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, **run)
+
+
+def versions(db: Path) -> dict[str, list[tuple[str, str]]]:
+    """Article URL -> its versions' (content hash, crawled_at), in time order."""
+    conn = sqlite3.connect(db)
+    try:
+        found = {}
+        for url, digest, at in conn.execute(
+            "SELECT a.url, v.content_hash, v.crawled_at FROM versions v JOIN articles a ON a.id = v.article_id "
+            "ORDER BY a.url, v.crawled_at, v.version"
+        ):
+            found.setdefault(url, []).append((digest, at))
+        return found
+    finally:
+        conn.close()
+
+
+def counts(db: Path) -> dict[str, int]:
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("crawls", "versions", "observations")
+        }
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def backfilled(history, tmp_path_factory):
+    """A fresh archive backfilled from pywb with every article the site ever listed."""
+    db = tmp_path_factory.mktemp("backfilled") / "archive.db"
+    started = time.monotonic()
+    result = backfill(db, history["pywb"], *history["urls"])
+    assert result.returncode == 0, result.stderr[-3000:]
+    return {"db": db, "result": result, "seconds": time.monotonic() - started}
+
+
+def test_a_fresh_archive_gets_the_crawled_versions(history, backfilled):
+    crawled, rebuilt = versions(history["db"]), versions(backfilled["db"])
+    assert sorted(rebuilt) == sorted(crawled)
+    for url, found in crawled.items():
+        assert [h for h, _ in rebuilt[url]] == [h for h, _ in found], url
+    edited = next(u for u in crawled if u.endswith(history["scenario"]["edited"]))
+    first, edit, revert = (h for h, _ in rebuilt[edited])
+    assert first == revert != edit  # the edit and its revert
+    # Dated by capture time: the crawl dated its versions a moment after it fetched the pages.
+    for url, found in crawled.items():
+        for (_, crawled_at), (_, captured_at) in zip(found, rebuilt[url]):
+            assert 0 <= _seconds(crawled_at) - _seconds(captured_at) <= 10, url
+    print(f"backfill of {len(crawled)} articles: {backfilled['seconds']:.1f}s; {backfilled['result'].stdout.strip()}")
+
+
+def test_the_run_is_one_crawl_naming_its_source(history, backfilled):
+    conn = sqlite3.connect(backfilled["db"])
+    conn.row_factory = sqlite3.Row
+    (crawl,) = conn.execute("SELECT * FROM crawls").fetchall()
+    assert crawl["spider"] == "backfill" and crawl["source"] == history["pywb"].cdx and crawl["status"] == "finished"
+    removed = next(u for u in history["urls"] if u.endswith(history["scenario"]["removed"]))
+    article = conn.execute("SELECT * FROM articles WHERE url = ?", [removed]).fetchone()
+    outcomes = [
+        r[0]
+        for r in conn.execute(
+            "SELECT outcome FROM observations WHERE article_id = ? ORDER BY observed_at", [article["id"]]
+        )
+    ]
+    assert article["status"] == "gone" and outcomes == ["new", "gone"]
+    # Observations are dated by capture time: none after the last round's captures, all before the run.
+    last = conn.execute("SELECT max(observed_at) FROM observations").fetchone()[0]
+    assert last < crawl["started_at"]
+    # Every capture of a version points at a WARC record beside the archive, dated by its capture.
+    captures = conn.execute("SELECT * FROM captures WHERE status = 200").fetchall()
+    assert captures and all(c["warc_file"].startswith("warc/") and c["warc_offset"] is not None for c in captures)
+
+
+def test_backfilled_versions_re_extract_from_their_warc_files(backfilled, tmp_path):
+    """The payloads were written to WARC files: reextract reads them back and cleans them to the same texts."""
+    result = subprocess.run(
+        [HEALTHARCHIVE, "reextract", "--db", str(backfilled["db"]), "--force"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert " 0 re-derived" in result.stdout and " 0 without readable captures" in result.stdout, result.stdout
+
+
+def test_running_it_again_adds_nothing(history, backfilled):
+    before = counts(backfilled["db"])
+    again = backfill(backfilled["db"], history["pywb"], *history["urls"])
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert counts(backfilled["db"]) == before
+    assert "nothing new" in again.stdout and " 0 replayed" in again.stdout, again.stdout
+
+
+def test_a_page_without_a_usable_capture_in_the_window_makes_the_moment_incomplete(history, tmp_path):
+    """The failing article's second page answered 503 through round 2: with a window shorter than the time between
+    rounds, those moments have no usable capture of it and are incomplete, never a partial version."""
+    failing = next(u for u in history["urls"] if u.endswith(history["scenario"]["failing"]))
+    db = tmp_path / "archive.db"
+    result = backfill(db, history["pywb"], failing, "--window", "2s")
+    assert result.returncode == 0, result.stderr[-2000:]
+    conn = sqlite3.connect(db)
+    found = conn.execute("SELECT outcome, detail FROM observations ORDER BY observed_at").fetchall()
+    incomplete = [detail for outcome, detail in found if outcome == "incomplete"]
+    assert len(incomplete) == 2 and all(d.startswith("page 2 (") for d in incomplete), found
+    assert [h for h, _ in versions(db)[failing]] == [h for h, _ in versions(history["db"])[failing]]
+
+
+def test_the_client_reads_pywb(history):
+    """What the backfill relies on, as pywb does it: revisits, captured errors, fuzzy answers, no paging."""
+    pywb = history["pywb"]
+    client = WebArchive(pywb.cdx, pywb.replay, rate=0, cdx_rate=0)
+    edited = next(u for u in history["urls"] if u.endswith(history["scenario"]["edited"]))
+    rows = client.captures(edited, "prefix")
+    assert {r.original for r in rows} == set(history["urls"][edited]["page_urls"])
+    revisits = [r for r in rows if r.revisit]
+    assert revisits and all(r.status is None and r.digest for r in revisits)
+    for row in revisits:  # round 2 again: every page answered 304, replayed as such with an empty body
+        memento = client.fetch(row)
+        assert memento.archived and memento.status == 304 and memento.body == b""
+    # The failing page's 503, retried once by the crawl: a response and an identical-payload revisit of it.
+    failing = next(u for u in history["urls"] if u.endswith(history["scenario"]["failing"]))
+    errors = [r for r in client.captures(failing, "prefix") if r.status == 503]
+    memento = client.fetch(errors[0])
+    assert memento.archived and memento.status == 503 and b"Service Unavailable" in memento.body
+    removed = next(u for u in history["urls"] if u.endswith(history["scenario"]["removed"]))
+    gone = [r for r in client.captures(removed) if r.status == 404]
+    assert gone and client.fetch(gone[0]).status == 404 and client.fetch(gone[0]).archived
+    # Not in the archive: pywb's own 404, without Memento-Datetime.
+    missing = client.fetch(type(gone[0])("20260101000000", edited + "/never", "text/html", 200))
+    assert not missing.archived and missing.status == 404
+    # pywb's fuzzy fallback would answer a tracking-parameter URL with the bare URL's captures: not with allowFuzzy=0.
+    assert client.captures(edited + "?utm_source=newsletter") == []
+    # pywb ignores resume keys: a full page without one is asked again without a limit.
+    small = WebArchive(pywb.cdx, pywb.replay, rate=0, cdx_rate=0, page_size=2)
+    assert small.captures(edited, "prefix") == rows
+    # Its JSON is NDJSON, its default CDXJ: the same rows.
+    ndjson = _get(f"{pywb.cdx}?url={quote(edited, safe='')}&output=json")
+    cdxj = _get(f"{pywb.cdx}?url={quote(edited, safe='')}")
+    assert ndjson.startswith("{") and parse_cdx(ndjson)[0] == parse_cdx(cdxj)[0] != []
+
+
+def _get(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
+
+
+def _seconds(iso: str) -> float:
+    from archive.clock import parse_iso
+
+    return parse_iso(iso).timestamp()
+
+
+def test_pywb_requirements_are_pinned():
+    """The separate environment is reproducible: every line an exact pin, pywb among them."""
+    lines = [
+        line for line in (ROOT / "tests" / "pywb-requirements.txt").read_text().splitlines() if not line.startswith("#")
+    ]
+    assert all("==" in line for line in lines) and any(line.startswith("pywb==") for line in lines)
