@@ -88,7 +88,10 @@ def current_pages(conn, url: str, at: str | None = None) -> dict | None:
     version in force at ``at``, when given), or None."""
     columns = "SELECT t.text, v.page_urls, v.page_starts, v.extractor_version FROM articles a "
     if at is None:
-        sql = columns + "JOIN version_log v ON v.id = a.current_version_id JOIN texts t ON t.id = v.text_id WHERE a.url = ?"
+        sql = (
+            columns
+            + "JOIN version_log v ON v.id = a.current_version_id JOIN texts t ON t.id = v.text_id WHERE a.url = ?"
+        )
     else:
         sql = (
             columns + "JOIN version_log v ON v.article_id = a.id JOIN texts t ON t.id = v.text_id "

@@ -54,6 +54,7 @@ from archive import Archive, queries
 from archive.urls import canonical_url, host_of, page_number, variant_key
 from archive.warc import WarcFiles, default_warc_dir, payload_digest, warc_date
 from crawler.articles import BLOCKED_STATUSES, Assembly, article_key, first_part, next_page, signature
+from crawler.bodies import problem, readable
 from crawler.items import ArticleItem, Page
 from crawler.profiles import UnknownProfile, load_profile
 from crawler.settings import ARTICLE_MAX_PAGES, GONE_AFTER_MISSES, TEMPLATE_MIN_ARTICLES
@@ -274,7 +275,7 @@ class Backfill:
         if point["state"] == "ok":
             data = json.loads(zlib.decompress(point["data"]))
             item.title, item.meta, item.block_pages = data["title"], data["meta"], data["pages"]
-            item.blocks = [tuple(b) for b in data["blocks"]]
+            item.blocks, item.page_titles = [tuple(b) for b in data["blocks"]], data["titles"]
         return item
 
     def tick(self):
@@ -411,7 +412,7 @@ class Found:
 
     def closest(self, url: str, when: str) -> tuple[Capture | None, Replayed | None, str]:
         """The usable capture of page ``url`` closest in time to ``when`` within the window, with its payload; else
-        (None, None, why)."""
+        (None, None, why). Usable: replayed, a 200, an HTML page with text (``crawler.bodies``)."""
         target, window = _time(when), self.backfill.window
         rows = [r for r in self.captures_of(url) if abs(_time(r.timestamp) - target) <= window]
         rows.sort(key=lambda r: (abs(_time(r.timestamp) - target), -_time(r.timestamp)))
@@ -426,7 +427,9 @@ class Found:
             elif replayed.status != 200:
                 why = f"captured answering {replayed.status}"
             else:
-                return row, replayed, ""
+                why = page_problem(readable(as_response(row.original, replayed)))
+                if not why:
+                    return row, replayed, ""
         return None, None, why
 
     def assemble(self, anchor: Capture) -> dict:
@@ -445,9 +448,10 @@ class Found:
             state = "gone" if first.status in (404, 410) else "blocked" if first.status in BLOCKED_STATUSES else None
             page["error"] = f"answered {first.status}"
             return point | {"state": state or "incomplete", "pages": [page]}
-        response = as_response(anchor.original, first)
-        if not isinstance(response, HtmlResponse):
-            page["error"] = "is not an HTML page"
+        response = readable(as_response(anchor.original, first))
+        why = page_problem(response)
+        if why:
+            page["error"] = why
             return point | {"state": "incomplete", "pages": [page]}
         if first_part(response, profile):
             return point | {"detail": "a later part of an article (its first part has captures of its own)"}
@@ -457,21 +461,22 @@ class Found:
         asm.signatures.add(signature(response))
         pages, htmls, digests = [page], [(anchor.original, response.text)], [first.warc["digest"]]
         number = 1
-        while len(pages) < ARTICLE_MAX_PAGES:
+        while True:
             url = next_page(response, profile, asm, number)
             if not url or url in asm.requested_urls:
                 break
+            if len(pages) >= ARTICLE_MAX_PAGES:  # as the crawl: a longer article is incomplete, never cut short
+                why = f"not fetched: the article has more than {ARTICLE_MAX_PAGES} pages (ARTICLE_MAX_PAGES)"
+                pages.append({"url": url, "number": number + 1, "status": None, "at": None, "error": why})
+                return point | {"state": "incomplete", "pages": pages}
             asm.requested_urls.add(url)
             number += 1
             capture, replayed, why = self.closest(url, anchor.timestamp)
             if capture is None:
                 pages.append({"url": url, "number": number, "status": None, "at": None, "error": why})
                 return point | {"state": "incomplete", "pages": pages}
-            response = as_response(capture.original, replayed)
+            response = readable(as_response(capture.original, replayed))
             page = _page(capture, number, replayed)
-            if not isinstance(response, HtmlResponse):
-                pages.append(page | {"error": "is not an HTML page"})
-                return point | {"state": "incomplete", "pages": pages}
             fingerprint = signature(response)
             if fingerprint in asm.signatures:  # a "next page" repeating an earlier one ends the article
                 break
@@ -484,11 +489,16 @@ class Found:
         if cleaned is None:
             pages[0]["error"] = why
             return point | {"state": "incomplete", "pages": pages}
-        data = json.dumps(
-            {"title": cleaned.title, "blocks": cleaned.blocks, "meta": cleaned.meta, "pages": cleaned.pages},
-            sort_keys=True,
-        ).encode()
+        data = {"title": cleaned.title, "blocks": cleaned.blocks, "meta": cleaned.meta, "pages": cleaned.pages}
+        data = json.dumps(data | {"titles": cleaned.titles}, sort_keys=True).encode()
         return point | {"state": "ok", "pages": pages, "cleaned": (hashlib.sha1(data).hexdigest(), zlib.compress(data))}
+
+
+def page_problem(response) -> str | None:
+    """Why a 200 response cannot be a page of an article, as the crawl judges it (not HTML, empty, binary), or None."""
+    if not isinstance(response, HtmlResponse):
+        return "is not an HTML page"
+    return problem(response)
 
 
 def _page(capture: Capture, number: int, replayed: Replayed) -> dict:
@@ -616,8 +626,8 @@ def backfill_command(urls, db_path, hub, since, until, cdx, replay, profile, win
     except KeyboardInterrupt:
         click.echo(f"backfill stopped: {job.report.line()}; run it again to continue", err=True)
         raise SystemExit(3) from None
-    for problem in report.refused:
-        click.echo(f"warning: {problem}", err=True)
+    for refusal in report.refused:
+        click.echo(f"warning: {refusal}", err=True)
     click.echo(report.line())
     if report.refused:
         raise SystemExit(1)
