@@ -275,7 +275,10 @@ class Archive:
                 )
                 article = {"id": article_id, "current_version_id": None}
             article_id = article["id"]
-            captures = self._captures(crawl_id, article_id, item.pages)
+            # (a backfill's old capture says nothing of what the site answers today: its validators are not kept)
+            captures = self._captures(
+                crawl_id, article_id, item.pages, at is None and item.state in ("ok", "not_modified")
+            )
             latest = at is None or self._latest(article_id, at)
             current = article["current_version_id"] if at is None else self._in_force(article_id, at)
             update = {"last_seen": now, "missed": 0, "status": "live"}
@@ -377,10 +380,12 @@ class Archive:
             [article_id, crawl_id, int(time.time()) if at is None else at, OUTCOME_CODE[outcome], version_id, detail],
         )
 
-    def _url_id(self, url: str, etag: str | None, last_modified: str | None) -> int:
-        """The URL's id; new validators replace the old ones in place (only the latest are ever sent)."""
+    def _url_id(self, url: str, etag: str | None, last_modified: str | None, exact: bool = False) -> int:
+        """The URL's id; new validators replace the old ones in place (only the latest are ever sent). ``exact``:
+        these are the validators of the content the archive now holds for the URL, none included, so a page that
+        came without them is next asked for in full, never answered "not modified" against older content."""
         url_id = self._id_of("urls", "url", url)
-        if etag or last_modified:
+        if etag or last_modified or exact:
             self.conn.execute(
                 "UPDATE urls SET etag = ?, last_modified = ? WHERE id = ? "
                 "AND (etag IS NOT ? OR last_modified IS NOT ?)",
@@ -388,13 +393,15 @@ class Archive:
             )
         return url_id
 
-    def _captures(self, crawl_id, article_id, pages) -> list[int]:
-        """One ``capture_log`` row per response; a payload equal to the URL's previous capture is not repeated."""
+    def _captures(self, crawl_id, article_id, pages, complete: bool) -> list[int]:
+        """One ``capture_log`` row per response; a payload equal to the URL's previous capture is not repeated. The
+        validators of a complete article's 200 pages become the URL's; a failed article's leave them alone."""
         ids = []
         for page in pages:
             if page.status is None:
                 continue  # no response: nothing was captured
-            url_id = self._url_id(page.url, page.etag, page.last_modified)
+            exact = complete and page.status == 200
+            url_id = self._url_id(page.url, page.etag, page.last_modified, exact)
             prev = self.conn.execute(
                 "SELECT id, digest FROM capture_log WHERE url_id = ? AND status IN (200, 304) ORDER BY id DESC LIMIT 1",
                 [url_id],

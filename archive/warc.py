@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import ChunkedDataReader
 from warcio.warcwriter import GzippingWrapper, WARCWriter
 
 from . import queries
@@ -172,8 +173,22 @@ def read_record(path: Path, offset: int):
     with open(path, "rb") as fh:
         fh.seek(offset)
         for record in ArchiveIterator(fh):
-            return record.rec_headers, record.http_headers, record.content_stream().read()
+            return record.rec_headers, record.http_headers, _payload(record)
     raise ValueError(f"no WARC record at {path}:{offset}")
+
+
+def _payload(record) -> bytes:
+    """The record's payload as a browser would see it. Brotli is decoded here: warcio 1.8.1's own brotli reader
+    sets an attribute that brotli 1.2's ``Decompressor`` does not have, and fails on every ``br`` response."""
+    http = record.http_headers
+    if http is None or (http.get_header("Content-Encoding") or "").strip().lower() != "br":
+        return record.content_stream().read()
+    import brotli
+
+    stream = record.raw_stream
+    if (http.get_header("Transfer-Encoding") or "").lower() == "chunked":
+        stream = ChunkedDataReader(stream)
+    return brotli.decompress(stream.read())
 
 
 def record_length(path: Path, offset: int) -> int | None:

@@ -478,10 +478,11 @@ class ArticleSpider(scrapy.Spider):
         request = failure.request
         asm, number = request.cb_kwargs["asm"], request.cb_kwargs["number"]
         status = failure.value.response.status if failure.check(HttpError) else None
-        page = Page(url=request.url, number=number, status=status, fetched_at=utcnow())
+        url = request.url if status is not None else (request.meta.get("redirect_urls") or [request.url])[0]
+        page = Page(url=url, number=number, status=status, fetched_at=utcnow())
         if status is not None:
             page.warc = request.meta.get("warc")  # the error page's WARC record
-        return list(self.page_lost(asm, number, request.url, _why(failure), page, blocked=_blocked(failure)))
+        return list(self.page_lost(asm, number, url, _why(failure), page, blocked=_blocked(failure)))
 
     def page_lost(self, asm: Assembly, number: int, url: str, why: str, page: Page, blocked=False, quiet=False):
         """Page ``number`` of an article could not be had (``why``): the article is ``incomplete``, or ``blocked``.
@@ -555,7 +556,8 @@ def _why(failure) -> str:
         if location:  # not followed: too many redirects, or not to http(s)
             return f"answered {response.status}: a redirect to {location[:100]} that is not followed"
         return f"answered {response.status}"
-    return f"failed: {failure.type.__name__}: {failure.getErrorMessage()}"
+    message = failure.getErrorMessage().strip()
+    return f"failed: {failure.type.__name__}" + (f": {message}" if message else "")
 
 
 def _header(response, name: bytes) -> str | None:

@@ -1,8 +1,12 @@
-"""Downloader middlewares: refuse what a crawl must never fetch, send conditional requests."""
+"""Downloader middlewares: refuse what a crawl must never fetch, send conditional requests, retry when asked to."""
 
+import asyncio
 import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from .addresses import is_public
@@ -98,3 +102,51 @@ class ConditionalRequests:
         if response.status == 304:
             self.stats.inc_value("healtharchive/not_modified")
         return response
+
+
+def retry_after(value: bytes | None) -> float | None:
+    """Seconds a ``Retry-After`` header asks to wait (a number, or an HTTP date), or None when it asks nothing."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds()) if when.tzinfo else None
+
+
+class RetryAfter(RetryMiddleware):
+    """Scrapy's retries (``RETRY_TIMES``, ``RETRY_HTTP_CODES``), except that a 429 or 503 answer's ``Retry-After`` is
+    honoured: the retry waits as long as it asks (Scrapy's own middleware asks again at once). A wait longer than
+    ``RETRY_AFTER_MAX`` seconds is not waited for: the page fails now and the next crawl tries again. Counted as
+    ``healtharchive/retry_after_waits``.
+
+    Settings: Scrapy's ``RETRY_*``, ``RETRY_AFTER_MAX`` (default 60).
+    """
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.max_wait = settings.getfloat("RETRY_AFTER_MAX", 60.0)
+
+    async def process_response(self, request, response):
+        wait = retry_after(response.headers.get(b"Retry-After")) if response.status in (429, 503) else None
+        if wait is None or request.meta.get("dont_retry"):
+            return super().process_response(request, response)
+        if wait > self.max_wait:
+            logger.warning(
+                "%s answered %d and asks to wait %.0f s, more than RETRY_AFTER_MAX (%.0f s): not retried",
+                request.url,
+                response.status,
+                wait,
+                self.max_wait,
+            )
+            return response
+        retry = self._retry(request, f"{response.status} with Retry-After: {wait:g} s")
+        if retry is None:
+            return response
+        self.crawler.stats.inc_value("healtharchive/retry_after_waits")
+        await asyncio.sleep(wait)
+        return retry

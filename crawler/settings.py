@@ -11,6 +11,7 @@ Every setting here can be overridden with ``-s NAME=VALUE``. The project's own s
 - ``TEMPLATE_MIN_ARTICLES``: a block seen in this many articles of a site in one crawl is template.
 - ``EXTRACT_WORKERS``: size of the extraction process pool (default: the number of cores).
 - ``PROGRESS_INTERVAL``: seconds between progress lines.
+- ``RETRY_AFTER_MAX``: the longest ``Retry-After`` (seconds) a retry waits for.
 - ``NHS_API_KEY``: key of the NHS website content API; with it the ``nhs`` spider also finds articles there
   (``crawler/feeds.py``).
 """
@@ -33,6 +34,7 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = 60
 RETRY_TIMES = 2
+RETRY_AFTER_MAX = 60.0
 
 # Safety: big enough for a 5 MB page, small enough that a runaway download cannot fill the disk.
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
@@ -50,6 +52,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's own lets through requests that wait for a host's robots.txt (see crawler/robots.py).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.RobotsTxt": 100,
+    # Scrapy's retries, waiting as long as a 429/503 answer's Retry-After asks.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfter": 550,
     "crawler.middlewares.ConditionalRequests": 560,
     # Next to the downloader: requests as sent, responses as received (see crawler/warc.py).
     "crawler.warc.WarcWriter": 950,

@@ -12,8 +12,9 @@ off the wire, before decompression, redirects or retries touch it. Files and rec
   (``WARC-Concurrent-To`` the response); ``WARC-Payload-Digest`` and ``WARC-Block-Digest`` are
   ``sha1:`` in base 32;
 - a ``revisit`` record (profile ``identical-payload-digest``, with ``WARC-Refers-To``,
-  ``WARC-Refers-To-Target-URI`` and ``WARC-Refers-To-Date``) when the payload equals the URL's last
-  payload seen earlier in this crawl or in an earlier crawl of the same archive (``capture_log``);
+  ``WARC-Refers-To-Target-URI`` and ``WARC-Refers-To-Date``) when a 200's payload equals the URL's last
+  200 payload seen earlier in this crawl or in an earlier crawl of the same archive (``capture_log``); an
+  error page (a retried 503 answering the same body twice) is always a ``response`` record of its own;
 - a ``revisit`` record with profile ``server-not-modified`` for a 304 answer, pointing at the same
   earlier capture and carrying its payload digest (a 304 with no earlier capture known is written as
   a plain ``response`` record);
@@ -204,7 +205,7 @@ class WarcWriter:
             digest = earlier[0]
             record = self._revisit(writer, url, PROFILE_NOT_MODIFIED, earlier, http, extra, body)
             self.stats.inc_value("healtharchive/warc/revisits")
-        elif body and earlier and earlier[0] == digest:
+        elif response.status == 200 and body and earlier and earlier[0] == digest:
             record = self._revisit(writer, url, PROFILE_IDENTICAL, earlier, http, extra, None)
             self.stats.inc_value("healtharchive/warc/revisits")
         else:
@@ -215,7 +216,7 @@ class WarcWriter:
             self.stats.inc_value("healtharchive/warc/responses")
             if response.status == 304:
                 digest = None  # a 304 with no earlier capture known: it stands for content we never saw
-            else:
+            elif response.status == 200:  # only a page's content may be what a later revisit repeats
                 self.last_payload[url] = (digest, record.rec_headers.get_header("WARC-Record-ID"), date)
         stored, offset, length = self._write(record)
         self._write(self._request_record(request, record.rec_headers.get_header("WARC-Record-ID"), date))

@@ -10,6 +10,7 @@ import json
 import sqlite3
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from healtharchive.site import make_datasette
 from tests.conftest import copy_archive, outcomes, run_crawl
@@ -221,3 +222,104 @@ def test_a_listed_later_page_archives_the_whole_article(site, baseline, tmp_path
         site.url("/center/node/789"): 3,
         site.url("/center/article-5"): 2,
     }
+
+
+# --- the network and the server ------------------------------------------------------------------------------
+
+
+def warc_records(folder, path):
+    """WARC-Type of each response or revisit record of ``path``, in the order written."""
+    types = []
+    for file in sorted((folder / "warc").glob("*.warc.gz")):
+        with open(file, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                if uri.endswith(path) and record.rec_type in ("response", "revisit"):
+                    types.append((record.rec_type, record.http_headers.get_statuscode()))
+    return types
+
+
+def test_server_and_network_faults(site, baseline, tmp_path):
+    faults = {
+        "/center/article-1": ("429", {"retry_after": 2, "times": 1}),
+        "/center/article-2?page=2": "500",
+        "/center/article-3?page=3": "502",
+        "/center/article-4?page=2": "503",  # every time: retried, then the page failed
+        "/center/article-5?page=2": "hang",  # DOWNLOAD_TIMEOUT (3 s in the tests)
+        "/center/article-6": ("503", {"retry_after": 1, "times": 1}),
+        "/center/node/123?page=2": "reset",
+        "/center/node/456?page=2": "truncate",
+        "/center/node/789/2": ("drip", {"seconds": 1}),  # slow, but within the timeout
+    }
+    result, db, seen = recrawl(site, baseline, tmp_path, faults)
+    assert result.returncode == 0, result.stderr[-3000:]
+    failed = {"/center/article-2", "/center/article-3", "/center/article-4", "/center/article-5", "/center/node/123"}
+    failed.add("/center/node/456")
+    assert seen == {path: ("incomplete" if path in failed else "unchanged", 1) for path in seen} and len(seen) == 9
+    # Retry-After honoured: the retry came after the wait asked for, and then succeeded.
+    assert site.waits("/center/article-1")[0] >= 1.9 and site.waits("/center/article-6")[0] >= 0.9
+    assert "'healtharchive/retry_after_waits': 2" in result.stderr
+    for line in (
+        "page 2 of {}/center/article-2 answered 500",
+        "page 3 of {}/center/article-3 answered 502",
+        "page 2 of {}/center/article-4 answered 503",
+        "page 2 of {}/center/article-5 failed: DownloadTimeoutError",
+        "page 2 of {}/center/node/123 failed: ResponseDataLossError",
+        "page 2 of {}/center/node/456 failed: ResponseDataLossError",
+    ):
+        assert line.format(site.origin) in result.stderr, line
+    # Two 503s with the same body are two error responses, never a revisit of one another.
+    records = warc_records(tmp_path, "/center/article-4?page=2")
+    assert [r for r in records if r[1] == "503"] == [("response", "503"), ("response", "503")]
+
+
+def test_oversized_compressed_and_looping_pages(site, baseline, tmp_path):
+    faults = {
+        "/center/article-1": "loop",  # 302 -> a -> b -> a ...
+        "/center/article-2?page=2": "huge",  # 6 MB: archived
+        "/center/article-3?page=2": "huge40",  # 40 MB, declared: refused by the 32 MB cap before the body
+        "/center/article-4?page=2": "gzip-bomb",  # 1 MB on the wire, over 1 GB inflated
+        "/center/article-5?page=2": ("gzip-bomb", {"declare_length": False}),
+        "/center/article-6": ("huge40", {"declare_length": False}),  # cut at 32 MB while it streams
+    }
+    result, db, seen = recrawl(site, baseline, tmp_path, faults)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert seen["/center/article-2"] == ("changed", 2)
+    bad = ("/center/article-1", "/center/article-3", "/center/article-4", "/center/article-5", "/center/article-6")
+    assert {path: seen[path] for path in bad} == dict.fromkeys(bad, ("incomplete", 1))
+    assert f"page 1 of {site.origin}/center/article-1 failed: IgnoreRequest: max redirections reached" in result.stderr
+    assert "exceeded DOWNLOAD_MAXSIZE (33554432 B) during decompression" in result.stderr
+    size = query(
+        db,
+        "SELECT length(v.text) FROM versions v JOIN articles a ON a.id = v.article_id "
+        "WHERE a.url LIKE '%/article-2' AND v.version = 2",
+    )[0][0]
+    assert size > 5_000_000
+    # The site back to normal: the 6 MB text goes (a real change), everything else is as it was.
+    again = run_crawl("healthcenter", db, f"start_url={site.hub_url}", settings=FAST)
+    assert again.returncode == 0, again.stderr[-3000:]
+    now = outcomes(db)
+    assert now.pop("/center/article-2") == ("changed", 3)
+    assert {outcome for outcome, _ in now.values()} == {"unchanged"}
+    hashes = query(
+        db,
+        "SELECT v.content_hash FROM versions v JOIN articles a ON a.id = v.article_id "
+        "WHERE a.url LIKE '%/article-2' ORDER BY v.version",
+    )
+    assert hashes[0] == hashes[2] != hashes[1]
+
+
+def test_listed_urls_that_fail_are_observed(site, baseline, tmp_path):
+    listed = ["/center/retired-guide", "/center/looping-guide", "/center/article-1"]
+    (tmp_path / "urls.txt").write_text("".join(site.url(p) + "\n" for p in listed))
+    faults = {"/center/looping-guide": "loop", "/center/article-1": "hang"}
+    result, db, seen = recrawl(site, baseline, tmp_path, faults, f"urls_file={tmp_path / 'urls.txt'}", spider="pages")
+    assert result.returncode == 1 and "every start URL failed" in result.stderr, result.stderr[-3000:]
+    assert seen == {
+        "/center/retired-guide": ("gone", None),  # never archived, but asked for: recorded
+        "/center/looping-guide": ("incomplete", None),
+        "/center/article-1": ("incomplete", 1),
+    }
+    assert f"start URL answered 404: {site.url('/center/retired-guide')}" in result.stderr
+    assert f"start URL failed: {site.url('/center/looping-guide')}: failed: IgnoreRequest" in result.stderr
+    assert f"start URL failed: {site.url('/center/article-1')}: failed: DownloadTimeoutError" in result.stderr

@@ -251,3 +251,30 @@ def test_a_request_without_response_is_written_alone(tmp_path):
     assert records[0][0] == "warcinfo"
     assert records[1:] and all(r == ("request", url, None) for r in records[1:])
     assert subprocess.run([WARCIO, "check", *map(str, warc_files(tmp_path))]).returncode == 0
+
+
+def test_a_brotli_response_reads_back_decoded(tmp_path):
+    # warcio 1.8.1 cannot decode brotli with brotli 1.2 ('Decompressor' has no 'unused_data'): reextract failed.
+    import io
+
+    import brotli
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from archive.warc import WarcFiles
+
+    html = "<html><body><article><h1>Sleep</h1><p>Adults need seven hours or more.</p></article></body></html>"
+    for chunked in (False, True):
+        body = brotli.compress(html.encode())
+        wire = f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n" if chunked else body
+        headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "br")]
+        headers.append(("Transfer-Encoding", "chunked") if chunked else ("Content-Length", str(len(body))))
+        http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+        record = WARCWriter(None).create_warc_record(
+            "https://example.org/sleep", "response", payload=io.BytesIO(wire), length=len(wire), http_headers=http
+        )
+        files = WarcFiles(tmp_path / f"warc{chunked}", str(tmp_path / "archive.db"), {})
+        stored, offset, _ = files.write(record)
+        files.close()
+        _, _, payload = read_record(tmp_path / stored, offset)
+        assert payload.decode() == html
