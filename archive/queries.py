@@ -109,9 +109,13 @@ def current_pages(conn, url: str, at: str | None = None) -> dict | None:
 
 
 def version_numbers(conn, article_id: int) -> list[int]:
+    """An article's version numbers in time order (by ``crawled_at``): the same as number order, unless a backfill
+    added versions older than its crawled ones (numbered after them: a number never changes)."""
     return [
         r["version"]
-        for r in rows(conn, "SELECT version FROM version_log WHERE article_id = ? ORDER BY version", [article_id])
+        for r in rows(
+            conn, "SELECT version FROM version_log WHERE article_id = ? ORDER BY crawled_at, version", [article_id]
+        )
     ]
 
 
@@ -127,16 +131,20 @@ def versions(conn, article_id: int, numbers=None) -> dict[int, dict]:
 
 
 def article_history(conn, article_id: int) -> dict:
-    """An article's versions (without texts), its observations, and words added/removed by each version."""
+    """An article's versions (without texts) in time order, each with the number of the one before it
+    (``previous``, see ``version_numbers``), and its observations."""
+    versions = rows(
+        conn,
+        "SELECT v.id, v.version, v.title, v.crawled_at, v.crawl_id, t.words, v.reviewed_on, "
+        "t.hash AS content_hash, v.page_count, v.extractor, v.extractor_version "
+        "FROM version_log v JOIN texts t ON t.id = v.text_id "
+        "WHERE v.article_id = ? ORDER BY v.crawled_at, v.version",
+        [article_id],
+    )
+    for before, version in zip([None, *versions], versions):
+        version["previous"] = before["version"] if before else None
     return {
-        "versions": rows(
-            conn,
-            "SELECT v.id, v.version, v.title, v.crawled_at, v.crawl_id, t.words, v.reviewed_on, "
-            "t.hash AS content_hash, v.page_count, v.extractor, v.extractor_version "
-            "FROM version_log v JOIN texts t ON t.id = v.text_id "
-            "WHERE v.article_id = ? ORDER BY v.version",
-            [article_id],
-        ),
+        "versions": versions,
         "observations": rows(
             conn,
             "SELECT o.id, o.crawl_id, o.observed_at, o.outcome, v.version, o.detail "
@@ -169,9 +177,9 @@ def crawl_changes(conn, crawl_id: int) -> list[dict]:
     codes = [OUTCOME_CODE[k] for k in ("new", "changed", "gone")]
     found = rows(
         conn,
-        "SELECT o.crawl_id, o.outcome AS code, a.id AS article_id, a.url, a.title, v.version "
+        "SELECT o.crawl_id, o.outcome AS code, a.id AS article_id, a.url, a.title, v.version, v.previous_version "
         "FROM observation_log o JOIN articles a ON a.id = o.article_id "
-        "LEFT JOIN version_log v ON v.id = o.version_id "
+        "LEFT JOIN versions v ON v.id = o.version_id "
         "WHERE o.crawl_id = ? AND o.outcome IN (?, ?, ?) ORDER BY o.id",
         [crawl_id, *codes],
     )
@@ -210,7 +218,8 @@ def search(
     else:
         in_force = (
             "v.crawled_at <= ? AND NOT EXISTS (SELECT 1 FROM version_log w WHERE w.article_id = v.article_id "
-            "AND w.version > v.version AND w.crawled_at <= ?) "
+            "AND (w.crawled_at > v.crawled_at OR (w.crawled_at = v.crawled_at AND w.version > v.version)) "
+            "AND w.crawled_at <= ?) "
             "AND coalesce((SELECT o.outcome FROM observation_log o WHERE o.article_id = v.article_id "
             "AND o.at <= CAST(strftime('%s', ?) AS INTEGER) ORDER BY o.at DESC, o.id DESC LIMIT 1), 0) != ?"
         )

@@ -343,7 +343,27 @@ CREATE TABLE backfill_cleaned (hash TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOU
 CREATE INDEX version_log_time ON version_log (article_id, crawled_at);
 """
 
-MIGRATIONS = [V1, V2, V3, V4, V5, V6, V7, V8, V9]
+# Version 10 (issue 18): an article's versions in time order. A backfill can add versions older than the article's
+# crawled ones; they are numbered after them (a number never changes), so "the version before" is the one before in
+# time (crawled_at, then number), not number - 1: versions.previous_version names it (NULL for the first).
+# version_log_crawled_at: the newest versions first (changes, the feed) by time, whatever their numbers.
+V10 = """
+DROP VIEW versions;
+CREATE VIEW versions AS
+    SELECT v.id, v.article_id, v.version, v.title,
+        (SELECT t.text FROM texts t WHERE t.id = v.text_id) AS text,
+        (SELECT t.hash FROM texts t WHERE t.id = v.text_id) AS content_hash,
+        v.page_count, v.crawled_at, v.crawl_id, v.page_urls, v.capture_ids, v.extractor, v.extractor_version,
+        (SELECT t.words FROM texts t WHERE t.id = v.text_id) AS words,
+        v.author, v.published, v.description, v.reviewed_by, v.reviewed_on, v.page_starts,
+        (SELECT p.version FROM version_log p WHERE p.article_id = v.article_id
+            AND (p.crawled_at < v.crawled_at OR (p.crawled_at = v.crawled_at AND p.version < v.version))
+            ORDER BY p.crawled_at DESC, p.version DESC LIMIT 1) AS previous_version
+    FROM version_log v;
+CREATE INDEX version_log_crawled_at ON version_log (crawled_at);
+"""
+
+MIGRATIONS = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10]
 LATEST = len(MIGRATIONS)
 
 

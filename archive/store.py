@@ -485,10 +485,10 @@ class Archive:
             amended += 1
             text = "\n\n".join(kept)
             with self.transaction():
-                prev = self.conn.execute(
-                    "SELECT v.id, t.hash FROM version_log v JOIN texts t ON t.id = v.text_id "
-                    "WHERE v.article_id = ? AND v.version = ?",
-                    [row["article_id"], row["version"] - 1],
+                prev = self.conn.execute(  # the version before it in time (see versions.previous_version)
+                    "SELECT v.id, t.hash FROM versions w JOIN version_log v ON v.article_id = w.article_id "
+                    "AND v.version = w.previous_version JOIN texts t ON t.id = v.text_id WHERE w.id = ?",
+                    [row["id"]],
                 ).fetchone()
                 if prev and prev[1] == content_hash(text):
                     self.conn.execute("DELETE FROM version_log WHERE id = ?", [row["id"]])
@@ -497,7 +497,8 @@ class Archive:
                         [OUTCOME_CODE["unchanged"], prev[0], row["id"], crawl_id],
                     )
                     self.conn.execute(
-                        "UPDATE articles SET current_version_id = ? WHERE id = ?", [prev[0], row["article_id"]]
+                        "UPDATE articles SET current_version_id = ? WHERE id = ? AND current_version_id = ?",
+                        [prev[0], row["article_id"], row["id"]],
                     )
                 else:
                     self.conn.execute(
@@ -576,14 +577,14 @@ class Archive:
                 previous = None
                 for r in queries.rows(
                     self.conn,
-                    "SELECT vt.version_id, vt.text_id, v.version FROM version_texts vt "
-                    "JOIN version_log v ON v.id = vt.version_id WHERE v.article_id = ? "
-                    "AND vt.extractor_version = ? ORDER BY v.version",
+                    "SELECT vt.version_id, vt.text_id, v.version, v.previous_version FROM version_texts vt "
+                    "JOIN versions v ON v.id = vt.version_id WHERE v.article_id = ? "
+                    "AND vt.extractor_version = ? ORDER BY v.crawled_at, v.version",
                     [article_id, extractor_version],
                 ):
                     same = int(
                         previous is not None
-                        and previous["version"] == r["version"] - 1
+                        and previous["version"] == r["previous_version"]  # the version before it in time
                         and previous["text_id"] == r["text_id"]
                     )
                     self.conn.execute(

@@ -349,12 +349,14 @@ def html_side_by_side(ops, old_page=None, new_page=None) -> str:
 
 
 def default_pair(numbers: list[int], from_version: int | None, to_version: int | None) -> tuple[int | None, int]:
-    """The two versions a diff shows, of an article whose versions are ``numbers``: the last two by default (the
-    only one, from None, when there is one), FROM against the latest, or TO against the version before it."""
+    """The two versions a diff shows, of an article whose versions are ``numbers`` in time order
+    (``archive.queries.version_numbers``): the last two by default (the only one, from None, when there is one),
+    FROM against the latest, or TO against the version before it in time."""
     if from_version is None and to_version is None:
         return (numbers[-2], numbers[-1]) if len(numbers) > 1 else (None, numbers[-1])
     if to_version is None:
         return from_version, numbers[-1]
     if from_version is None:
-        return (to_version - 1 if to_version - 1 in numbers else None), to_version
+        at = numbers.index(to_version) if to_version in numbers else 0
+        return (numbers[at - 1] if at > 0 else None), to_version
     return from_version, to_version

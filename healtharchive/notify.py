@@ -32,9 +32,10 @@ def links(base_url: str, database: str, change: dict) -> str:
     base = base_url.rstrip("/")
     if change["outcome"] == "gone" or change["version"] is None:
         return f"{base}/-/article/{database}/{change['article_id']}"
-    if change["outcome"] == "new" or change["version"] == 1:
+    previous = change.get("previous_version", change["version"] - 1)  # the version before it in time
+    if change["outcome"] == "new" or not previous:
         return f"{base}/-/diff/{database}/{change['article_id']}?to={change['version']}"
-    return f"{base}/-/diff/{database}/{change['article_id']}?from={change['version'] - 1}&to={change['version']}"
+    return f"{base}/-/diff/{database}/{change['article_id']}?from={previous}&to={change['version']}"
 
 
 def message(changes: list[dict], base_url: str, database: str, name: str = "") -> tuple[str, str]:

@@ -2,19 +2,23 @@
 writes WARC files; pywb (its own environment, tests/pywb.py) serves them on a free loopback port; a fresh archive
 backfilled from pywb must hold the versions the crawls made. One crawl history and one pywb serve the whole module."""
 
+import asyncio
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
+from healtharchive.site import make_datasette
 from healtharchive.webarchive import WebArchive, parse_cdx
 from samplesite import SampleSite
-from tests.conftest import ROOT, crawl_center
+from tests.conftest import ROOT, copy_archive, crawl_center
 from tests.pywb import run_pywb
 
 HEALTHARCHIVE = str(Path(sys.executable).with_name("healtharchive"))
@@ -25,9 +29,11 @@ ROUNDS = (1, 2, 2, 3)
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory):
-    """The crawled archive, the article URLs of every round and pywb serving the crawls' WARC files."""
+    """The crawled archive, the article URLs of every round and pywb serving the crawls' WARC files; ``later``: an
+    archive whose first crawl came after them all (round 3 again), for history older than an archive's own."""
     folder = tmp_path_factory.mktemp("crawled")
     db = folder / "archive.db"
+    later = tmp_path_factory.mktemp("later") / "archive.db"
     urls = {}
     with SampleSite() as site:
         for round_ in ROUNDS:
@@ -35,16 +41,21 @@ def history(tmp_path_factory):
             crawl_center(site, db)
             urls |= {a["url"]: a for a in site.articles()}
             time.sleep(1.5)  # CDX times are to the second: rounds well apart
-        scenario = site.scenario
+        crawl_center(site, later)
+        scenario, hub = site.scenario, site.hub_url
     with run_pywb([folder / "warc"], tmp_path_factory.mktemp("pywb")) as pywb:
-        yield {"db": db, "urls": urls, "scenario": scenario, "pywb": pywb}
+        yield {"db": db, "urls": urls, "scenario": scenario, "pywb": pywb, "later": later, "hub": hub}
 
 
-def backfill(db: Path, pywb, *args: str, **run) -> subprocess.CompletedProcess:
-    command = [HEALTHARCHIVE, "backfill", *args, "--db", str(db), "--cdx", pywb.cdx, "--replay", pywb.replay]
-    command += ["--rate", "0", "--cdx-rate", "0"]
+def command(db: Path, pywb, *args: str) -> list[str]:
+    """``healtharchive backfill`` from pywb, without rate limits (``args`` come last: they win)."""
+    base = [HEALTHARCHIVE, "backfill", "--db", str(db), "--cdx", pywb.cdx, "--replay", pywb.replay]
+    return base + ["--rate", "0", "--cdx-rate", "0", *args]
+
+
+def backfill(db: Path, pywb, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, **run)
+    return subprocess.run(command(db, pywb, *args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
 def versions(db: Path) -> dict[str, list[tuple[str, str]]]:
@@ -74,12 +85,28 @@ def counts(db: Path) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def backfilled(history, tmp_path_factory):
-    """A fresh archive backfilled from pywb with every article the site ever listed."""
+    """A fresh archive backfilled from pywb with every article the site ever listed, from the day of the first crawl
+    to the day of the last."""
     db = tmp_path_factory.mktemp("backfilled") / "archive.db"
+    first, last = crawl_days(history["db"])
     started = time.monotonic()
-    result = backfill(db, history["pywb"], *history["urls"])
+    result = backfill(db, history["pywb"], *history["urls"], "--from", first, "--to", last)
     assert result.returncode == 0, result.stderr[-3000:]
     return {"db": db, "result": result, "seconds": time.monotonic() - started}
+
+
+def shift(day: str, days: int) -> str:
+    """A YYYYMMDD day ``days`` later."""
+    return (date(int(day[:4]), int(day[4:6]), int(day[6:])) + timedelta(days)).strftime("%Y%m%d")
+
+
+def crawl_days(db: Path) -> tuple[str, str]:
+    conn = sqlite3.connect(db)
+    try:
+        first, last = conn.execute("SELECT min(started_at), max(finished_at) FROM crawls").fetchone()
+    finally:
+        conn.close()
+    return first[:10].replace("-", ""), last[:10].replace("-", "")
 
 
 def test_a_fresh_archive_gets_the_crawled_versions(history, backfilled):
@@ -94,6 +121,7 @@ def test_a_fresh_archive_gets_the_crawled_versions(history, backfilled):
     for url, found in crawled.items():
         for (_, crawled_at), (_, captured_at) in zip(found, rebuilt[url]):
             assert 0 <= _seconds(crawled_at) - _seconds(captured_at) <= 10, url
+    assert f"backfill: 1/{len(crawled)} articles: " in backfilled["result"].stderr  # a progress line
     print(f"backfill of {len(crawled)} articles: {backfilled['seconds']:.1f}s; {backfilled['result'].stdout.strip()}")
 
 
@@ -207,3 +235,100 @@ def test_pywb_requirements_are_pinned():
         line for line in (ROOT / "tests" / "pywb-requirements.txt").read_text().splitlines() if not line.startswith("#")
     ]
     assert all("==" in line for line in lines) and any(line.startswith("pywb==") for line in lines)
+
+
+def test_from_and_to_bound_the_captures(history, tmp_path):
+    first, last = crawl_days(history["db"])
+    url = next(iter(history["urls"]))
+    for bounds in (["--from", shift(last, 1)], ["--to", shift(first, -1)]):
+        result = backfill(tmp_path / "archive.db", history["pywb"], url, *bounds)
+        assert result.returncode == 0 and "0 moments assembled" in result.stdout, (bounds, result.stdout)
+        assert "nothing new" in result.stdout
+    wrong = backfill(tmp_path / "archive.db", history["pywb"], url, "--from", "2019-13-01")
+    assert wrong.returncode == 2 and "'2019-13-01' is not a day" in wrong.stderr
+    assert counts(tmp_path / "archive.db") == {"crawls": 0, "versions": 0, "observations": 0}
+
+
+def test_a_killed_backfill_continues_where_it_stopped(history, backfilled, tmp_path):
+    db = tmp_path / "archive.db"
+    slow = command(db, history["pywb"], *history["urls"], "--rate", "5", "--concurrency", "1")
+    process = subprocess.Popen(slow, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while staged(db) < 6 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        process.kill()
+        process.wait()
+    kept = staged(db)
+    assert 6 <= kept < 33 and counts(db)["versions"] == 0  # killed while assembling: nothing recorded yet
+    result = backfill(db, history["pywb"], *history["urls"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"({kept} already)" in result.stdout, result.stdout
+    assert replays(result) < replays(backfilled["result"])  # what was fetched before is not fetched again
+    assert {u: [h for h, _ in v] for u, v in versions(db).items()} == {
+        u: [h for h, _ in v] for u, v in versions(history["db"]).items()
+    }
+
+
+def test_older_history_is_numbered_after_an_articles_versions_and_shown_in_time_order(history, tmp_path):
+    """An archive whose first crawl came after every capture: the history backfilled into it is older than its own
+    versions. Its versions keep their numbers and ids; the older ones are numbered after them, and every list shows
+    them in time order."""
+    db = copy_archive(history["later"], tmp_path / "later")
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    own = {r["id"]: dict(r) for r in conn.execute("SELECT * FROM versions")}
+    current = dict(conn.execute("SELECT id, current_version_id FROM articles").fetchall())
+    result = backfill(db, history["pywb"], "--center", history["hub"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    for version_id, row in own.items():  # a version once written never changes, nor its number
+        assert (
+            dict(conn.execute("SELECT * FROM versions WHERE id = ?", [version_id]).fetchone())
+            | {"previous_version": row["previous_version"]}
+            == row
+        )
+    assert dict(conn.execute("SELECT id, current_version_id FROM articles").fetchall()) == current
+    crawled = versions(history["db"])
+    for url, found in versions(db).items():
+        ours = [
+            r
+            for r in own.values()
+            if r["article_id"] == conn.execute("SELECT id FROM articles WHERE url = ?", [url]).fetchone()[0]
+        ]
+        assert [h for h, _ in found] == [h for h, _ in crawled[url]] + [r["content_hash"] for r in ours], url
+    edited = next(u for u in crawled if u.endswith(history["scenario"]["edited"]))
+    article = conn.execute("SELECT * FROM articles WHERE url = ?", [edited]).fetchone()
+    numbers = [
+        r[0]
+        for r in conn.execute("SELECT version FROM versions WHERE article_id = ? ORDER BY crawled_at", [article["id"]])
+    ]
+    assert numbers == [2, 3, 4, 1]  # the backfilled ones, oldest first, then the archive's own
+    previous = dict(
+        conn.execute("SELECT version, previous_version FROM versions WHERE article_id = ?", [article["id"]]).fetchall()
+    )
+    assert previous == {2: None, 3: 2, 4: 3, 1: 4}
+    assert article["first_seen"] < own[current[article["id"]]]["crawled_at"] and article["status"] == "live"
+    listed = subprocess.run([HEALTHARCHIVE, "history", edited, "--db", str(db)], capture_output=True, text=True)
+    lines = [line.split()[0] for line in listed.stdout.splitlines() if line.startswith("  v")]
+    assert lines == ["v2", "v3", "v4", "v1"], listed.stdout
+    latest = subprocess.run([HEALTHARCHIVE, "diff", edited, "--db", str(db)], capture_output=True, text=True)
+    assert "(no change)" in latest.stdout  # the last two in time, v4 and v1: the same text
+    page = asyncio.run(make_datasette(db).client.get(f"/-/article/archive/{article['id']}/v1")).text
+    assert f"/-/article/archive/{article['id']}/v4" in page and "← v4" in page  # v1's previous version is v4
+
+
+def staged(db: Path) -> int:
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(db, timeout=10)
+    try:
+        return conn.execute("SELECT count(*) FROM backfill_points").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+    finally:
+        conn.close()
+
+
+def replays(result) -> int:
+    return int(re.search(r"(\d+) replayed", result.stdout).group(1))

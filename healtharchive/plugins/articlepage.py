@@ -93,7 +93,7 @@ async def article_page(datasette, request):
             {
                 **v,
                 "url": version_url(datasette, db.name, aid, n),
-                "diff": diff_url(datasette, db.name, aid, n - 1 if n > 1 else None, n),
+                "diff": diff_url(datasette, db.name, aid, v["previous"], n),
                 "crawl_url": crawl_url(datasette, db.name, v["crawl_id"]),
                 "added": added,
                 "removed": removed,
@@ -143,7 +143,8 @@ async def version_page(datasette, request):
         row = queries.versions(conn, aid, [number])[number]
         ids = json.loads(row["capture_ids"]) if row["capture_ids"] else []
         captures = queries.captures_by_id(conn, ids) if ids else []
-        neighbours = queries.versions(conn, aid, [n for n in (number - 1, number + 1) if n in numbers])
+        at = numbers.index(number)  # numbers are in time order: its neighbours in time
+        neighbours = queries.versions(conn, aid, numbers[max(at - 1, 0) : at + 2])
         return numbers, row, captures, neighbours
 
     numbers, row, captures, neighbours = await db.execute_fn(read)
@@ -183,7 +184,9 @@ async def version_page(datasette, request):
             **stats,
         }
 
-    before, after = neighbours.get(number - 1), neighbours.get(number + 1)
+    at = numbers.index(number)
+    before = neighbours.get(numbers[at - 1]) if at > 0 else None
+    after = neighbours.get(numbers[at + 1]) if at + 1 < len(numbers) else None
     context = {
         "database": db.name,
         "article": article,
@@ -196,8 +199,10 @@ async def version_page(datasette, request):
         "previous": change(before, row),
         "next": change(row, after),
         "first_url": diff_url(datasette, db.name, aid, None, number) if number == numbers[0] else None,
-        "previous_url": version_url(datasette, db.name, aid, number - 1) if before else None,
-        "next_url": version_url(datasette, db.name, aid, number + 1) if after else None,
+        "previous_url": version_url(datasette, db.name, aid, before["version"]) if before else None,
+        "next_url": version_url(datasette, db.name, aid, after["version"]) if after else None,
+        "previous_number": before["version"] if before else None,
+        "next_number": after["version"] if after else None,
         "crawl_url": crawl_url(datasette, db.name, row["crawl_id"]),
         "version_row_url": datasette.urls.table(db.name, "versions") + f"?id={row['id']}",
         "version_links": {n: version_url(datasette, db.name, aid, n) for n in numbers},

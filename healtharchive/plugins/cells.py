@@ -102,8 +102,12 @@ def render_cell(row, value, column, table, database, datasette):
         page = version_url(datasette, database, article_id, value)
         if table != "versions" or column != "version":
             return _link(page, value, title=f"read version {value} in full")
-        url = diff_url(datasette, database, article_id, value - 1 if value > 1 else None, value)
-        label = "diff" if value > 1 else "first text"
+        try:  # the version before it in time (the view's column; number - 1 unless older history was backfilled)
+            before = row["previous_version"]
+        except (KeyError, IndexError):
+            before = value - 1 if value > 1 else None
+        url = diff_url(datasette, database, article_id, before, value)
+        label = "diff" if before else "first text"
         return Markup('{} <a class="ha-link ha-difflink" href="{}" title="what changed in version {}">{}</a>').format(
             _link(page, value, title=f"read version {value} in full"), url, value, label
         )

@@ -77,7 +77,7 @@ def chart_svg(history: dict, diff_link=None, width: int = 720, crawl_link=None) 
             {
                 "crawl_id": v["crawl_id"],
                 "observed_at": v["crawled_at"],
-                "outcome": "new" if v["version"] == 1 else "changed",
+                "outcome": "changed" if v.get("previous") else "new",
                 "version": v["version"],
             }
             for v in history["versions"]
@@ -96,7 +96,7 @@ def chart_svg(history: dict, diff_link=None, width: int = 720, crawl_link=None) 
         if v is not None:
             current = v
         words.append(current["words"] if current and current["words"] is not None else None)
-        if o["outcome"] == "changed" and v is not None and v["version"] - 1 in versions:
+        if o["outcome"] == "changed" and v is not None and v.get("previous") in versions:
             changes.append(v["version"])
     known = [w for w in words if w is not None] or [0]
     lo, hi = 0, max(known) or 10  # from zero: 324 -> 330 words is a small step, not a cliff
@@ -198,7 +198,8 @@ def chart_svg(history: dict, diff_link=None, width: int = 720, crawl_link=None) 
             shape = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{colour}" stroke="#fff" stroke-width="1.5"/>'
         shape = f'<g class="ha-mark ha-o-{outcome}"><title>{esc(tip)}</title>{shape}</g>'
         if diff_link is not None and version is not None and outcome in ("new", "changed"):
-            href = diff_link(version - 1 if outcome == "changed" and version - 1 in versions else None, version)
+            before = versions[version].get("previous") if version in versions else None  # before it in time
+            href = diff_link(before if outcome == "changed" and before in versions else None, version)
             shape = f'<a href="{esc(href)}">{shape}</a>'
         out.append(shape)
         if n <= 14 or i in (0, n - 1):

@@ -73,9 +73,9 @@ def with_deltas(history: dict, texts: dict[int, str]) -> dict:
     """``history`` (``archive.queries.article_history``) plus the words each version added and removed."""
     deltas = {}
     for v in history["versions"]:
-        n = v["version"]
-        if n - 1 in texts and n in texts:
-            s = change_stats(texts[n - 1], texts[n])
+        n, before = v["version"], v["previous"]  # the version before it in time
+        if before in texts and n in texts:
+            s = change_stats(texts[before], texts[n])
             deltas[n] = (s["words_added"], s["words_removed"])
     return {**history, "deltas": deltas}
 
