@@ -431,15 +431,16 @@ class ArticleSpider(scrapy.Spider):
         return None
 
     def check_first_page(self, response, later, asm: Assembly):
-        """``response`` is the page ``later`` (page 1 of ``asm`` so far) claimed to follow. If it links to ``later`` as
-        one of its own pages, the article is archived from it; otherwise ``later`` is an article of its own."""
-        links = {canonical_url(response.urljoin(h)) for h in response.xpath("//a/@href | //link/@href").getall()}
-        if (
-            response.status == 200
-            and isinstance(response, HtmlResponse)
-            and path_page(later.url, response.url)
-            and canonical_url(later.url) in links
-        ):
+        """``response`` is the page ``later`` (page 1 of ``asm`` so far) claimed to follow. Pagination proves the claim
+        when this page's "next" link is its own ``/2`` and it links to ``later``: the article is then archived from
+        it. Otherwise (a book's parent, a listing that links to its items) ``later`` is an article of its own."""
+        proven = False
+        if response.status == 200 and isinstance(response, HtmlResponse) and path_page(later.url, response.url):
+            nexts = [response.urljoin(h) for h in response.xpath(NEXT_LINKS).getall()]
+            if any(path_page(url, response.url) == 2 for url in nexts):
+                links = {canonical_url(response.urljoin(h)) for h in response.xpath("//a/@href").getall()}
+                proven = canonical_url(later.url) in links | {canonical_url(url) for url in nexts}
+        if proven:
             self.skip(later.url, "later_page")
             first = self.assembly(response.url, asm.start)
             if first:  # (else the article is being archived from its first page already)

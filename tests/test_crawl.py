@@ -242,3 +242,23 @@ def test_five_megabyte_page_is_archived_under_the_default_cap(tmp_path):
     crawl_pages(tmp_path, {"/guide/long": page}, ["/guide/long"])
     text = archived(tmp_path / "a.db").execute("SELECT text FROM versions").fetchone()["text"]
     assert "Paragraph 0:" in text and "Paragraph 1999:" in text
+
+
+def test_a_book_chapter_is_not_a_page_of_the_book(tmp_path):
+    # /book/123 says rel=prev /book/122, as a path-paged article's page 123 would; /book lists every chapter but
+    # its own pagination (no "next" to /book/2) does not make them its pages: each chapter is an article.
+    def chapter(n):
+        head = f'<link rel="prev" href="/book/{n - 1}"><link rel="next" href="/book/{n + 1}">'
+        return article_html(f"Chapter {n}", [f"Chapter {n}: {p}" for p in PROSE], head=head)
+
+    listing = article_html("The Book", [f'<a href="/book/{n}">Chapter {n}</a>' for n in (121, 122, 123)])
+    _, requests, base = crawl_pages(
+        tmp_path, {"/book": listing, **{f"/book/{n}": chapter(n) for n in (121, 122, 123)}}, ["/book/123"]
+    )
+    rows = (
+        archived(tmp_path / "a.db")
+        .execute("SELECT a.url, v.page_count, v.text FROM articles a JOIN versions v ON v.article_id = a.id")
+        .fetchall()
+    )
+    assert [(r["url"], r["page_count"]) for r in rows] == [(base + "/book/123", 1)]
+    assert rows[0]["text"].startswith("Chapter 123") and "Chapter 122" not in rows[0]["text"]
