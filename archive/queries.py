@@ -133,18 +133,15 @@ def versions(conn, article_id: int, numbers=None) -> dict[int, dict]:
 def article_history(conn, article_id: int) -> dict:
     """An article's versions (without texts) in time order, each with the number of the one before it
     (``previous``, see ``version_numbers``), and its observations."""
-    versions = rows(
-        conn,
-        "SELECT v.id, v.version, v.title, v.crawled_at, v.crawl_id, t.words, v.reviewed_on, "
-        "t.hash AS content_hash, v.page_count, v.extractor, v.extractor_version "
-        "FROM version_log v JOIN texts t ON t.id = v.text_id "
-        "WHERE v.article_id = ? ORDER BY v.crawled_at, v.version",
-        [article_id],
-    )
-    for before, version in zip([None, *versions], versions):
-        version["previous"] = before["version"] if before else None
     return {
-        "versions": versions,
+        "versions": rows(
+            conn,
+            "SELECT v.id, v.version, v.title, v.crawled_at, v.crawl_id, t.words, v.reviewed_on, "
+            "t.hash AS content_hash, v.page_count, v.extractor, v.extractor_version, v.previous_version AS previous "
+            "FROM version_log v JOIN texts t ON t.id = v.text_id "
+            "WHERE v.article_id = ? ORDER BY v.crawled_at, v.version",
+            [article_id],
+        ),
         "observations": rows(
             conn,
             "SELECT o.id, o.crawl_id, o.observed_at, o.outcome, v.version, o.detail "
@@ -179,7 +176,7 @@ def crawl_changes(conn, crawl_id: int) -> list[dict]:
         conn,
         "SELECT o.crawl_id, o.outcome AS code, a.id AS article_id, a.url, a.title, v.version, v.previous_version "
         "FROM observation_log o JOIN articles a ON a.id = o.article_id "
-        "LEFT JOIN versions v ON v.id = o.version_id "
+        "LEFT JOIN version_log v ON v.id = o.version_id "
         "WHERE o.crawl_id = ? AND o.outcome IN (?, ?, ?) ORDER BY o.id",
         [crawl_id, *codes],
     )

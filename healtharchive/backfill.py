@@ -224,7 +224,10 @@ class Backfill:
                 self.tick()
         finally:
             pool.shutdown(cancel_futures=True)  # stopped: the moments not yet assembled wait for the next run
-        self.payloads.clear()  # another article's payloads are different ones
+        # Another article's payloads and pages are different ones: memory stays flat over a whole center.
+        self.payloads.clear()
+        self.payload_locks.clear()
+        self.cleaned.clear()
 
     def record(self, articles):
         """Step 4: every staged, unrecorded point of ``articles``, oldest first, in one crawl."""
@@ -302,7 +305,8 @@ class Backfill:
                     self.report.identical += 1
                     return hit
             memento = self.webarchive.fetch(capture)
-            self.report.replays += 1
+            with self.lock:
+                self.report.replays += 1
             if not memento.archived:
                 return Replayed(error=memento.error or f"not replayed (HTTP {memento.status})")
             if memento.status == 304 and capture.revisit and not memento.body:

@@ -226,7 +226,6 @@ class WebArchive:
         self.page_size, self.max_size = page_size, max_size
         self.paces = {"cdx": Pace(cdx_rate), "replay": Pace(rate)}
         self.local = threading.local()
-        self.requests = {"cdx": 0, "replay": 0}
 
     def session(self) -> requests.Session:
         """One connection pool per thread (a ``requests.Session`` is not meant to be shared between threads)."""
@@ -241,7 +240,6 @@ class WebArchive:
         pace = self.paces[kind]
         for attempt in range(self.retries + 1):
             pace.wait()
-            self.requests[kind] += 1
             try:
                 with self.session().get(url, allow_redirects=False, timeout=self.timeout, stream=True) as response:
                     body, error = self._read(response)
