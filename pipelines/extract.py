@@ -2,8 +2,12 @@
 
 Runs inside worker processes: top-level functions, plain picklable input and output.
 Cleaning happens in three steps: remove recognisable clutter containers from the DOM
-(site-independent cues, see ``_CUES``), run trafilatura, then drop leftover clutter blocks
-and lift review statements ("Medically reviewed by X on DATE") into metadata.
+(site-independent cues, see ``_CUES``), run trafilatura once as plain ``extract()`` does
+(plus its recall mode on a short result), then drop leftover clutter blocks found by
+structure (site links at the ends, teaser paragraphs, closing boxes), each only while it
+is a minor share of the text, and lift review statements ("Medically reviewed by X on
+DATE") into metadata. When that drops most of trafilatura's text, trafilatura's blocks
+are kept as they are.
 """
 import re
 from copy import deepcopy
@@ -11,16 +15,15 @@ from urllib.parse import urlsplit
 
 import trafilatura
 from trafilatura.metadata import extract_title
-from trafilatura.utils import load_html, sanitize_tree
-from trafilatura.xml import delete_element, keeps_empty, remove_empty_elements, strip_double_tags
+from trafilatura.utils import load_html
 from trafilatura.xpaths import BODY_XPATH
 
 EXTRACTOR = "trafilatura"
-EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha6"
+EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha7"
 
 _WS = re.compile(r"\s+")
 _KIND = {"head": "h", "p": "p", "quote": "quote", "code": "code"}
-_BLOCK = {"head", "p", "quote", "code", "list", "table", "div"}   # block tags in trafilatura XML
+_BLOCK = {"head", "p", "quote", "code", "list", "table", "row", "div"}   # block tags in trafilatura XML
 
 # Text of a clutter element (whole text, case-insensitive) -> how much non-link text the
 # removed container may hold besides the cue: labels sit in tiny boxes, promo boxes carry
@@ -111,18 +114,23 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
             out[key] = getattr(meta, key, None) or None
     else:
         out["title"] = extract_title(tree) or None
+    title = _title(out["title"], tree)
     declutter(tree)
-    # Precision mode finds the article's core; recall mode also keeps headings and link
-    # lists that precision drops. Keep the recall blocks spanning the core (see _span).
-    runs = [_run(tree, url, prune_xpaths, mode) for mode in ("favor_precision", "favor_recall")]
     host = _host(url)
-    core, wide = ([b for el in main for b in _blocks(el, host)] if main is not None else []
-                  for main in runs)
-    blocks = _drop_back_matter(_trim(_span(core, wide)))
+    _mark_links(tree, host)
+    found = _run(tree, url, prune_xpaths)
+    if sum(len(b[1]) for b in found) < SHORT:
+        # a short result: trafilatura's recall mode may find what lies between its parts
+        # (topic cards between an intro and a facts box)
+        found = _span(found, _run(tree, url, prune_xpaths, favor_recall=True, fast=True))
+    blocks = _drop_back_matter(_trim(found))
     blocks, by, on = take_review(blocks)
     out["reviewed_by"], out["reviewed_on"] = (by, on) if by else dom_review
-    out["blocks"] = [b for b in blocks if not is_clutter(b)]
-    out["title"] = _title(out["title"], tree)
+    blocks = [b for b in blocks if not is_clutter(b)]
+    if sum(len(t) for _, t in blocks) < KEEP * sum(len(b[1]) for b in found):
+        blocks = [(k, t) for k, t, _ in found]   # trafilatura's own blocks: ours dropped too much
+    out["blocks"] = blocks
+    out["title"] = title
     if out["blocks"] and out["blocks"][0] == ("h", out["title"]):
         del out["blocks"][0]                # the title is metadata, not body text
     return out
@@ -147,29 +155,21 @@ def _names(page: str, heading: str) -> bool:
     return page.startswith(heading.casefold()) and bool(_TITLE_END.match(page, len(heading)))
 
 
-def _run(tree, url, prune_xpaths, mode):
-    """trafilatura's XML body (<main>) of a copy of ``tree`` in one mode, or None.
+def _run(tree, url, prune_xpaths, **mode) -> list:
+    """Blocks (see ``_blocks``) of trafilatura's XML body of ``tree`` (which trafilatura
+    copies).
 
-    bare_extraction plus the clean-up that ``extract(output_format="xml")`` applies, minus
-    its serialising, fingerprinting and re-parsing. The recall run skips trafilatura's
-    readability/jusText comparison (``fast``): it only widens the precision core (see
-    ``_span``), and the blocks came out the same on every fixture page.
+    trafilatura runs as ``extract()`` does by default (balanced, links stripped: with links
+    kept its link-density filters drop link-rich content such as listings), or with
+    ``mode`` (favor_recall=True, fast=True). Internal links reach the text as markers (see
+    ``_mark_links``). No XML clean-up: merging nested <code> (``strip_double_tags``) loses
+    the lines after its first <lb/>.
     """
     doc = trafilatura.bare_extraction(
-        deepcopy(tree), url=url, with_metadata=False, include_comments=False,
-        include_tables=True, include_formatting=False, include_links=True, include_images=False,
-        prune_xpath=list(prune_xpaths) or None, fast=mode == "favor_recall", **{mode: True})
-    if doc is None:
-        return None
-    body = doc.body
-    for el in list(body.iter("*")):
-        if len(el) == 0 and not el.text and not el.tail and not keeps_empty(el):
-            delete_element(el, keep_tail=False)
-    strip_double_tags(body)
-    remove_empty_elements(body)
-    sanitize_tree(body)
-    body.tag = "main"
-    return body
+        tree, url=url, with_metadata=False, include_comments=False, include_tables=True,
+        include_formatting=False, include_links=False, include_images=False,
+        prune_xpath=list(prune_xpaths) or None, **mode)
+    return [] if doc is None else list(_blocks(doc.body))
 
 
 def _span(core, wide):
@@ -188,16 +188,23 @@ def _span(core, wide):
             if b[1] in keys or not (b[0] == "p" and b[2] >= 0.9)]
 
 
-def _trim(blocks):
+def _trim(blocks, minor: float = 0.3):
     """Drop site-link boxes -> [(kind, text)].
 
-    Removes link-only blocks (links within the site: related-article lists, teasers),
-    teaser cards and orphan headings from the ends, and any section whose blocks are all
-    such links ("Alternate Versions: Español").
+    Removes link-only blocks (links within the site: breadcrumbs, related-article lists,
+    teasers), teaser cards and orphan headings from the ends, and any section whose blocks
+    are all such links ("Alternate Versions: Español"). Each of the three only while what
+    it removes is a ``minor`` share of the text: where links and cards are most of what
+    trafilatura found (a listing, a docs index), they are the content.
     """
+    size = [len(b[1]) for b in blocks]
+    total = sum(size) or 1
+    drop = set()
     start, end = 0, len(blocks)
     while start < end and blocks[start][2] >= 0.9:
         start += 1
+    if sum(size[:start]) > minor * total:
+        start = 0
     while end > start:
         if blocks[end - 1][2] >= 0.9 or blocks[end - 1][0] == "h":
             end -= 1
@@ -205,14 +212,47 @@ def _trim(blocks):
             end -= 2
         else:
             break
-    blocks = blocks[start:end]
-    drop = set()
-    heads = [i for i, b in enumerate(blocks) if b[0] == "h"] + [len(blocks)]
+    end = _closing_box(blocks, start, end)
+    if sum(size[end:]) > minor * total:
+        end = len(blocks)
+    drop.update(range(start))
+    drop.update(range(end, len(blocks)))
+    boxes = set()
+    heads = [i for i in range(start, end) if blocks[i][0] == "h"] + [end]
     for i, nxt in zip(heads, heads[1:]):
-        body = blocks[i + 1:nxt]
-        if body and all(b[2] >= 0.9 for b in body):
-            drop.update(range(i, nxt))
+        body = range(i + 1, nxt)
+        if body and all(blocks[j][2] >= 0.9 for j in body):
+            # a long "heading" is a styled paragraph, not the box's title
+            boxes.update(range(i, nxt) if size[i] <= 80 else body)
+    if sum(size[j] for j in boxes) <= minor * total:
+        drop |= boxes
+    # a paragraph that is one site link ("See how ... can help"), on a page of prose
+    teasers = {i for i in range(start, end) if blocks[i][0] == "p" and blocks[i][2] >= 0.9
+               and size[i] < 200 and i not in drop}
+    prose = sum(size[i] for i in range(start, end) if blocks[i][2] < 0.5)
+    if prose >= 0.8 * total and sum(size[i] for i in teasers) <= TEASERS * total:
+        drop |= teasers
     return [(k, t) for i, (k, t, _) in enumerate(blocks) if i not in drop]
+
+
+TEASERS = 0.15
+KEEP = 0.5
+SHORT = 2000
+
+
+def _closing_box(blocks, start: int, end: int) -> int:
+    """End of ``blocks[start:end]`` without a closing box: a heading and a few short lines
+    after the last prose paragraph ("Thanks! Now check your email", "This article is
+    exclusive to subscribers. Log in")."""
+    last = next((i for i in range(end - 1, start - 1, -1) if blocks[i][0] == "p"
+                 and len(blocks[i][1]) * (1 - blocks[i][2]) >= 100), None)
+    if last is None:
+        return end
+    tail = blocks[last + 1:end]
+    if (any(b[0] == "h" for b in tail) and all(b[0] in ("h", "p") for b in tail)
+            and sum(len(b[1]) for b in tail) < 300):
+        return last + 1
+    return end
 
 
 def _card(head, body) -> bool:
@@ -285,7 +325,9 @@ def declutter(tree) -> None:
     (see ``_is_body``), is never removed.
     """
     for el in tree.iter(*_DROP_TAGS):
-        el.text = None
+        # structured data stays: trafilatura reads schema.org DiscussionForumPosting in it
+        if el.tag != "script" or (el.get("type") or "").lower() != "application/ld+json":
+            el.text = None
     _keep_callouts(tree)
     for summary in list(tree.iter("summary")):    # <details><summary>References</summary>
         parent = summary.getparent()
@@ -354,14 +396,15 @@ class _Lengths(dict):
             self.pop((el, "p"), None)
 
 
-def _mark_main(tree) -> None:
+def _mark_main(tree) -> bool:
     """Point trafilatura at the article container.
 
     trafilatura takes the first element matching its container patterns (BODY_XPATH);
     when that is a breadcrumb bar or a teaser holding little of the page's paragraph
     text, it comes up short and falls back to a paragraph-only pass that loses headings
     and lists. Such decoys lose their class/id; if no container is left, the deepest
-    element holding 70% of the paragraph text becomes an <article>.
+    element holding 70% of the paragraph text becomes an <article>. True if the tree
+    changed.
     """
     weight = {}
     for p in tree.iter("p"):
@@ -370,23 +413,27 @@ def _mark_main(tree) -> None:
             weight[el] = weight.get(el, 0) + n
     total = weight.get(tree.find("body"), 0)
     if not total:
-        return
+        return False
+    changed = False
     for _ in range(10):
         hit = next((r[0] for expr in BODY_XPATH if (r := expr(tree))), None)
         if hit is None:
             break
         if weight.get(hit, 0) >= 0.3 * total:
-            return
+            return changed
+        changed = True
         for attr in ("class", "id", "role", "itemprop"):
             hit.attrib.pop(attr, None)
         if hit.tag in ("article", "main"):
             hit.tag = "div"
     else:
-        return
+        return changed
     deep = [el for el, w in weight.items() if w >= 0.7 * total]
     best = max(deep, key=lambda el: sum(1 for _ in el.iterancestors()), default=None)
     if best is not None and best.tag in ("div", "section", "main", "td"):
         best.tag = "article"
+        return True
+    return changed
 
 
 def _keep_callouts(tree) -> None:
@@ -464,64 +511,112 @@ def _host(url: str | None, default: str = "") -> str:
     return netloc.removeprefix("www.") or default
 
 
-def _text(el, host: str) -> tuple[str, float]:
-    """Text of an element without its nested lists/tables (line breaks as spaces), and
-    the share of it that is text of links within the site (``host``)."""
-    parts, links = [], []
+# Internal links reach trafilatura's text as these rare brackets around the link text: the link
+# share of a block is then known without keeping links in trafilatura's run.
+_OPEN, _CLOSE = "\u2983", "\u2984"   # printable (trafilatura drops the rest), not \w
+_MARKS = re.compile(f"[{_OPEN}{_CLOSE}]")
+_NESTED = ("list", "table", "row")
+_INLINE = ("hi", "ref", "del")
 
-    def walk(node, in_link):
+
+def _mark_links(tree, host: str) -> None:
+    """Put markers around the text of each link within the site (``host``), in place.
+
+    The markers go into the link's first and last text, so that a link with no text of
+    its own (an icon) stays empty for trafilatura.
+    """
+    for a in tree.iter("a"):
+        if _host(a.get("href"), host) != host:
+            continue
+        texts = []
+        for el in a.iter():
+            if el is not a and (el.tag in _DROP_TAGS or not isinstance(el.tag, str)):
+                continue
+            if el.text and el.text.strip():
+                texts.append((el, "text"))
+            if el is not a and el.tail and el.tail.strip() and el.getparent() is not None \
+                    and el.getparent().tag not in _DROP_TAGS:
+                texts.append((el, "tail"))
+        if texts:
+            (first, where), (last, end) = texts[0], texts[-1]
+            setattr(first, where, _OPEN + getattr(first, where))
+            setattr(last, end, getattr(last, end) + _CLOSE)
+
+
+def _unmark(raw: str) -> tuple[str, float]:
+    """(text without markers, whitespace-normalised; share of its characters inside links)."""
+    if _OPEN not in raw:
+        return _WS.sub(" ", _MARKS.sub("", raw)).strip(), 0.0
+    inside = total = depth = 0
+    for part in re.split(f"([{_OPEN}{_CLOSE}])", raw):
+        if part == _OPEN:
+            depth += 1
+        elif part == _CLOSE:
+            depth = max(0, depth - 1)
+        else:
+            n = len("".join(part.split()))
+            total += n
+            inside += n if depth else 0
+    return _WS.sub(" ", _MARKS.sub("", raw)).strip(), (inside / total if total else 0.0)
+
+
+def _text(el) -> tuple[str, float, list]:
+    """Text of an element without its nested lists/tables (line breaks as spaces), the
+    share of it that is text of links within the site, and the nested lists/tables."""
+    parts, nested = [], []
+
+    def walk(node):
         if node.text:
             parts.append(node.text)
-            if in_link:
-                links.append(node.text)
         for child in node:
-            if child.tag not in ("list", "table"):
-                inline = child.tag in ("hi", "ref", "del")
+            if child.tag in _NESTED:
+                nested.append(child)
+            else:
+                inline = child.tag in _INLINE
                 if not inline:                      # <lb/>, nested <p>: word break
                     parts.append(" ")
-                walk(child, in_link or (child.tag == "ref"
-                                        and _host(child.get("target"), host) == host))
+                walk(child)
                 if not inline:
                     parts.append(" ")
             if child.tail:
                 parts.append(child.tail)
-                if in_link:
-                    links.append(child.tail)
 
-    walk(el, False)
-    text = _WS.sub(" ", "".join(parts)).strip()
-    link = len(_WS.sub(" ", "".join(links)).strip())
-    return text, (link / len(text) if text else 0.0)
+    walk(el)
+    text, share = _unmark("".join(parts))
+    return text, share, nested
 
 
-def _blocks(el, host: str):
+def _blocks(el):
     """Yield (kind, text, internal link share) for one element of trafilatura's XML and its
-    nested lists/tables."""
+    nested lists/tables, wherever they sit."""
     if el.tag == "list":
         for item in el.iterfind("item"):
-            text, links = _text(item, host)
+            text, links, nested = _text(item)
             if text:
                 yield "li", text, links
-            for sub in item:
-                if sub.tag in ("list", "table"):
-                    yield from _blocks(sub, host)
-    elif el.tag == "table":
-        for row in el.iter("row"):
-            cells = [_text(c, host) for c in row.iterfind("cell")]
-            text = " | ".join(t for t, _ in cells if t)
+            for sub in nested:
+                yield from _blocks(sub)
+    elif el.tag in ("table", "row"):
+        for row in [el] if el.tag == "row" else el.iterfind("row"):
+            cells = [_text(c) for c in row.iterfind("cell")]
+            text = " | ".join(t for t, _, _ in cells if t)
             if text:
-                yield "cell", text, sum(len(t) * r for t, r in cells) / len(text)
+                yield "cell", text, sum(len(t) * r for t, r, _ in cells) / len(text)
+            for _, _, nested in cells:
+                for sub in nested:
+                    yield from _blocks(sub)
     elif el.tag not in _KIND and any(sub.tag in _BLOCK for sub in el):
-        if el.text and el.text.strip():     # wrapper (<div>): its own text, then children
-            yield "p", _WS.sub(" ", el.text).strip(), 0.0
+        text, links = _unmark(el.text or "")
+        if text:                            # wrapper (<div>): its own text, then children
+            yield "p", text, links
         for sub in el:
-            yield from _blocks(sub, host)
-            if sub.tail and sub.tail.strip():
-                yield "p", _WS.sub(" ", sub.tail).strip(), 0.0
+            yield from _blocks(sub)
+            text, links = _unmark(sub.tail or "")
+            if text:
+                yield "p", text, links
     else:
-        text, links = _text(el, host)
+        text, links, nested = _text(el)
         if text:
             yield _KIND.get(el.tag, "p"), text, links
-        for sub in el:
-            if sub.tag in ("list", "table"):
-                yield from _blocks(sub, host)
+        for sub in nested:
+            yield from _blocks(sub)
