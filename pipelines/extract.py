@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import trafilatura
 from trafilatura.metadata import extract_title
 from trafilatura.utils import load_html
+from lxml.etree import XPath
 from trafilatura.xpaths import BODY_XPATH
 
 EXTRACTOR = "trafilatura"
@@ -338,17 +339,14 @@ def declutter(tree) -> None:
     total = _p_len(tree) or 1
     dense = _dense_lengths(tree)
     hits = []
+    matches = {}
     for el in tree.iter():
         # dense <= len(text): skips large containers without building their text
         if (not isinstance(el.tag, str) or el.tag in ("html", "body", "head", "title", "meta")
                 or not 0 < dense[el] <= 400):
             continue
-        text = _WS.sub(" ", el.text_content()).strip()
-        if len(text) > 400:
-            continue
-        for cue, budget, only in _CUES:
-            if not cue.fullmatch(text):
-                continue
+        for i in _cue_matches(el, dense, matches):
+            cue, budget, only = _CUES[i]
             if only == "link" and _plain_len(el) > 2 or only == "text" and el.tag in _HEADS:
                 continue
             hits.append((el, budget))
@@ -359,6 +357,22 @@ def declutter(tree) -> None:
         if box.getparent() is not None:
             lengths.forget(box.iterancestors())     # their text shrinks
             _drop(box)
+
+
+def _cue_matches(el, dense: dict, memo: dict) -> tuple:
+    """Indexes of the cues that ``el``'s whole text matches. A wrapper whose text is all
+    in one child has that child's text: its matches are the child's, computed once."""
+    if el in memo:
+        return memo[el]
+    carrier = next((c for c in el if dense.get(c) == dense[el]), None)
+    if carrier is not None and isinstance(carrier.tag, str):
+        found = _cue_matches(carrier, dense, memo)
+    else:
+        text = _WS.sub(" ", el.text_content()).strip()
+        found = () if len(text) > 400 else tuple(
+            i for i, (cue, _, _) in enumerate(_CUES) if cue.fullmatch(text))
+    memo[el] = found
+    return found
 
 
 def _dense_lengths(tree) -> dict:
@@ -415,10 +429,13 @@ def _mark_main(tree) -> bool:
     if not total:
         return False
     changed = False
+    seen = set()
+    hits = (el for expr in _BODY_ALL for el in expr(tree) if el not in seen)
     for _ in range(10):
-        hit = next((r[0] for expr in BODY_XPATH if (r := expr(tree))), None)
+        hit = next(hits, None)
         if hit is None:
             break
+        seen.add(hit)
         if weight.get(hit, 0) >= 0.3 * total:
             return changed
         changed = True
@@ -434,6 +451,19 @@ def _mark_main(tree) -> bool:
         best.tag = "article"
         return True
     return changed
+
+
+def _all_matches(expr) -> XPath:
+    """``expr`` without its "first match" predicates: each BODY_XPATH expression takes the
+    first element in document order of its pattern; this one yields them all, in order.
+    Once a decoy lost its class/id it matches no pattern, so the next first match is the
+    next element of this list: one evaluation per pattern instead of one per decoy."""
+    path = re.sub(r"\)\[1\]", ")", expr.path)
+    return XPath(re.sub(r"\]\[1\]\s*$", "]", path.strip()),
+                 namespaces={"re": "http://exslt.org/regular-expressions"})
+
+
+_BODY_ALL = [_all_matches(expr) for expr in BODY_XPATH]
 
 
 def _keep_callouts(tree) -> None:
