@@ -25,6 +25,7 @@ defaults (comments included), the closest match to WCXB's published Trafilatura 
 ``blocks_to_text``; ``pipeline-nometa`` = the same with ``metadata=False``. CPU is
 ``time.process_time`` around each extractor call in the worker process (``--jobs`` workers).
 """
+
 import argparse
 import gzip
 import json
@@ -65,6 +66,7 @@ DEFAULT_EXTRACTORS = ("plain", "wcxb-base", "pipeline")
 
 # --- metrics -------------------------------------------------------------------------
 
+
 def _words(text: str) -> Counter:
     return Counter(re.findall(r"\w+", (text or "").lower()))
 
@@ -95,6 +97,7 @@ def snippet_counts(text: str, item: dict) -> tuple[int, int, int, int]:
 
 # --- corpora -------------------------------------------------------------------------
 
+
 def wcxb_pages(folder: Path):
     """(id, page type, url, reference, html path) of each dev page."""
     for gt in sorted((folder / "ground-truth").glob("*.json")):
@@ -102,28 +105,32 @@ def wcxb_pages(folder: Path):
         pt = (data.get("_internal") or {}).get("page_type") or "article"
         pt = pt.get("primary", "article") if isinstance(pt, dict) else pt
         truth = data.get("ground_truth") or {}
-        yield {"id": gt.stem, "type": "collection" if pt == "category" else pt,
-               "url": data.get("url") or "", "ref": truth.get("main_content") or "",
-               "with": truth.get("with") or [], "without": truth.get("without") or [],
-               "path": str(folder / "html" / f"{gt.stem}.html.gz")}
+        yield {
+            "id": gt.stem,
+            "type": "collection" if pt == "category" else pt,
+            "url": data.get("url") or "",
+            "ref": truth.get("main_content") or "",
+            "with": truth.get("with") or [],
+            "without": truth.get("without") or [],
+            "path": str(folder / "html" / f"{gt.stem}.html.gz"),
+        }
 
 
 def traf_pages(folder: Path):
     evaldata = json.loads((folder / "evaldata.json").read_text(encoding="utf-8"))
     for url, item in sorted(evaldata.items()):
-        path = next((folder / sub / item["file"] for sub in ("cache", "eval")
-                     if (folder / sub / item["file"]).is_file()), None)
+        path = next(
+            (folder / sub / item["file"] for sub in ("cache", "eval") if (folder / sub / item["file"]).is_file()), None
+        )
         if path is None:
             continue
-        yield {"id": item["file"], "url": url, "with": item["with"], "without": item["without"],
-               "path": str(path)}
+        yield {"id": item["file"], "url": url, "with": item["with"], "without": item["without"], "path": str(path)}
 
 
 def fixture_pages(folder: Path):
     truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
     for name, entry in sorted(truth.items()):
-        yield {"id": name, "url": entry["url"], "ref": entry["articleBody"],
-               "path": str(folder / f"{name}.html")}
+        yield {"id": name, "url": entry["url"], "ref": entry["articleBody"], "path": str(folder / f"{name}.html")}
 
 
 # --- running -------------------------------------------------------------------------
@@ -140,13 +147,13 @@ def _init(names, keep_text):
 def _score(job):
     corpus, page = job
     path = page["path"]
-    html = gzip.open(path).read() if path.endswith(".gz") else Path(path).read_bytes()
+    html = gzip.decompress(Path(path).read_bytes()) if path.endswith(".gz") else Path(path).read_bytes()
     out = {"corpus": corpus, "id": page["id"], "type": page.get("type"), "res": {}}
     for name in _EXTRACTORS:
         start = time.process_time()
         try:
             text = EXTRACTORS[name](html, page["url"])
-        except Exception as exc:        # a crash scores as an empty output
+        except Exception as exc:  # a crash scores as an empty output
             text, out.setdefault("errors", {})[name] = "", f"{type(exc).__name__}: {exc}"
         res = {"cpu": time.process_time() - start, "empty": not text.strip()}
         if corpus == "wcxb":
@@ -173,6 +180,7 @@ def run(jobs_list, names, jobs, keep_text=False, progress=True):
 
 # --- reporting -----------------------------------------------------------------------
 
+
 def _mean(xs):
     xs = list(xs)
     return sum(xs) / len(xs) if xs else 0.0
@@ -191,10 +199,13 @@ def wcxb_table(results, names, exclude=frozenset()):
         table[pt] = {"n": len(rows[pt])}
         for name in names:
             prf = [r["res"][name]["prf"] for r in rows[pt]]
-            table[pt][name] = {"P": _mean(x[0] for x in prf), "R": _mean(x[1] for x in prf),
-                               "F1": _mean(x[2] for x in prf),
-                               "empty": sum(r["res"][name]["empty"] for r in rows[pt]),
-                               "cpu_ms": 1000 * _mean(r["res"][name]["cpu"] for r in rows[pt])}
+            table[pt][name] = {
+                "P": _mean(x[0] for x in prf),
+                "R": _mean(x[1] for x in prf),
+                "F1": _mean(x[2] for x in prf),
+                "empty": sum(r["res"][name]["empty"] for r in rows[pt]),
+                "cpu_ms": 1000 * _mean(r["res"][name]["cpu"] for r in rows[pt]),
+            }
     return table
 
 
@@ -205,10 +216,14 @@ def traf_table(results, names):
         tp, fp, fn, tn = (sum(r["res"][name]["counts"][i] for r in rows) for i in range(4))
         p = tp / (tp + fp) if tp + fp else 0.0
         rec = tp / (tp + fn) if tp + fn else 0.0
-        table[name] = {"P": p, "R": rec, "acc": (tp + tn) / max(1, tp + fp + fn + tn),
-                       "F1": 2 * tp / max(1, 2 * tp + fp + fn),
-                       "empty": sum(r["res"][name]["empty"] for r in rows),
-                       "cpu_ms": 1000 * _mean(r["res"][name]["cpu"] for r in rows)}
+        table[name] = {
+            "P": p,
+            "R": rec,
+            "acc": (tp + tn) / max(1, tp + fp + fn + tn),
+            "F1": 2 * tp / max(1, 2 * tp + fp + fn),
+            "empty": sum(r["res"][name]["empty"] for r in rows),
+            "cpu_ms": 1000 * _mean(r["res"][name]["cpu"] for r in rows),
+        }
     return table
 
 
@@ -217,17 +232,23 @@ def fixture_table(results, names):
     table = {"n": len(rows)}
     for name in names:
         p, rec, f = overall([r["res"][name]["pr"] for r in rows])
-        table[name] = {"P": p, "R": rec, "F1": f,
-                       "empty": sum(r["res"][name]["empty"] for r in rows),
-                       "cpu_ms": 1000 * _mean(r["res"][name]["cpu"] for r in rows)}
+        table[name] = {
+            "P": p,
+            "R": rec,
+            "F1": f,
+            "empty": sum(r["res"][name]["empty"] for r in rows),
+            "cpu_ms": 1000 * _mean(r["res"][name]["cpu"] for r in rows),
+        }
     return table
 
 
 def print_report(tables, names):
     head = "  ".join(f"{n[:15]:>15} P     R     F1    ∅  ms" for n in names)
     cell = lambda d: f"{d['P']:.3f} {d['R']:.3f} {d['F1']:.3f} {d['empty']:>3} {d['cpu_ms']:>4.0f}"  # noqa: E731
-    for key, title in (("wcxb", "WCXB dev (word F1, mean of pages)"),
-                       ("wcxb-unseen", "WCXB dev minus the 26 fixture pages")):
+    for key, title in (
+        ("wcxb", "WCXB dev (word F1, mean of pages)"),
+        ("wcxb-unseen", "WCXB dev minus the 26 fixture pages"),
+    ):
         if key in tables:
             print(f"\n{title}\n{'type':<14} {'n':>5}  {head}")
             for pt, row in tables[key].items():
@@ -237,26 +258,32 @@ def print_report(tables, names):
         print(f"\ntrafilatura eval set ({t['n']} pages; with/without snippets, pooled)")
         for n in names:
             d = t[n]
-            print(f"  {n:<16} P {d['P']:.3f}  R {d['R']:.3f}  acc {d['acc']:.3f}  F1 {d['F1']:.3f}"
-                  f"  empty {d['empty']:>3}  cpu {d['cpu_ms']:.0f} ms/page")
+            print(
+                f"  {n:<16} P {d['P']:.3f}  R {d['R']:.3f}  acc {d['acc']:.3f}  F1 {d['F1']:.3f}"
+                f"  empty {d['empty']:>3}  cpu {d['cpu_ms']:.0f} ms/page"
+            )
     if "fixtures" in tables:
         t = tables["fixtures"]
         print(f"\nhealth fixtures ({t['n']} pages; 4-shingle P/R, F1 of the means)")
         for n in names:
             d = t[n]
-            print(f"  {n:<16} P {d['P']:.3f}  R {d['R']:.3f}  F1 {d['F1']:.3f}"
-                  f"  empty {d['empty']:>3}  cpu {d['cpu_ms']:.0f} ms/page")
+            print(
+                f"  {n:<16} P {d['P']:.3f}  R {d['R']:.3f}  F1 {d['F1']:.3f}"
+                f"  empty {d['empty']:>3}  cpu {d['cpu_ms']:.0f} ms/page"
+            )
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--wcxb", type=Path, default=DATA / "wcxb-dev", help="WCXB dev split folder")
-    ap.add_argument("--traf-eval", type=Path, default=DATA / "trafilatura-eval",
-                    help="trafilatura evaluation set folder")
+    ap.add_argument(
+        "--traf-eval", type=Path, default=DATA / "trafilatura-eval", help="trafilatura evaluation set folder"
+    )
     ap.add_argument("--fixtures", type=Path, default=FIXTURES, help="health fixture folder")
     ap.add_argument("--only", default="wcxb,trafilatura,fixtures", help="corpora to run")
-    ap.add_argument("--extractors", default=",".join(DEFAULT_EXTRACTORS),
-                    help=f"comma-separated, from {', '.join(EXTRACTORS)}")
+    ap.add_argument(
+        "--extractors", default=",".join(DEFAULT_EXTRACTORS), help=f"comma-separated, from {', '.join(EXTRACTORS)}"
+    )
     ap.add_argument("--types", help="WCXB page types to run (default all)")
     ap.add_argument("--limit", type=int, help="at most N pages per corpus (quick runs)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count(), help="worker processes")
@@ -270,10 +297,8 @@ def main(argv=None) -> None:
         sys.exit(f"unknown extractor(s): {', '.join(unknown)}")
     corpora = {
         "wcxb": (args.wcxb / "ground-truth", lambda: wcxb_pages(args.wcxb), "--wcxb"),
-        "trafilatura": (args.traf_eval / "evaldata.json", lambda: traf_pages(args.traf_eval),
-                        "--traf-eval"),
-        "fixtures": (args.fixtures / "ground-truth.json", lambda: fixture_pages(args.fixtures),
-                     "--fixtures"),
+        "trafilatura": (args.traf_eval / "evaldata.json", lambda: traf_pages(args.traf_eval), "--traf-eval"),
+        "fixtures": (args.fixtures / "ground-truth.json", lambda: fixture_pages(args.fixtures), "--fixtures"),
     }
     jobs_list = []
     for corpus in args.only.split(","):
@@ -284,20 +309,24 @@ def main(argv=None) -> None:
         selected = list(pages())
         if corpus == "wcxb" and args.types:
             selected = [p for p in selected if p["type"] in args.types.split(",")]
-        jobs_list += [(corpus, p) for p in selected[:args.limit]]
+        jobs_list += [(corpus, p) for p in selected[: args.limit]]
     if not jobs_list:
         sys.exit("no data to score")
     # big pages first, so that the pool does not end on one slow page
     jobs_list.sort(key=lambda j: -os.path.getsize(j[1]["path"]))
-    print(f"trafilatura {trafilatura.__version__}, pipeline {EXTRACTOR_VERSION}, "
-          f"{len(jobs_list)} pages, {args.jobs} workers", flush=True)
+    print(
+        f"trafilatura {trafilatura.__version__}, pipeline {EXTRACTOR_VERSION}, "
+        f"{len(jobs_list)} pages, {args.jobs} workers",
+        flush=True,
+    )
     start = time.time()
     results = run(jobs_list, names, args.jobs, args.text)
     tables = {}
     if any(r["corpus"] == "wcxb" for r in results):
         tables["wcxb"] = wcxb_table(results, names)
         fixture_ids = {r["id"] for r in results if r["corpus"] == "wcxb"} & {
-            p.stem.split("-")[1] for p in args.fixtures.glob("wcxb-*.html")}
+            p.stem.split("-")[1] for p in args.fixtures.glob("wcxb-*.html")
+        }
         if fixture_ids:
             tables["wcxb-unseen"] = wcxb_table(results, names, fixture_ids)
     if any(r["corpus"] == "trafilatura" for r in results):

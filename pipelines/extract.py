@@ -9,14 +9,15 @@ is a minor share of the text, and lift review statements ("Medically reviewed by
 DATE") into metadata. When that drops most of trafilatura's text, trafilatura's blocks
 are kept as they are.
 """
+
 import re
 from copy import deepcopy
 from urllib.parse import urlsplit
 
 import trafilatura
+from lxml.etree import XPath
 from trafilatura.metadata import extract_title
 from trafilatura.utils import load_html
-from lxml.etree import XPath
 from trafilatura.xpaths import BODY_XPATH
 
 EXTRACTOR = "trafilatura"
@@ -24,43 +25,62 @@ EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha7"
 
 _WS = re.compile(r"\s+")
 _KIND = {"head": "h", "p": "p", "quote": "quote", "code": "code"}
-_BLOCK = {"head", "p", "quote", "code", "list", "table", "row", "div"}   # block tags in trafilatura XML
+_BLOCK = {"head", "p", "quote", "code", "list", "table", "row", "div"}  # block tags in trafilatura XML
 
 # Text of a clutter element (whole text, case-insensitive) -> how much non-link text the
 # removed container may hold besides the cue: labels sit in tiny boxes, promo boxes carry
 # a title and a teaser. Link text is free, so link-heavy boxes (menus, related lists) go too.
 # Cues marked "link" count only on all-link text (a teaser link); "text" cues not on headings.
-_CUES = [(re.compile(p, re.I), budget, only) for p, budget, only in (
-    (r"recommended related to .{1,80}", 400, None),
-    (r"read the .{1,120} article\s*>\s*>?", 400, None),
-    (r"(today|more|popular|trending) on [\w.]+", 300, None),
-    (r"(most (popular|read|viewed|shared)|related (articles|stories|content|links)|"
-     r"you (may|might) also like|read this next|recommended( for you| reading)?)", 300, None),
-    (r"advertisement( - continue reading below)?|sponsored( content)?", 200, None),
-    # an ad's own line: "Sponsored: ...", "Advertisement | ...", "Paid content: ..."
-    (r"(sponsored|advertisement|promoted|paid (content|post|partner)|partner content)"
-     r"( by [^.:|]{1,60})?\s*[:|–—-]\s*.{1,240}", 200, None),
-    # an ad-policy note: "Advertising on our site helps support our mission. We do not
-    # endorse non-X products or services. Policy"
-    (r"(?=.*\badverti[sz]\w*).*\b((do|does|will) not|never) endorse\b.{0,200}", 40, None),
-    (r"(learn|read|find out) more about (our|how we) .{0,40}(editorial|fact[- ]check|sources?"
-     r"|review|content|advertising|privacy) ?(process|policy|policies|standards|guidelines)?"
-     r".{0,20}|(our )?editorial (process|policy|standards|guidelines)\.?", 40, None),
-    (r"(video|slideshow|watch|quiz)\s*[:|–—-]\s*.{1,120}", 200, "link"),
-    # a byline ("By Jane Doe, MD"), which the metadata already holds
-    (r"(written )?by:? (?-i:[A-Z][\w.'’-]*)(,? (and |& )?(?-i:[A-Z][\w.'’-]*)){1,9}", 0, "text"),
-    (r"font size( [a+-]( [a+-])*)?|text size", 40, None),
-    (r"skip to (main )?(content|navigation|main)", 40, None),
-    (r"share( this( article| page| story)?| on)?:?", 40, None),
-    (r"(sign up|subscribe)( now)?( for| to)? .{0,60}newsletters?.{0,40}", 300, None),
-    (r"(free )?(e-?mail )?newsletters?( sign[- ]?up)?", 200, None),
-    (r"(subscribe|sign up|join)( now| today| here)?", 150, None),
-    (r"(we|this (web)?site) uses? cookies.{0,300}", 300, None),
-    # a cookie notice: "Cookies help us ... Our cookie policy was updated on May 20."
-    (r".{0,200}\b(cookie (policy|policies|settings|preferences|consent|notice)|(use|uses|using) "
-     r"cookies|cookies (help|allow|enable|are used)|accept (all )?cookies)\b.{0,300}", 300, None),
-    (r"(< )?(prev(ious)?|next) page\s*>?|page \d+ of \d+|\d+( ?\| ?\d+)+", 60, None),
-)]
+_CUES = [
+    (re.compile(p, re.I), budget, only)
+    for p, budget, only in (
+        (r"recommended related to .{1,80}", 400, None),
+        (r"read the .{1,120} article\s*>\s*>?", 400, None),
+        (r"(today|more|popular|trending) on [\w.]+", 300, None),
+        (
+            r"(most (popular|read|viewed|shared)|related (articles|stories|content|links)|"
+            r"you (may|might) also like|read this next|recommended( for you| reading)?)",
+            300,
+            None,
+        ),
+        (r"advertisement( - continue reading below)?|sponsored( content)?", 200, None),
+        # an ad's own line: "Sponsored: ...", "Advertisement | ...", "Paid content: ..."
+        (
+            r"(sponsored|advertisement|promoted|paid (content|post|partner)|partner content)"
+            r"( by [^.:|]{1,60})?\s*[:|–—-]\s*.{1,240}",
+            200,
+            None,
+        ),
+        # an ad-policy note: "Advertising on our site helps support our mission. We do not
+        # endorse non-X products or services. Policy"
+        (r"(?=.*\badverti[sz]\w*).*\b((do|does|will) not|never) endorse\b.{0,200}", 40, None),
+        (
+            r"(learn|read|find out) more about (our|how we) .{0,40}(editorial|fact[- ]check|sources?"
+            r"|review|content|advertising|privacy) ?(process|policy|policies|standards|guidelines)?"
+            r".{0,20}|(our )?editorial (process|policy|standards|guidelines)\.?",
+            40,
+            None,
+        ),
+        (r"(video|slideshow|watch|quiz)\s*[:|–—-]\s*.{1,120}", 200, "link"),
+        # a byline ("By Jane Doe, MD"), which the metadata already holds
+        (r"(written )?by:? (?-i:[A-Z][\w.'’-]*)(,? (and |& )?(?-i:[A-Z][\w.'’-]*)){1,9}", 0, "text"),
+        (r"font size( [a+-]( [a+-])*)?|text size", 40, None),
+        (r"skip to (main )?(content|navigation|main)", 40, None),
+        (r"share( this( article| page| story)?| on)?:?", 40, None),
+        (r"(sign up|subscribe)( now)?( for| to)? .{0,60}newsletters?.{0,40}", 300, None),
+        (r"(free )?(e-?mail )?newsletters?( sign[- ]?up)?", 200, None),
+        (r"(subscribe|sign up|join)( now| today| here)?", 150, None),
+        (r"(we|this (web)?site) uses? cookies.{0,300}", 300, None),
+        # a cookie notice: "Cookies help us ... Our cookie policy was updated on May 20."
+        (
+            r".{0,200}\b(cookie (policy|policies|settings|preferences|consent|notice)|(use|uses|using) "
+            r"cookies|cookies (help|allow|enable|are used)|accept (all )?cookies)\b.{0,300}",
+            300,
+            None,
+        ),
+        (r"(< )?(prev(ious)?|next) page\s*>?|page \d+ of \d+|\d+( ?\| ?\d+)+", 60, None),
+    )
+]
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg")
 _HEADS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
@@ -68,26 +88,34 @@ _HEADS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _PAGER = re.compile(
     r"(?:[<«‹]\s*)?(?:prev(?:ious)?|next)(?: page)?(?:\s*[>»›])?"
     r"|(?:page )?\d+(?:\s*(?:\||of|/)\s*\d+)+(?:\s+next(?: page)?\s*[>»›]?)?"
-    r"|page \d+(?: of \d+)?|\(?continued\)?", re.I)
+    r"|page \d+(?: of \d+)?|\(?continued\)?",
+    re.I,
+)
 _JUNK = re.compile(
     r"advertisement|sponsored|font size( a a a)?|skip to (main )?content|please wait\.*"
     r"|this feature is temporarily unavailable\..*|share( this)?|print|email"
     r"|today on [\w.]+|recommended related to .*|read the .{1,120} article\s*>\s*>?"
     r"|((last )?(updated|posted|published|modified):? )?(\d+|an?|one) (second|minute|hour|day|week"
-    r"|month|year)s? ago", re.I)
+    r"|month|year)s? ago",
+    re.I,
+)
 _CONTINUED = re.compile(r"\s*\(?\bcontinued\b\)?\s*(\.{3}|…)?\s*$", re.I)
 
 _BACK = re.compile(
     r"(references?|bibliography|citations|footnotes|abbreviations|(article )?sources"
-    r"|conflicts? of interests?|competing interests|multimedia appendix.*)", re.I)
+    r"|conflicts? of interests?|competing interests|multimedia appendix.*)",
+    re.I,
+)
 
 # "Medically reviewed by X on DATE", "WebMD Medical Reference Reviewed by X, MD on DATE".
 _REVIEW = re.compile(
     r"^(?:.{0,60}?medical reference\s+)?(?:medically\s+)?reviewed by:?\s+"
     r"(?P<by>(?-i:[A-Z]).{1,80}?)"
     r"(?:,?\s+on\s+(?P<on>[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}|\d{1,2} [A-Z][a-z]+ \d{4}"
-    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})(?P<rest>.*)|\s+[—|•]\s.*|\s*\.?)$", re.I)
-_TITLE_END = re.compile(r"$|\s+[-|:–—]\s")   # "<heading>" or "<heading> | Site"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})(?P<rest>.*)|\s+[—|•]\s.*|\s*\.?)$",
+    re.I,
+)
+_TITLE_END = re.compile(r"$|\s+[-|:–—]\s")  # "<heading>" or "<heading> | Site"
 _LOWER = "translate(., 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 
 
@@ -102,8 +130,7 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     row, cells joined by " | "). An opening heading equal to ``title`` is not repeated in
     the blocks; review statements go to ``reviewed_by``/``reviewed_on``.
     """
-    out = dict.fromkeys(("title", "author", "date", "description", "sitename",
-                         "reviewed_by", "reviewed_on"))
+    out = dict.fromkeys(("title", "author", "date", "description", "sitename", "reviewed_by", "reviewed_on"))
     out["blocks"] = []
     tree = load_html(html)
     if tree is None:
@@ -129,11 +156,11 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     out["reviewed_by"], out["reviewed_on"] = (by, on) if by else dom_review
     blocks = [b for b in blocks if not is_clutter(b)]
     if sum(len(t) for _, t in blocks) < KEEP * sum(len(b[1]) for b in found):
-        blocks = [(k, t) for k, t, _ in found]   # trafilatura's own blocks: ours dropped too much
+        blocks = [(k, t) for k, t, _ in found]  # trafilatura's own blocks: ours dropped too much
     out["blocks"] = blocks
     out["title"] = title
     if out["blocks"] and out["blocks"][0] == ("h", out["title"]):
-        del out["blocks"][0]                # the title is metadata, not body text
+        del out["blocks"][0]  # the title is metadata, not body text
     return out
 
 
@@ -146,7 +173,7 @@ def _title(title, tree):
         return title
     heads = (_WS.sub(" ", h.text_content()).strip() for h in tree.iter("h1", "h2", "h3"))
     named = [h for h in heads if len(h) >= 10 and _names(page, h)]
-    if named:       # "<Article> | <Site>": the site's name is not the article's title
+    if named:  # "<Article> | <Site>": the site's name is not the article's title
         return max(named, key=len)
     return title
 
@@ -167,9 +194,17 @@ def _run(tree, url, prune_xpaths, **mode) -> list:
     the lines after its first <lb/>.
     """
     doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=False, include_comments=False, include_tables=True,
-        include_formatting=False, include_links=False, include_images=False,
-        prune_xpath=list(prune_xpaths) or None, **mode)
+        tree,
+        url=url,
+        with_metadata=False,
+        include_comments=False,
+        include_tables=True,
+        include_formatting=False,
+        include_links=False,
+        include_images=False,
+        prune_xpath=list(prune_xpaths) or None,
+        **mode,
+    )
     return [] if doc is None else list(_blocks(doc.body))
 
 
@@ -185,8 +220,7 @@ def _span(core, wide):
     found = sum(len(wide[i][1]) for i in set(hits))
     if not hits or found < 0.8 * sum(len(t) for t in keys):
         return core
-    return [b for b in wide[hits[0]:hits[-1] + 1]
-            if b[1] in keys or not (b[0] == "p" and b[2] >= 0.9)]
+    return [b for b in wide[hits[0] : hits[-1] + 1] if b[1] in keys or not (b[0] == "p" and b[2] >= 0.9)]
 
 
 def _trim(blocks, minor: float = 0.3):
@@ -228,8 +262,9 @@ def _trim(blocks, minor: float = 0.3):
     if sum(size[j] for j in boxes) <= minor * total:
         drop |= boxes
     # a paragraph that is one site link ("See how ... can help"), on a page of prose
-    teasers = {i for i in range(start, end) if blocks[i][0] == "p" and blocks[i][2] >= 0.9
-               and size[i] < 200 and i not in drop}
+    teasers = {
+        i for i in range(start, end) if blocks[i][0] == "p" and blocks[i][2] >= 0.9 and size[i] < 200 and i not in drop
+    }
     prose = sum(size[i] for i in range(start, end) if blocks[i][2] < 0.5)
     if prose >= 0.8 * total and sum(size[i] for i in teasers) <= TEASERS * total:
         drop |= teasers
@@ -245,13 +280,18 @@ def _closing_box(blocks, start: int, end: int) -> int:
     """End of ``blocks[start:end]`` without a closing box: a heading and a few short lines
     after the last prose paragraph ("Thanks! Now check your email", "This article is
     exclusive to subscribers. Log in")."""
-    last = next((i for i in range(end - 1, start - 1, -1) if blocks[i][0] == "p"
-                 and len(blocks[i][1]) * (1 - blocks[i][2]) >= 100), None)
+    last = next(
+        (
+            i
+            for i in range(end - 1, start - 1, -1)
+            if blocks[i][0] == "p" and len(blocks[i][1]) * (1 - blocks[i][2]) >= 100
+        ),
+        None,
+    )
     if last is None:
         return end
-    tail = blocks[last + 1:end]
-    if (any(b[0] == "h" for b in tail) and all(b[0] in ("h", "p") for b in tail)
-            and sum(len(b[1]) for b in tail) < 300):
+    tail = blocks[last + 1 : end]
+    if any(b[0] == "h" for b in tail) and all(b[0] in ("h", "p") for b in tail) and sum(len(b[1]) for b in tail) < 300:
         return last + 1
     return end
 
@@ -300,7 +340,7 @@ def take_review(blocks):
 
 def _review_in_dom(tree) -> tuple[str | None, str | None]:
     """(reviewed_by, reviewed_on) from the page's byline area, which trafilatura drops."""
-    if "reviewed by" not in tree.xpath("string(//body)").lower():    # the XPath below is slow
+    if "reviewed by" not in tree.xpath("string(//body)").lower():  # the XPath below is slow
         return None, None
     for node in tree.xpath(f"//body//text()[contains({_LOWER}, 'reviewed by')]"):
         el = node.getparent()
@@ -317,6 +357,7 @@ def _review_in_dom(tree) -> tuple[str | None, str | None]:
 
 # --- DOM clean-up before trafilatura -------------------------------------------------
 
+
 def declutter(tree) -> None:
     """Remove the containers of recognisable clutter cues, in place.
 
@@ -330,10 +371,14 @@ def declutter(tree) -> None:
         if el.tag != "script" or (el.get("type") or "").lower() != "application/ld+json":
             el.text = None
     _keep_callouts(tree)
-    for summary in list(tree.iter("summary")):    # <details><summary>References</summary>
+    for summary in list(tree.iter("summary")):  # <details><summary>References</summary>
         parent = summary.getparent()
-        if (parent is not None and parent.tag == "details" and parent.getparent() is not None
-                and _BACK.fullmatch(_WS.sub(" ", summary.text_content()).strip(" :"))):
+        if (
+            parent is not None
+            and parent.tag == "details"
+            and parent.getparent() is not None
+            and _BACK.fullmatch(_WS.sub(" ", summary.text_content()).strip(" :"))
+        ):
             _drop(parent)
     _mark_main(tree)
     total = _p_len(tree) or 1
@@ -342,8 +387,11 @@ def declutter(tree) -> None:
     matches = {}
     for el in tree.iter():
         # dense <= len(text): skips large containers without building their text
-        if (not isinstance(el.tag, str) or el.tag in ("html", "body", "head", "title", "meta")
-                or not 0 < dense[el] <= 400):
+        if (
+            not isinstance(el.tag, str)
+            or el.tag in ("html", "body", "head", "title", "meta")
+            or not 0 < dense[el] <= 400
+        ):
             continue
         for i in _cue_matches(el, dense, matches):
             cue, budget, only = _CUES[i]
@@ -355,7 +403,7 @@ def declutter(tree) -> None:
     for el, budget in hits:
         box = _container(el, budget, total, lengths)
         if box.getparent() is not None:
-            lengths.forget(box.iterancestors())     # their text shrinks
+            lengths.forget(box.iterancestors())  # their text shrinks
             _drop(box)
 
 
@@ -369,8 +417,7 @@ def _cue_matches(el, dense: dict, memo: dict) -> tuple:
         found = _cue_matches(carrier, dense, memo)
     else:
         text = _WS.sub(" ", el.text_content()).strip()
-        found = () if len(text) > 400 else tuple(
-            i for i, (cue, _, _) in enumerate(_CUES) if cue.fullmatch(text))
+        found = () if len(text) > 400 else tuple(i for i, (cue, _, _) in enumerate(_CUES) if cue.fullmatch(text))
     memo[el] = found
     return found
 
@@ -380,7 +427,7 @@ def _dense_lengths(tree) -> dict:
     dense = {}
     for el in reversed(list(tree.iter())):
         if not isinstance(el.tag, str):
-            dense[el] = 0       # a comment's text is not content; its tail is
+            dense[el] = 0  # a comment's text is not content; its tail is
             continue
         n = len("".join(el.text.split())) if el.text else 0
         for child in el:
@@ -459,8 +506,7 @@ def _all_matches(expr) -> XPath:
     Once a decoy lost its class/id it matches no pattern, so the next first match is the
     next element of this list: one evaluation per pattern instead of one per decoy."""
     path = re.sub(r"\)\[1\]", ")", expr.path)
-    return XPath(re.sub(r"\]\[1\]\s*$", "]", path.strip()),
-                 namespaces={"re": "http://exslt.org/regular-expressions"})
+    return XPath(re.sub(r"\]\[1\]\s*$", "]", path.strip()), namespaces={"re": "http://exslt.org/regular-expressions"})
 
 
 _BODY_ALL = [_all_matches(expr) for expr in BODY_XPATH]
@@ -535,6 +581,7 @@ def _p_len(el) -> int:
 
 # --- trafilatura XML -> blocks --------------------------------------------------------
 
+
 def _host(url: str | None, default: str = "") -> str:
     """Host of ``url`` without "www."; ``default`` for relative links."""
     netloc = urlsplit(url or "").netloc.lower()
@@ -543,7 +590,7 @@ def _host(url: str | None, default: str = "") -> str:
 
 # Internal links reach trafilatura's text as these rare brackets around the link text: the link
 # share of a block is then known without keeping links in trafilatura's run.
-_OPEN, _CLOSE = "\u2983", "\u2984"   # printable (trafilatura drops the rest), not \w
+_OPEN, _CLOSE = "\u2983", "\u2984"  # printable (trafilatura drops the rest), not \w
 _MARKS = re.compile(f"[{_OPEN}{_CLOSE}]")
 _NESTED = ("list", "table", "row")
 _INLINE = ("hi", "ref", "del")
@@ -564,8 +611,13 @@ def _mark_links(tree, host: str) -> None:
                 continue
             if el.text and el.text.strip():
                 texts.append((el, "text"))
-            if el is not a and el.tail and el.tail.strip() and el.getparent() is not None \
-                    and el.getparent().tag not in _DROP_TAGS:
+            if (
+                el is not a
+                and el.tail
+                and el.tail.strip()
+                and el.getparent() is not None
+                and el.getparent().tag not in _DROP_TAGS
+            ):
                 texts.append((el, "tail"))
         if texts:
             (first, where), (last, end) = texts[0], texts[-1]
@@ -603,7 +655,7 @@ def _text(el) -> tuple[str, float, list]:
                 nested.append(child)
             else:
                 inline = child.tag in _INLINE
-                if not inline:                      # <lb/>, nested <p>: word break
+                if not inline:  # <lb/>, nested <p>: word break
                     parts.append(" ")
                 walk(child)
                 if not inline:
@@ -637,7 +689,7 @@ def _blocks(el):
                     yield from _blocks(sub)
     elif el.tag not in _KIND and any(sub.tag in _BLOCK for sub in el):
         text, links = _unmark(el.text or "")
-        if text:                            # wrapper (<div>): its own text, then children
+        if text:  # wrapper (<div>): its own text, then children
             yield "p", text, links
         for sub in el:
             yield from _blocks(sub)
