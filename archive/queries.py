@@ -11,7 +11,7 @@ import re
 import sqlite3
 
 from .schema import OUTCOME_CODE, OUTCOMES
-from .urls import canonical_url, in_scope
+from .urls import canonical_url, host_of, in_scope
 
 
 def rows(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
@@ -297,6 +297,62 @@ def staged_points(conn, source: str, articles, recorded: bool = False) -> list[d
             [source, article],
         )
     return sorted(found, key=lambda p: (p["at"], p["id"]))
+
+
+def known_to_crawl(conn, hosts, empty_digest: str) -> dict:
+    """What a crawl reads from the archive about the pages of ``hosts`` (every host when None), in bulk, for a
+    distributed run's workers (``crawler/distributed/knowledge.py``): ``known`` (live article URL -> its
+    ``known_pages``), ``validators`` (page URL -> ETag, Last-Modified) and
+    ``payloads`` (page URL -> its ``last_payload`` row)."""
+    wanted = set(hosts) if hosts is not None else None
+
+    def on_hosts(url: str) -> bool:
+        return wanted is None or host_of(url) in wanted
+
+    known = {
+        r["url"]: json.loads(r["page_urls"]) if r["page_urls"] else []
+        for r in rows(
+            conn,
+            "SELECT a.url, a.host, v.page_urls FROM articles a LEFT JOIN version_log v ON v.id = a.current_version_id "
+            "WHERE a.status = 'live'",
+        )
+        if wanted is None or r["host"] in wanted
+    }
+    validators = {
+        r["url"]: (r["etag"], r["last_modified"])
+        for r in rows(
+            conn, "SELECT url, etag, last_modified FROM urls WHERE etag IS NOT NULL OR last_modified IS NOT NULL"
+        )
+        if on_hosts(r["url"])
+    }
+    payloads = {}
+    for r in rows(
+        conn,
+        "SELECT * FROM (SELECT c.id, c.article_id, c.page, c.status, c.digest, c.at, u.url, w.path AS warc_file, "
+        "c.warc_offset, c.warc_length, row_number() OVER (PARTITION BY c.url_id ORDER BY c.id DESC) AS newest "
+        "FROM capture_log c JOIN urls u ON u.id = c.url_id LEFT JOIN warc_files w ON w.id = c.warc_file_id "
+        "WHERE c.digest IS NOT NULL AND c.digest != ? AND c.status IN (200, 304)) WHERE newest = 1",
+        [empty_digest],
+    ):
+        if on_hosts(r["url"]):
+            del r["newest"]
+            payloads[r["url"]] = r
+    return {"known": known, "validators": validators, "payloads": payloads}
+
+
+def ingested(conn, run_id: str, url: str) -> bool:
+    """True when the distributed run ``run_id`` has written its article ``url`` already."""
+    return (
+        conn.execute("SELECT 1 FROM ingest_articles WHERE run_id = ? AND url = ?", [run_id, url]).fetchone() is not None
+    )
+
+
+def run_blocks(conn, run_id: str):
+    """(URL, blocks before chrome removal) of each article a distributed run has written with blocks."""
+    for url, blocks in conn.execute(
+        "SELECT url, blocks FROM ingest_articles WHERE run_id = ? AND blocks IS NOT NULL", [run_id]
+    ):
+        yield url, [tuple(b) for b in json.loads(blocks)]
 
 
 def outcome_counts(conn, crawl_id: int) -> dict[str, int]:

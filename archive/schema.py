@@ -398,7 +398,27 @@ CREATE VIEW versions AS
     FROM version_log v;
 """
 
-MIGRATIONS = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11]
+# Version 12 (issue 14): distributed runs, written by `healtharchive ingest`.
+# - ingest_runs: one row per run (its id in Redis, its name, the crawl it is); closed once its books are.
+# - ingest_articles: the articles of an open run already written (each exactly once, whoever replays it), with
+#   the article's blocks before the site's chrome was dropped, so an ingest that restarts learns the chrome again
+#   as if it had never stopped. Emptied when the run closes.
+V12 = """
+CREATE TABLE ingest_runs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+    closed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE ingest_articles (
+    run_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    blocks TEXT,
+    PRIMARY KEY (run_id, url)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12]
 LATEST = len(MIGRATIONS)
 
 

@@ -134,11 +134,13 @@ class Archive:
         started_at: str | None = None,
         pid: int | None = None,
         source: str | None = None,
+        run: tuple[str, str] | None = None,
     ) -> int:
-        """A new ``crawls`` row, running; ``source``: the web archive a backfill reads (None for the site itself)."""
+        """A new ``crawls`` row, running; ``source``: the web archive a backfill reads (None for the site itself);
+        ``run`` (id, name): the distributed run it is (see ``ingest_runs``)."""
         with self.transaction():
             self.close_dead_crawls()
-            return (
+            crawl_id = (
                 self.db.table("crawls")
                 .insert(
                     {
@@ -154,6 +156,31 @@ class Archive:
                 )
                 .last_pk
             )
+            if run:
+                self.conn.execute("INSERT INTO ingest_runs (id, name, crawl_id) VALUES (?, ?, ?)", [*run, crawl_id])
+            return crawl_id
+
+    # distributed runs (see healtharchive.ingest)
+
+    def run_crawl(self, run_id: str) -> dict | None:
+        """The ``ingest_runs`` row of a distributed run (its ``crawl_id``, ``closed``), None if it never started."""
+        return queries.one(self.conn, "SELECT * FROM ingest_runs WHERE id = ?", [run_id])
+
+    def resume_crawl(self, crawl_id: int) -> None:
+        """A distributed run's crawl goes on under this process (its ingest was restarted)."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE crawls SET status = 'running', finish_reason = NULL, finished_at = NULL, pid = ? WHERE id = ?",
+                [os.getpid(), crawl_id],
+            )
+
+    def ingested(self, run_id: str, url: str) -> bool:
+        """True when the run's article ``url`` is written already."""
+        return queries.ingested(self.conn, run_id, url)
+
+    def run_blocks(self, run_id: str):
+        """(URL, blocks before chrome removal) of the run's articles written so far, in the order they were."""
+        return queries.run_blocks(self.conn, run_id)
 
     def close_dead_crawls(self):
         """A crawl left 'running' by a process that no longer exists was interrupted (killed, crashed)."""
@@ -165,16 +192,19 @@ class Archive:
 
     def finish_crawl(self, crawl_id: int, status: str, reason: str, pages: int, errors: int):
         with self.transaction():
-            self.db.table("crawls").update(
-                crawl_id,
-                {
-                    "finished_at": utcnow(),
-                    "status": status,
-                    "finish_reason": reason,
-                    "pages_fetched": pages,
-                    "errors": errors,
-                },
-            )
+            self._finish(crawl_id, status, reason, pages, errors)
+
+    def _finish(self, crawl_id: int, status: str, reason: str, pages: int, errors: int):
+        self.db.table("crawls").update(
+            crawl_id,
+            {
+                "finished_at": utcnow(),
+                "status": status,
+                "finish_reason": reason,
+                "pages_fetched": pages,
+                "errors": errors,
+            },
+        )
 
     def fail_crawl(self, crawl_id: int, reason: str, status: str = "failed"):
         """Mark a crawl failed (or ``stopped``) after the fact (its process exited non-zero or was stopped by its
@@ -241,7 +271,15 @@ class Archive:
     # writing one article
 
     def record(
-        self, crawl_id: int, item, extractor: str, extractor_version: str, at: str | None = None, staged=None
+        self,
+        crawl_id: int,
+        item,
+        extractor: str,
+        extractor_version: str,
+        at: str | None = None,
+        staged=None,
+        run_id: str | None = None,
+        blocks=None,
     ) -> str | None:
         """Archive one crawled article (its pages, and ``item.text`` when it is complete); returns its outcome,
         or None when there was nothing to record (an article the archive never had that answers 404 or is
@@ -251,8 +289,15 @@ class Archive:
         any new version are dated then, its text is compared with the version in force at that time, and the
         article's status, title and current version change only when nothing newer is known of it; a new version is
         numbered after the article's others, whatever its time (numbers never change: see docs/backfill.md).
-        ``staged``: the ``backfill_points`` row this is, marked recorded by this crawl in the same transaction."""
+        ``staged``: the ``backfill_points`` row this is, marked recorded by this crawl in the same transaction.
+        ``run_id``: the distributed run this is, which records the article as written in the same transaction, with
+        its ``blocks`` before chrome removal (``ingest_articles``)."""
         with self.transaction():
+            if run_id is not None:
+                self.conn.execute(
+                    "INSERT INTO ingest_articles (run_id, url, blocks) VALUES (?, ?, ?)",
+                    [run_id, item.url, json.dumps(blocks, ensure_ascii=False) if blocks else None],
+                )
             article = self.article(item.url)
             if item.state in ("gone", "blocked") and article is None and not item.listed:
                 return None
@@ -433,23 +478,40 @@ class Archive:
     def mark_missing(self, crawl_id: int, hosts, paths, gone_after: int) -> int:
         """Count a miss for each live article of the scope this crawl did not observe; ``gone`` after N misses.
         Only for a crawl that went through its whole frontier."""
+        with self.transaction():
+            return self._mark_missing(crawl_id, hosts, paths, gone_after)
+
+    def _mark_missing(self, crawl_id: int, hosts, paths, gone_after: int) -> int:
         seen = {
             r[0] for r in self.conn.execute("SELECT article_id FROM observation_log WHERE crawl_id = ?", [crawl_id])
         }
         gone = 0
+        for article in self.live_articles(hosts, paths):
+            if article["id"] in seen:
+                continue
+            row = self.conn.execute(
+                "SELECT missed + 1, current_version_id FROM articles WHERE id = ?", [article["id"]]
+            ).fetchone()
+            update = {"missed": row[0]}
+            if row[0] >= gone_after:
+                update["status"] = "gone"
+                self._observe(article["id"], crawl_id, "gone", row[1])
+                gone += 1
+            self.db.table("articles").update(article["id"], update)
+        return gone
+
+    def close_run(
+        self, run_id: str, crawl_id: int, status: str, reason: str, pages: int, errors: int, missing=None
+    ) -> int:
+        """Close a distributed run's books in one transaction, so that an ingest killed meanwhile either did all of
+        it or none (misses are never counted twice): misses counted (``missing``: hosts, paths, gone_after; only
+        for a run that finished its frontier), the crawl finished, the run closed and its written-article records
+        dropped. Returns how many articles became ``gone``."""
         with self.transaction():
-            for article in self.live_articles(hosts, paths):
-                if article["id"] in seen:
-                    continue
-                row = self.conn.execute(
-                    "SELECT missed + 1, current_version_id FROM articles WHERE id = ?", [article["id"]]
-                ).fetchone()
-                update = {"missed": row[0]}
-                if row[0] >= gone_after:
-                    update["status"] = "gone"
-                    self._observe(article["id"], crawl_id, "gone", row[1])
-                    gone += 1
-                self.db.table("articles").update(article["id"], update)
+            gone = self._mark_missing(crawl_id, *missing) if missing else 0
+            self._finish(crawl_id, status, reason, pages, errors)
+            self.conn.execute("UPDATE ingest_runs SET closed = 1 WHERE id = ?", [run_id])
+            self.conn.execute("DELETE FROM ingest_articles WHERE run_id = ?", [run_id])
         return gone
 
     def remember_templates(self, crawl_id: int, host: str, texts) -> None:

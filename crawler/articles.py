@@ -191,13 +191,19 @@ class ArticleSpider(scrapy.Spider):
     def scope_dict(self) -> dict | None:
         return {"hosts": list(self.scope[0]), "paths": list(self.scope[1])} if self.scope else None
 
+    def hosts(self) -> list[str] | None:
+        """The hosts this crawl takes articles from (its scope's), or None when it may take them from any host."""
+        return list(self.scope[0]) if self.scope else None
+
     def in_scope(self, url: str) -> bool:
         return not self.scope or in_scope(url, *self.scope)
 
     # the archive's knowledge
 
     def open_archive(self):
-        """Read-only view of the archive, for revisits and validators (None when there is no archive yet)."""
+        """Read-only view of the archive, for revisits and validators (None when there is no archive yet). A
+        distributed worker has no archive: its scheduler sets ``archive`` to what the ingest published of it
+        (``crawler/distributed/knowledge.py``), which answers the same questions."""
         if self.archive is None:
             try:
                 self.archive = Archive(self.settings.get("ARCHIVE_DB"), readonly=True)

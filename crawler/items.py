@@ -4,7 +4,8 @@ Items are plain dataclasses of strings and numbers, so that a queue (scrapy-redi
 the crawl and the writer.
 """
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field, fields
 
 
 @dataclass
@@ -50,3 +51,21 @@ class ArticleItem:
     page_titles: list = field(default_factory=list)
     text: str | None = None
     page_starts: list | None = None
+
+
+def to_json(item: ArticleItem) -> str:
+    """An article as JSON (a distributed worker's message to the ingest)."""
+    return json.dumps(asdict(item), ensure_ascii=False, separators=(",", ":"))
+
+
+def from_json(data: str | bytes) -> ArticleItem:
+    """The article ``to_json`` wrote; fields this version does not know are refused, missing ones take their
+    default."""
+    found = json.loads(data)
+    known = {f.name for f in fields(ArticleItem)}
+    unknown = set(found) - known
+    if unknown:
+        raise ValueError(f"not an article of this healtharchive: unknown fields {sorted(unknown)}")
+    found["pages"] = [Page(**page) for page in found.get("pages", [])]
+    found["blocks"] = [tuple(block) for block in found.get("blocks", [])]
+    return ArticleItem(**found)

@@ -14,6 +14,10 @@ Every setting here can be overridden with ``-s NAME=VALUE``. The project's own s
 - ``RETRY_AFTER_MAX``: the longest ``Retry-After`` (seconds) a retry waits for.
 - ``NHS_API_KEY``: key of the NHS website content API; with it the ``nhs`` spider also finds articles there
   (``crawler/feeds.py``).
+- ``REDIS_URL``, ``CRAWL_RUN``: this process is a worker of the distributed run CRAWL_RUN (``crawler/distributed/``):
+  its frontier is in Redis, its articles go to ``healtharchive ingest``; ``WORKER_HEARTBEAT``, ``WORKER_TTL``
+  (seconds: a worker silent for this long is taken for dead and its work done again), ``REDIS_RETRIES``,
+  ``HOST_DELAY``, ``HOST_CONCURRENCY``, ``HOST_AUTOTHROTTLE`` (per-host politeness over the whole run).
 """
 
 BOT_NAME = "healtharchive"
@@ -90,3 +94,11 @@ SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+
+# Distributed crawling: with -s REDIS_URL=redis://HOST:PORT/DB -s CRAWL_RUN=NAME this process is a worker of a run
+# (crawler/distributed/); without REDIS_URL the add-on stays out of the way.
+ADDONS = {"crawler.distributed.Distributed": 0}
+REDIS_URL = None
+CRAWL_RUN = None
+WORKER_HEARTBEAT = 2.0
+WORKER_TTL = 15.0

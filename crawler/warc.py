@@ -32,7 +32,8 @@ added).
 
 Settings: ``WARC_ENABLED`` (default True; False raises ``NotConfigured``), ``WARC_DIR`` (default:
 ``warc/`` beside ``ARCHIVE_DB``), ``WARC_MAX_SIZE`` (bytes, default 1 GB), ``WARC_GZIP_LEVEL``
-(default 3), ``ARCHIVE_DB`` (earlier captures, read-only).
+(default 3), ``ARCHIVE_DB`` (earlier captures, read-only, through the spider's view of the archive when it has
+one: ``ArticleSpider.open_archive``).
 Stats: ``healtharchive/warc/records``, ``.../responses``, ``.../revisits``, ``.../requests``,
 ``.../files``, ``.../bytes``, ``.../skipped_cached``, ``.../errors``.
 """
@@ -79,7 +80,8 @@ class WarcWriter:
         self.archive_db = archive_db
         # url -> (payload digest, record id, WARC-Date) of the URL's last full response record
         self.last_payload: dict[str, tuple[str, str | None, str]] = {}
-        self.archive: Archive | None = None
+        self.archive: Archive | None = None  # opened here (closed here)
+        self.earlier_from = None  # where earlier captures are read: the spider's archive view, or self.archive
         self.archive_checked = False
 
     @classmethod
@@ -129,14 +131,17 @@ class WarcWriter:
             return self.last_payload[url]
         if not self.archive_checked:
             self.archive_checked = True
-            if Path(self.archive_db).is_file():
+            opened = getattr(self.crawler.spider, "open_archive", None)
+            if opened is not None:
+                self.earlier_from = opened()  # the spider's view (a distributed worker's: what the ingest published)
+            elif Path(self.archive_db).is_file():
                 try:
-                    self.archive = Archive(self.archive_db, readonly=True)
+                    self.archive = self.earlier_from = Archive(self.archive_db, readonly=True)
                 except ArchiveError:
                     self.archive = None
-        if self.archive is None:
+        if self.earlier_from is None:
             return None
-        row = self.archive.last_payload(url, EMPTY_DIGEST)
+        row = self.earlier_from.last_payload(url, EMPTY_DIGEST)
         if row is None:
             return None
         found = (row["digest"], None, warc_date(datetime.fromtimestamp(row["at"], UTC)))

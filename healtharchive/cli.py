@@ -15,10 +15,12 @@ from . import diff as differ
 from .backfill import backfill_command
 from .common import db_option, find_article, open_archive
 from .export import export_command
+from .ingest import ingest_command
 from .notify import notify_command
 from .reextract import reextract_command
 from .scaffold import genspider_command
 from .schedule import schedule_command
+from .status import status_command
 
 
 class Group(click.Group):
@@ -251,5 +253,7 @@ for command in (
     genspider_command,
     notify_command,
     backfill_command,
+    ingest_command,
+    status_command,
 ):
     cli.add_command(command)

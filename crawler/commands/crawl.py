@@ -7,15 +7,21 @@ Scrapy's own command exits 0 even when every request failed. This one exits (``p
 - 2: a usage error (an unknown spider or profile, a missing or bad argument, an archive that is not one);
 - 3: stopped before it finished (Ctrl-C, SIGTERM, a timeout): nothing is counted as missed;
 - 4: blocked: the site refused a start URL (401, 403, 451, or robots.txt).
+
+A distributed worker (``-s REDIS_URL=... -s CRAWL_RUN=...``) is judged on its run's counters, once the run finished:
+the worker that did not fetch the hub itself did not fail. A Redis that does not answer at the start is a failure.
 """
 
 import sys
 
+from redis.exceptions import RedisError
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 from archive import ArchiveError
 from archive.store import check_file
+from crawler.distributed.run import check_worker
+from crawler.distributed.scheduler import judged
 from pipelines.verdict import FAILED, verdict
 
 
@@ -26,11 +32,17 @@ class Command(ScrapyCrawl):
         # Bad spider arguments (unknown profile, missing start_url) and a file that is no archive are one clear
         # line, not a traceback, before anything is written.
         try:
-            self.crawler_process.spider_loader.load(args[0])(**opts.spargs)
+            spider = self.crawler_process.spider_loader.load(args[0])(**opts.spargs)
             check_file(self.settings.get("ARCHIVE_DB"))
+            if self.settings.get("REDIS_URL"):
+                check_worker(self.settings, spider)
         except (ValueError, TypeError, ArchiveError) as exc:
             print(f"Error: {exc}", file=sys.stderr)
             self.exitcode = 2
+            return
+        except RedisError as exc:
+            print(f"Error: cannot reach Redis at {self.settings.get('REDIS_URL')}: {exc}", file=sys.stderr)
+            self.exitcode = FAILED
             return
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
@@ -38,7 +50,7 @@ class Command(ScrapyCrawl):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = FAILED
             return
-        ending = verdict(crawler.stats.get_stats())
+        ending = verdict(judged(crawler.stats.get_stats()))
         if ending.exit_code:
             crawler.spider.logger.error("crawl %s: %s", ending.status, ending.message)
             self.exitcode = ending.exit_code

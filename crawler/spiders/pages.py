@@ -8,6 +8,7 @@ says so (``healtharchive/start_urls_malformed``); the other lines are crawled.
 
 from pathlib import Path
 
+from archive.urls import host_of
 from crawler.articles import ArticleSpider
 from crawler.middlewares import url_problem
 
@@ -39,6 +40,9 @@ class PagesSpider(ArticleSpider):
             raise ValueError("pages needs a list of URLs: -a urls_file=FILE")
         super().__init__(urls_file=urls_file, **kwargs)
         self.urls, self.malformed = read_urls(urls_file)
+
+    def hosts(self) -> list[str]:
+        return sorted({host_of(url) for url in self.urls})
 
     async def start(self):
         for problem in self.malformed:
