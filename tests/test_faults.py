@@ -281,14 +281,17 @@ def test_oversized_compressed_and_looping_pages(site, baseline, tmp_path):
         "/center/article-4?page=2": "gzip-bomb",  # 1 MB on the wire, over 1 GB inflated
         "/center/article-5?page=2": ("gzip-bomb", {"declare_length": False}),
         "/center/article-6": ("huge40", {"declare_length": False}),  # cut at 32 MB while it streams
+        "/center/node/123": "offsite",  # a known article's first page redirected out of the center
     }
     result, db, seen = recrawl(site, baseline, tmp_path, faults)
     assert result.returncode == 0, result.stderr[-3000:]
     assert seen["/center/article-2"] == ("changed", 2)
     bad = ("/center/article-1", "/center/article-3", "/center/article-4", "/center/article-5", "/center/article-6")
+    bad += ("/center/node/123",)
     assert {path: seen[path] for path in bad} == dict.fromkeys(bad, ("incomplete", 1))
     assert f"page 1 of {site.origin}/center/article-1 failed: IgnoreRequest: max redirections reached" in result.stderr
     assert "exceeded DOWNLOAD_MAXSIZE (33554432 B) during decompression" in result.stderr
+    assert f"page 1 of {site.origin}/center/node/123 left the center" in result.stderr
     size = query(
         db,
         "SELECT length(v.text) FROM versions v JOIN articles a ON a.id = v.article_id "
