@@ -23,7 +23,9 @@ def verdict(stats: dict, reason: str | None = None) -> Verdict:
     Only a crawl that went through its whole frontier (reason ``finished``) and got what it was asked for is
     ``finished``; one stopped by a signal, a timeout or an archive error is ``stopped`` or ``failed``.
     """
-    reason = reason or stats.get("finish_reason") or "finished"
+    reason = reason or stats.get("finish_reason")
+    if reason is None:  # stopped while it waited for another writer to finish
+        return Verdict("stopped", STOPPED, "stopped before it started")
     if stats.get("healtharchive/archive_errors"):
         return Verdict("failed", FAILED, "the archive could not be written")
     if reason != "finished":

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.lock import ArchiveLock
 from samplesite import SampleSite
 from tests.conftest import ROOT, outcomes, run_crawl, start_crawl
 
@@ -162,3 +163,21 @@ def test_two_writers_take_turns(center, tmp_path):
     counts = rows(first, "SELECT crawl_id, count(*) FROM observation_log GROUP BY crawl_id ORDER BY crawl_id")
     assert counts == [(1, 40), (2, 40)]  # every article, in each crawl
     assert rows(first, "SELECT status FROM crawls") == [("finished",), ("finished",)]
+
+
+def test_a_crawl_waiting_for_the_archive_says_so_and_ctrl_c_stops_it(tmp_path):
+    db = tmp_path / "archive.db"
+    lock = ArchiveLock(db).acquire()  # another writer
+    try:
+        crawl = start_crawl("healthcenter", db, "start_url=http://127.0.0.1:1/hub", stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        line = ""
+        while "waiting for the archive" not in line:
+            line = crawl.stderr.readline()
+            assert line and time.monotonic() < deadline, "no waiting message"
+        assert f"the archive is being written by pid {os.getpid()}" in line
+        os.killpg(crawl.pid, signal.SIGINT)
+        _, err = crawl.communicate(timeout=30)
+    finally:
+        lock.release()
+    assert crawl.returncode == 3 and "crawl stopped: stopped before it started" in err
