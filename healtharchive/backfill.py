@@ -189,11 +189,11 @@ class Backfill:
         )
         try:
             articles = list(dict.fromkeys(canonical_url(u) for u in urls))
+            self.report.articles = len(articles)
             with Archive(self.db) as archive:
                 for number, article in enumerate(articles, start=1):
                     self.gather(archive, article)
                     self.progress(f"{number}/{len(articles)} articles: " + self.report.line())
-            self.report.articles = len(articles)
             self.record(articles)
         finally:
             self.warc.close()
@@ -211,7 +211,7 @@ class Backfill:
             self.report.refused.append(f"{article}: {exc}")
             return
         self.report.captures += len(rows)
-        found = Found(self, article, rows)
+        found = Found(self, article, rows, (since, until))
         staged = queries.staged_times(archive.conn, article)
         anchors = [a for a in found.anchors(self.since, self.until) if a.at not in staged]
         self.report.staged_before += len(staged)
@@ -369,8 +369,8 @@ class Backfill:
 class Found:
     """One article's captures, by page address, and the points assembled from them."""
 
-    def __init__(self, backfill: Backfill, article: str, rows: list[Capture]):
-        self.backfill, self.article = backfill, article
+    def __init__(self, backfill: Backfill, article: str, rows: list[Capture], bounds=(None, None)):
+        self.backfill, self.article, self.bounds = backfill, article, bounds  # (from, to) of the CDX queries
         self.by_key: dict[str, list[Capture]] = {}
         self.originals: dict[str, Capture] = {}
         self.queried: set[str] = set()
@@ -407,7 +407,7 @@ class Found:
             if key not in self.by_key and key not in self.queried:
                 self.queried.add(key)
                 try:
-                    rows = self.backfill.webarchive.captures(url, "exact")
+                    rows = self.backfill.webarchive.captures(url, "exact", *self.bounds)
                 except Refused as exc:
                     logger.warning("%s", exc)
                     rows = []
