@@ -61,6 +61,15 @@ def copy_archive(source: Path, folder: Path) -> Path:
     return folder / source.name
 
 
+def rows(db: Path, sql: str, *params) -> list[tuple]:
+    """The rows ``sql`` selects from the archive at ``db``, read on a connection of its own."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
 def outcomes(db: Path, crawl_id: int | None = None) -> dict[str, tuple[str, int | None]]:
     """Path (and query) of each article observed by the crawl (default: the last) -> (outcome, version number)."""
     conn = sqlite3.connect(db)

@@ -7,13 +7,12 @@ recorded for each article. The table of faults, outcomes and tests is docs/relia
 
 import asyncio
 import json
-import sqlite3
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from healtharchive.site import make_datasette
-from tests.conftest import copy_archive, outcomes, run_crawl
+from tests.conftest import copy_archive, outcomes, rows, run_crawl
 from tests.faultsite import FaultSite
 
 FAST = {"DOWNLOAD_TIMEOUT": "3", "RETRY_TIMES": "1"}
@@ -50,14 +49,6 @@ def recrawl(site, baseline, folder, faults, *args, spider="healthcenter", settin
     return result, db, outcomes(db)
 
 
-def query(db, sql, *params):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
 # --- blocked: the site refused the crawler -----------------------------------------------------------------
 
 
@@ -76,7 +67,7 @@ def test_refused_pages_are_blocked_not_failures(site, baseline, tmp_path):
     assert "page 1 of http://127.0.0.1:" in result.stderr and "answered 403" in result.stderr
     assert " ERROR: " not in result.stderr  # a refusal is the site's decision, not a failure of the crawler
     assert "3 blocked)" in result.stderr  # the progress line
-    assert query(db, "SELECT count(*) FROM articles WHERE status != 'live'") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM articles WHERE status != 'live'") == [(0,)]
     # Datasette's "crawls and what they found"
     response = asyncio.run(make_datasette(db).client.get("/archive/crawls_outcomes.json?_shape=array"))
     assert [(r["crawl_id"], r["blocked"], r["unchanged"]) for r in response.json()] == [(2, 3, 6), (1, 0, 0)]
@@ -91,14 +82,14 @@ def test_listed_urls_disallowed_by_robots_are_blocked_and_never_fetched(site, ba
     assert result.returncode == 4, result.stderr[-3000:]
     assert "crawl blocked: 10 start URL(s) refused by the site" in result.stderr
     assert seen == {f"/center/private/report-{i}": ("blocked", None) for i in range(10)}
-    assert query(db, "SELECT status FROM crawls WHERE id = 2") == [("blocked",)]
+    assert rows(db, "SELECT status FROM crawls WHERE id = 2") == [("blocked",)]
 
 
 def test_a_blocked_hub_makes_the_exit_status_say_so(site, baseline, tmp_path):
     result, db, seen = recrawl(site, baseline, tmp_path, {"/center/": "403"})
     assert result.returncode == 4, result.stderr[-3000:]
     assert "start URL blocked: http://127.0.0.1:" in result.stderr
-    assert query(db, "SELECT status FROM crawls WHERE id = 2") == [("blocked",)]
+    assert rows(db, "SELECT status FROM crawls WHERE id = 2") == [("blocked",)]
     assert {outcome for outcome, _ in seen.values()} == {"unchanged"} and len(seen) == 9  # known articles revisited
 
 
@@ -107,8 +98,8 @@ def test_a_hub_that_answers_404_is_a_failed_crawl(site, baseline, tmp_path):
     assert result.returncode == 1, result.stderr[-3000:]
     assert "start URL failed: http://127.0.0.1:" in result.stderr and "answered 404" in result.stderr
     assert "crawl failed: every start URL failed" in result.stderr
-    assert query(db, "SELECT status FROM crawls WHERE id = 2") == [("failed",)]
-    assert query(db, "SELECT count(*) FROM articles WHERE status != 'live' OR missed != 0") == [(0,)]
+    assert rows(db, "SELECT status FROM crawls WHERE id = 2") == [("failed",)]
+    assert rows(db, "SELECT count(*) FROM articles WHERE status != 'live' OR missed != 0") == [(0,)]
 
 
 # --- wrong content inside a 200 --------------------------------------------------------------------------
@@ -129,8 +120,8 @@ def test_wrong_content_in_a_200_never_makes_a_version(site, baseline, tmp_path):
     result, db, seen = recrawl(site, baseline, tmp_path, faults)
     assert result.returncode == 0, result.stderr[-3000:]
     assert seen == {path.split("?")[0].removesuffix("/2"): ("incomplete", 1) for path in faults}
-    assert query(db, "SELECT count(*) FROM versions") == [(9,)]
-    details = dict(query(db, "SELECT a.url, o.detail FROM observations o JOIN articles a ON a.id = o.article_id"))
+    assert rows(db, "SELECT count(*) FROM versions") == [(9,)]
+    details = dict(rows(db, "SELECT a.url, o.detail FROM observations o JOIN articles a ON a.id = o.article_id"))
     assert details[site.url("/center/article-5")].startswith(f"page 2 ({site.url('/center/article-5?page=2')})")
     assert "was redirected to another site" in result.stderr and "empty body" in result.stderr
     assert "binary content" in result.stderr and "was redirected away from the article" in result.stderr
@@ -168,7 +159,7 @@ def test_charsets_pagination_loops_and_long_articles(site, baseline, tmp_path):
     assert "center/article-1 has more than 30 pages (ARTICLE_MAX_PAGES): recorded as incomplete" in result.stderr
     assert "'healtharchive/truncated_articles': 1" in result.stderr
     assert len(site.hits("/center/article-1?page=31")) == 0 and len(site.hits("/center/article-1?page=30")) == 1
-    assert query(db, "SELECT count(*) FROM articles") == [(9,)]  # no phantom article from UTF-16 or ?sort=
+    assert rows(db, "SELECT count(*) FROM articles") == [(9,)]  # no phantom article from UTF-16 or ?sort=
 
 
 def test_an_article_first_seen_incomplete_never_gets_an_empty_version(site, tmp_path):
@@ -184,7 +175,7 @@ def test_an_article_first_seen_incomplete_never_gets_an_empty_version(site, tmp_
     second = run_crawl("healthcenter", db, f"start_url={site.hub_url}", settings=FAST)
     assert second.returncode == 0, second.stderr[-3000:]
     assert outcomes(db)["/center/article-2"] == ("new", 1)
-    text = query(
+    text = rows(
         db, "SELECT v.text FROM versions v JOIN articles a ON a.id = v.article_id WHERE a.url LIKE '%article-2'"
     )
     expected = next(a for a in site.articles() if a["path"] == "/center/article-2")["text"]
@@ -195,7 +186,7 @@ def test_an_article_first_seen_incomplete_never_gets_an_empty_version(site, tmp_
 
 
 def test_drupal_nodes_are_distinct_articles_and_path_pages_are_pages(site, baseline):
-    articles = dict(query(baseline, "SELECT a.url, v.page_urls FROM articles a JOIN versions v ON v.article_id = a.id"))
+    articles = dict(rows(baseline, "SELECT a.url, v.page_urls FROM articles a JOIN versions v ON v.article_id = a.id"))
     assert site.url("/center/node/123") in articles and site.url("/center/node/456") in articles
     assert json.loads(articles[site.url("/center/node/789")]) == [
         site.url(p) for p in ("/center/node/789", "/center/node/789/2", "/center/node/789/3")
@@ -216,7 +207,7 @@ def test_a_listed_later_page_archives_the_whole_article(site, baseline, tmp_path
     }
     fresh = tmp_path / "fresh" / "archive.db"
     result = run_crawl("pages", fresh, f"urls_file={tmp_path / 'urls.txt'}", settings=FAST)
-    pages = dict(query(fresh, "SELECT a.url, v.page_count FROM articles a JOIN versions v ON v.article_id = a.id"))
+    pages = dict(rows(fresh, "SELECT a.url, v.page_count FROM articles a JOIN versions v ON v.article_id = a.id"))
     assert pages == {
         site.url("/center/article-3"): 3,
         site.url("/center/node/789"): 3,
@@ -292,7 +283,7 @@ def test_oversized_compressed_and_looping_pages(site, baseline, tmp_path):
     assert f"page 1 of {site.origin}/center/article-1 failed: IgnoreRequest: max redirections reached" in result.stderr
     assert "exceeded DOWNLOAD_MAXSIZE (33554432 B) during decompression" in result.stderr
     assert f"page 1 of {site.origin}/center/node/123 left the center" in result.stderr
-    size = query(
+    size = rows(
         db,
         "SELECT length(v.text) FROM versions v JOIN articles a ON a.id = v.article_id "
         "WHERE a.url LIKE '%/article-2' AND v.version = 2",
@@ -304,7 +295,7 @@ def test_oversized_compressed_and_looping_pages(site, baseline, tmp_path):
     now = outcomes(db)
     assert now.pop("/center/article-2") == ("changed", 3)
     assert {outcome for outcome, _ in now.values()} == {"unchanged"}
-    hashes = query(
+    hashes = rows(
         db,
         "SELECT v.content_hash FROM versions v JOIN articles a ON a.id = v.article_id "
         "WHERE a.url LIKE '%/article-2' ORDER BY v.version",

@@ -8,15 +8,7 @@ import time
 import pytest
 
 from samplesite import SampleSite
-from tests.conftest import copy_archive, crawl_center, outcomes, start_crawl
-
-
-def rows(db, sql, *params):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+from tests.conftest import copy_archive, crawl_center, outcomes, rows, start_crawl
 
 
 def wait_until(check, timeout=60.0, process=None):

@@ -13,18 +13,10 @@ import pytest
 
 from archive.lock import ArchiveLock
 from samplesite import SampleSite
-from tests.conftest import ROOT, outcomes, run_crawl, start_crawl
+from tests.conftest import ROOT, outcomes, rows, run_crawl, start_crawl
 
 HEALTHARCHIVE = str(Path(sys.executable).with_name("healtharchive"))
 BACKLOG = {"EXTRACT_WORKERS": "1"}  # one worker: articles queue up for cleaning while pages keep coming
-
-
-def rows(db, sql, *params):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def observed(db) -> int:
