@@ -157,7 +157,7 @@ class Ingest:
 
     def discover(self):
         for open_run in list(self.open.values()):
-            if run.text(self.server.hget(open_run.keys.meta, "id")) != open_run.info["id"]:
+            if run.run_lost(self.server, open_run.keys, open_run.info["id"]):
                 self.abandon(open_run)
         for keys in run.runs(self.server):
             if keys.prefix in self.open:

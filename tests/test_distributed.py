@@ -343,3 +343,66 @@ def test_a_worker_is_judged_on_its_run():
     run = {"run/healtharchive/start_urls": 1, "run/healtharchive/start_urls_ok": 1}
     assert verdict(judged({**seeder, **run})).exit_code == 0
     assert verdict(judged({**seeder, **run, "finish_reason": "shutdown"})).exit_code == 3
+
+
+class TimedSite(SampleSite):
+    """The sample center, noting when each request arrived."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.times: list[float] = []
+
+    def _record(self, method, path, headers):
+        super()._record(method, path, headers)
+        with self._lock:
+            self.times.append(time.monotonic())
+
+
+def test_politeness_holds_over_all_workers(redis_server, tmp_path):
+    """DOWNLOAD_DELAY and CONCURRENT_REQUESTS_PER_DOMAIN hold for the whole run: two workers, each fetching, send the
+    host one request at a time, 0.3 s apart (each worker on its own would send as often)."""
+    with TimedSite() as site:
+        run = Run(
+            redis_server,
+            site,
+            tmp_path / "archive.db",
+            "polite",
+            tmp_path,
+            DOWNLOAD_DELAY="0.3",
+            CONCURRENT_REQUESTS_PER_DOMAIN="1",
+            CONCURRENT_REQUESTS="2",  # so that both workers get articles
+        )
+        try:
+            run.ingest()
+            run.worker()
+            run.worker()
+            assert run.wait() == [0, 0, 0], run.log(run.ingests[0])[-3000:]
+        finally:
+            run.stop()
+        gaps = sorted(b - a for a, b in zip(site.times, site.times[1:]))
+    for worker in run.workers:
+        fetched = re.search(r"'response_received_count': (\d+)", run.log(worker))
+        assert fetched and int(fetched[1]) > 1, run.log(worker)[-2000:]
+    assert len(gaps) >= 20
+    assert gaps[len(gaps) // 2] >= 0.29, gaps  # the delay, by Redis' clock, between turns
+    assert gaps[0] >= 0.15, gaps  # less what a loaded machine adds between a turn and its request
+
+
+def test_a_run_lost_from_redis_stops_its_workers_and_its_crawl(tmp_path):
+    """Redis restarted without its data (here: FLUSHALL) mid-run: the workers stop (exit 3), the ingest ends the run's
+    crawl as stopped, keeping what it wrote and counting no miss."""
+    with SampleSite(delay=0.05) as site, RedisServer(tmp_path / "redis") as redis:
+        db = tmp_path / "archive.db"
+        run = Run(redis, site, db, "lost", tmp_path, CONCURRENT_REQUESTS_PER_DOMAIN="1")
+        try:
+            run.ingest()
+            run.worker()
+            run.worker()
+            wait_until(lambda: observed(db) >= 1, what="an article written")
+            redis.client().flushall()
+            assert run.wait() == [3, 3, 0], run.log(run.ingests[0])[-3000:]
+        finally:
+            run.stop()
+    crawls = held(db)["crawls"]
+    assert crawls == [(1, "healthcenter", "stopped", "its run was lost from Redis")]
+    assert "run healthcenter:lost is gone from Redis" in run.log(run.ingests[0])

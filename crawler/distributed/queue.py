@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from scrapy_redis.queue import Base
 
-from .run import RunKeys
+from .run import KEEP, RunKeys
 
 NOW = "local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
 
@@ -179,7 +179,12 @@ class LeaseQueue(Base):
         return self.server.zcard(self.keys.lease(self.worker))
 
     def counters(self, counters: dict[str, int], rate: float) -> None:
-        self.server.hset(self.keys.stats(self.worker), mapping={**counters, "rate": f"{rate:.2f}"})
+        """This worker's counters and its pages/s now; kept ``KEEP`` seconds after its last word."""
+        key = self.keys.stats(self.worker)
+        pipe = self.server.pipeline(transaction=False)
+        pipe.hset(key, mapping={**counters, "rate": f"{rate:.2f}"})
+        pipe.expire(key, KEEP)
+        pipe.execute()
 
     def clear(self):
         raise RuntimeError("a run's keys belong to the run: the ingest drops them once it has closed the run")

@@ -121,6 +121,11 @@ def client(settings) -> redis.Redis:
     return connect(settings["REDIS_URL"], settings.getint("REDIS_RETRIES", 3), **settings.getdict("REDIS_PARAMS"))
 
 
+def run_lost(server: redis.Redis, keys: RunKeys, run_id: str) -> bool:
+    """True when the run ``run_id`` is no longer in Redis (its meta gone, or another run under its name)."""
+    return text(server.hget(keys.meta, "id")) != run_id
+
+
 def check_worker(settings, spider) -> None:
     """Refuse, before it starts, a worker that cannot join its run: a bad run name (``ValueError``), a Redis that
     does not answer (``RedisError``), a run started with other spider arguments (``ValueError``)."""

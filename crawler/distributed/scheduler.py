@@ -19,7 +19,7 @@
   outbox, in the same order, so an ack never reaches Redis before what its request produced. The worker takes no
   new work meanwhile. A worker killed with writes in its outbox never acked their leases: they are done again.
 - **The end.** The worker stays open while the run is not finished (seeded, frontier empty, no lease held by any
-  worker); it closes as ``finished`` when it is. A worker stopped early hands its leases back at once. The run's
+  worker); it closes as ``finished`` when it is, and as ``run_lost`` if the run disappears from Redis. A worker stopped early hands its leases back at once. The run's
   counters are then put in its stats as ``run/<name>``, which the crawl command judges (a worker that did not fetch
   the hub itself did not fail).
 
@@ -44,6 +44,7 @@ import uuid
 from redis.exceptions import RedisError
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DontCloseSpider
+from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
@@ -52,7 +53,7 @@ from archive.clock import utcnow
 from .dupefilter import RunDupeFilter
 from .knowledge import RunKnowledge
 from .queue import Fenced, LeaseQueue
-from .run import COUNTED, RunKeys, client, register, run_name, totals
+from .run import COUNTED, RunKeys, client, register, run_lost, run_name, totals
 from .seeding import reseed
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,8 @@ class LeaseScheduler(Scheduler):
         self.knowledge: RunKnowledge | None = None
         self.down_since: float | None = None
         self.reseeding = False
+        self.run_id = ""
+        self.lost = False
         self.loop: task.LoopingCall | None = None
         self.last_rate = (time.monotonic(), 0)
 
@@ -149,6 +152,7 @@ class LeaseScheduler(Scheduler):
         )
         if info.get("args") != json.dumps(args, sort_keys=True):
             raise CloseSpider(f"run {self.keys.name} was started with other spider arguments: use another CRAWL_RUN")
+        self.run_id = info["id"]
         self.queue.heartbeat()
         self.knowledge = RunKnowledge(self.server, self.keys)
         if hasattr(spider, "archive"):
@@ -182,6 +186,8 @@ class LeaseScheduler(Scheduler):
         self.closing = True
         if self.loop is not None and self.loop.running:
             self.loop.stop()
+        if self.lost:
+            return  # nothing of this run is left in Redis to hand back to
         try:
             self.flush()
             returned = self.queue.sweep(self.ttl_ms, self.worker)  # leaves the run; hands back what it holds
@@ -221,7 +227,7 @@ class LeaseScheduler(Scheduler):
     def next_request(self):
         if self.local:
             return self.local.popleft()
-        if self.closing:
+        if self.closing or self.lost:
             return None
         try:
             self.flush()
@@ -328,6 +334,9 @@ class LeaseScheduler(Scheduler):
 
     def tick(self):
         try:
+            if self.lost or run_lost(self.server, self.keys, self.run_id):
+                self.stop_lost()
+                return
             self.flush()
             self.heartbeat()
             uptime = int(self.server.info("server").get("uptime_in_seconds", 0))
@@ -345,6 +354,14 @@ class LeaseScheduler(Scheduler):
         slot = getattr(self.crawler.engine, "_slot", None)
         if slot is not None and not self.closing:
             slot.nextcall.schedule()  # an idle worker looks for work, or for the end of the run, now
+
+    def stop_lost(self):
+        """The run is gone from Redis (a Redis restarted without its data, or its keys dropped): nothing of it is
+        left to work on; the worker stops (exit status 3), and the ingest ends the run's crawl as stopped."""
+        if not self.lost:
+            self.lost = True
+            logger.error("run %s is gone from Redis (restarted without its data?): stopping", self.keys.name)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="run_lost"))
 
     def spider_idle(self):
         if self.local or self.pending or self.outbox:
