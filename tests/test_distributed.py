@@ -210,6 +210,15 @@ def test_two_workers_and_the_ingest_archive_what_one_crawl_does(redis_server, tm
     late = run_crawl("healthcenter", many, f"start_url={site.hub_url}", settings=run.settings, timeout=60)
     assert late.returncode == 0 and "run healthcenter:round2 finished" in late.stderr  # a closed run: nothing to do
     assert held(many) == archive
+    status = subprocess.run(
+        [HEALTHARCHIVE, "status", "--redis", redis_server.url, "--format", "json"], capture_output=True, text=True
+    )
+    runs = {r["run"]: r for r in json.loads(status.stdout)["runs"]}
+    second = runs["healthcenter:round2"]
+    assert second["meta"]["closed"] and second["meta"]["crawl_id"] == "2" and second["frontier"] == 0
+    assert second["articles_ingested"] == second["articles_pushed"] > 0 and second["pages"] >= len(alone)
+    text = subprocess.run([HEALTHARCHIVE, "status", "--redis", redis_server.url], capture_output=True, text=True).stdout
+    assert "healthcenter:round2  closed, crawl 2" in text and "workers alive 0" in text, text
 
 
 def test_workers_read_the_archive_as_published_exactly_as_a_crawl_reads_it(redis_server, two_round_archive):
@@ -386,6 +395,34 @@ def test_politeness_holds_over_all_workers(redis_server, tmp_path):
     assert len(gaps) >= 20
     assert gaps[len(gaps) // 2] >= 0.29, gaps  # the delay, by Redis' clock, between turns
     assert gaps[0] >= 0.15, gaps  # less what a loaded machine adds between a turn and its request
+
+
+def test_autothrottle_is_one_delay_per_host_over_all_workers(redis_server, tmp_path):
+    """AutoThrottle in a run adjusts one delay per host from every worker's latencies: with a site answering in
+    0.2 s and a target of one request in flight, the host's requests end up 0.2 s apart over both workers (each
+    worker throttling itself would send twice as often)."""
+    with TimedSite(delay=0.2) as site:
+        run = Run(
+            redis_server,
+            site,
+            tmp_path / "archive.db",
+            "throttle",
+            tmp_path,
+            AUTOTHROTTLE_ENABLED="True",
+            AUTOTHROTTLE_START_DELAY="0.05",
+            AUTOTHROTTLE_TARGET_CONCURRENCY="1",
+            AUTOTHROTTLE_MAX_DELAY="1",
+            CONCURRENT_REQUESTS="2",
+        )
+        try:
+            run.ingest()
+            run.worker()
+            run.worker()
+            assert run.wait() == [0, 0, 0], run.log(run.ingests[0])[-3000:]
+        finally:
+            run.stop()
+        late = sorted(b - a for a, b in zip(site.times[-12:], site.times[-11:]))
+    assert late[len(late) // 2] >= 0.18, late
 
 
 def test_a_run_lost_from_redis_stops_its_workers_and_its_crawl(tmp_path):
