@@ -66,7 +66,7 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
-    request_queue_size = 128
+    request_queue_size = 1024  # a crawler opens many connections at once: none is refused
 
     def handle_error(self, request, client_address):
         pass  # clients (Scrapy on shutdown, benchmarks) drop connections mid-response
