@@ -10,6 +10,7 @@ A path is never shortened: ``/node/123`` and ``/node/456`` are two articles. A p
 """
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, url_query_cleaner
@@ -60,8 +61,10 @@ def path_page(url: str, first: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+@lru_cache(maxsize=4096)
 def canonical_url(url: str) -> str:
-    """``url`` without fragment, tracking parameters or page parameters; see the module doc."""
+    """``url`` without fragment, tracking parameters or page parameters; see the module doc. Cached: a crawl asks
+    for the same links (a site's navigation, an article's related links) on page after page."""
     return _normalized(url, drop_pages=True)
 
 

@@ -10,7 +10,7 @@ article, and ``ARTICLE_MAX_PAGES`` caps it.
 import hashlib
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import HtmlResponse
@@ -111,11 +111,16 @@ def next_page(response, profile: Profile, asm: Assembly, number: int) -> str | N
         href = response.xpath(profile.next_page).get()
         return response.urljoin(href) if href else None
     first = asm.pages[0].url if asm.pages else response.url
+    first_key = canonical_url(first)
+    first_path = unquote(urlsplit(first_key).path).rstrip("/")
 
     def page_of(url: str) -> int | None:
         """The page of this article ``url`` names: a page parameter on its first page's URL, or a page marker
         appended to that URL's path (``/2``, ``/page/2``); None for another article's URL."""
-        if canonical_url(url) == canonical_url(first):
+        path = unquote(urlsplit(url).path)
+        if not path.startswith(first_path) and "/." not in path:
+            return None  # neither the first page's path nor one below it (the cheap test for most of a page's links)
+        if canonical_url(url) == first_key:
             return page_number(url)
         return path_page(url, first)
 

@@ -25,6 +25,10 @@ The location of each response's record is put in ``response.meta["warc"]`` as ``
 "length", "digest"}``; the archive stores it on the page's ``captures`` row. ``digest`` is the payload
 digest of the content the capture stands for (for a revisit: the original's).
 
+Records are made (digests, gzip) and appended on a writer thread of this middleware, one after the other in the
+order the responses came, so the reactor thread goes on fetching meanwhile; a response goes on to the spider once
+its record is written (its location is known).
+
 Responses served from Scrapy's HTTP cache (``HTTPCACHE_ENABLED``) were not fetched and are not written.
 The HTTP headers are written as Scrapy received them, except ``Transfer-Encoding`` (the body is stored
 de-chunked; the header is kept as ``X-Archive-Orig-Transfer-Encoding`` and a ``Content-Length`` is
@@ -40,8 +44,10 @@ Stats: ``healtharchive/warc/records``, ``.../responses``, ``.../revisits``, ``..
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from http.client import responses as REASONS
 from pathlib import Path
@@ -83,6 +89,7 @@ class WarcWriter:
         self.archive: Archive | None = None  # opened here (closed here)
         self.earlier_from = None  # where earlier captures are read: the spider's archive view, or self.archive
         self.archive_checked = False
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="warc-writer")
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -109,19 +116,34 @@ class WarcWriter:
         crawler.signals.connect(mw.close, signal=signals.spider_closed)
         return mw
 
-    def _write(self, record) -> tuple[str, int, int]:
+    def _write(self, record, counts: dict) -> tuple[str, int, int]:
+        """Append ``record`` (on the writer thread); what it adds to the stats goes in ``counts``."""
         opened = self.files.opened
         stored, offset, length = self.files.write(record)
-        self.stats.inc_value("healtharchive/warc/files", self.files.opened - opened)
-        self.stats.inc_value("healtharchive/warc/records")
-        self.stats.inc_value("healtharchive/warc/bytes", length)
+        for key, n in (("files", self.files.opened - opened), ("records", 1), ("bytes", length)):
+            counts[key] = counts.get(key, 0) + n
         return stored, offset, length
 
-    def close(self, spider=None, reason=None):
-        self.files.close()
-        if self.archive is not None:
-            self.archive.close()
-            self.archive = None
+    def _count(self, counts: dict):
+        for key, n in counts.items():
+            self.stats.inc_value(f"healtharchive/warc/{key}", n)
+
+    async def _on_writer(self, call, *args):
+        """``call(*args, counts)`` on the writer thread; its counts go in the stats (on the reactor's thread)."""
+        counts = {}
+        try:
+            return await asyncio.wrap_future(self.writer.submit(call, *args, counts))
+        finally:
+            self._count(counts)
+
+    async def close(self, spider=None, reason=None):
+        try:
+            await asyncio.wrap_future(self.writer.submit(self.files.close))
+        finally:
+            self.writer.shutdown(wait=True)
+            if self.archive is not None:
+                self.archive.close()
+                self.archive = None
 
     # earlier captures
 
@@ -161,13 +183,13 @@ class WarcWriter:
 
     # the middleware
 
-    def process_response(self, request, response):
+    async def process_response(self, request, response):
         if "cached" in response.flags:
             self.stats.inc_value("healtharchive/warc/skipped_cached")
             request.meta.pop("warc", None)
             return response
         try:
-            request.meta["warc"] = self.record(request, response)
+            request.meta["warc"] = await self.record(request, response)
         except OSError as exc:
             self.stats.inc_value("healtharchive/warc/errors")
             logger.error("cannot write WARC record for %s: %s", response.url, exc)
@@ -181,18 +203,31 @@ class WarcWriter:
         request.meta["_warc_sent"] = id(request)
         return None
 
-    def process_exception(self, request, exception):
+    async def process_exception(self, request, exception):
         if request.meta.get("_warc_sent") != id(request):
             return None  # refused before it was sent (robots.txt, IgnoreRequest): nothing went on the wire
         try:
-            self._write(self._request_record(request, None))
-            self.stats.inc_value("healtharchive/warc/requests")
+            await self._on_writer(self._lone_request, request)
         except OSError as exc:
             self.stats.inc_value("healtharchive/warc/errors")
             logger.error("cannot write WARC record for %s: %s", request.url, exc)
         return None
 
-    def record(self, request, response) -> dict:
+    def _lone_request(self, request, counts: dict):
+        self._write(self._request_record(request, None), counts)
+        counts["requests"] = 1
+
+    async def record(self, request, response) -> dict:
+        """Write the response's record (and its request's); returns its location (see the module doc)."""
+        earlier = self.earlier(response.url)  # (reads the archive: here, on the reactor's thread)
+        location, payload = await self._on_writer(self._records, request, response, earlier)
+        if payload is not None:  # only a page's content may be what a later revisit repeats
+            self.last_payload[response.url] = payload
+        return location
+
+    def _records(self, request, response, earlier, counts: dict):
+        """On the writer thread: the response's record, a revisit of ``earlier`` when it repeats it, and the request's;
+        returns (location, the URL's new last payload or None)."""
         writer = WARCWriter(None)
         url = response.url
         body = response.body
@@ -205,28 +240,28 @@ class WarcWriter:
         if "dataloss" in response.flags:
             extra["WARC-Truncated"] = "unspecified"
         digest = payload_digest(body)
-        earlier = self.earlier(url)
+        payload = None
         if response.status == 304 and earlier:
             digest = earlier[0]
             record = self._revisit(writer, url, PROFILE_NOT_MODIFIED, earlier, http, extra, body)
-            self.stats.inc_value("healtharchive/warc/revisits")
+            counts["revisits"] = 1
         elif response.status == 200 and body and earlier and earlier[0] == digest:
             record = self._revisit(writer, url, PROFILE_IDENTICAL, earlier, http, extra, None)
-            self.stats.inc_value("healtharchive/warc/revisits")
+            counts["revisits"] = 1
         else:
             extra["WARC-Payload-Digest"] = digest
             record = writer.create_warc_record(
                 url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http, warc_headers_dict=extra
             )
-            self.stats.inc_value("healtharchive/warc/responses")
+            counts["responses"] = 1
             if response.status == 304:
                 digest = None  # a 304 with no earlier capture known: it stands for content we never saw
-            elif response.status == 200:  # only a page's content may be what a later revisit repeats
-                self.last_payload[url] = (digest, record.rec_headers.get_header("WARC-Record-ID"), date)
-        stored, offset, length = self._write(record)
-        self._write(self._request_record(request, record.rec_headers.get_header("WARC-Record-ID"), date))
-        self.stats.inc_value("healtharchive/warc/requests")
-        return {"file": stored, "offset": offset, "length": length, "digest": digest}
+            elif response.status == 200:
+                payload = (digest, record.rec_headers.get_header("WARC-Record-ID"), date)
+        stored, offset, length = self._write(record, counts)
+        self._write(self._request_record(request, record.rec_headers.get_header("WARC-Record-ID"), date), counts)
+        counts["requests"] = 1
+        return {"file": stored, "offset": offset, "length": length, "digest": digest}, payload
 
     @staticmethod
     def _revisit(writer, url, profile, earlier, http, extra, body):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 
 from scrapy import signals
 
@@ -28,6 +29,11 @@ class ArchivePipeline:
     (``pipelines/validity.py``) also as ``healtharchive/invalid_pages``; a write failure as
     ``healtharchive/archive_errors``, which stops the crawl.
 
+    Every call on the ``Recorder`` (its SQLite connection included) runs on one writer thread of its own, in the order
+    the articles come, so the reactor thread goes on fetching and parsing while an article is written. Each article
+    is still one transaction; its item stays in Scrapy's scraper until it is written, so Scrapy's own limits on items
+    and responses in progress (``CONCURRENT_ITEMS``, ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``) bound what waits for the writer.
+
     Settings: ``ARCHIVE_DB``, ``GONE_AFTER_MISSES``, ``TEMPLATE_MIN_ARTICLES``.
     """
 
@@ -36,6 +42,7 @@ class ArchivePipeline:
         self.stats = crawler.stats
         self.recorder = recorder
         self.opened = False
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="archive-writer")
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -59,14 +66,20 @@ class ArchivePipeline:
                     told = True
                 await asyncio.sleep(0.5)
         spider = self.crawler.spider
-        crawl_id = self.recorder.open(spider.name, spider.profile.name, spider.args, spider.scope_dict())
+        crawl_id = await self.write(
+            self.recorder.open, spider.name, spider.profile.name, spider.args, spider.scope_dict()
+        )
         self.opened = True
         self.stats.set_value("healtharchive/crawl_id", crawl_id)
 
-    def process_item(self, item):
+    async def write(self, call, *args):
+        """``call(*args)`` on the writer thread."""
+        return await asyncio.wrap_future(self.writer.submit(call, *args))
+
+    async def process_item(self, item):
         complete = item.state == "ok"
         try:
-            outcome = self.recorder.record(item)
+            outcome = await self.write(self.recorder.record, item)
         except (sqlite3.Error, ArchiveError) as exc:
             self.stats.inc_value("healtharchive/archive_errors")
             logger.error("cannot write %s to %s: %s", item.url, self.recorder.path, exc)
@@ -80,18 +93,24 @@ class ArchivePipeline:
             logger.debug("%s: %s", outcome, item.url)
         return item
 
-    def spider_closed(self, spider, reason):
-        if not self.opened:
-            return
+    async def spider_closed(self, spider, reason):
+        try:
+            if self.opened:
+                await self.close_books(spider, reason)
+        finally:
+            self.writer.shutdown(wait=True)
+
+    async def close_books(self, spider, reason):
         stats = self.stats.get_stats()
         ending = verdict(stats, reason)
         try:
-            gone = self.recorder.close(
+            gone = await self.write(
+                self.recorder.close,
                 ending.status,
                 reason,
                 stats.get("response_received_count", 0),
                 stats.get("log_count/ERROR", 0),
-                scope=spider.scope,
+                spider.scope,
             )
             self.stats.inc_value("healtharchive/outcome/gone", gone)
         except sqlite3.Error as exc:

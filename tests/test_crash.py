@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import time
 
+from archive.warc import read_record, resolve_warc_path
 from samplesite import SampleSite
 from tests.conftest import ROOT, SCRAPY, TEST_SETTINGS, crawl_center
 
@@ -42,6 +43,13 @@ def test_killed_crawl_leaves_whole_articles_only(tmp_path):
         ).fetchall()
         assert rows and all(pages == captures == 3 and observed == 1 for _, pages, captures, observed in rows)
         assert conn.execute("SELECT status FROM crawls").fetchone()[0] == "running"
+        # The WARC writer thread wrote (and flushed) each record before its page went on: every capture the archive
+        # holds points at its record, whole, in a file the kill left behind.
+        captures = conn.execute("SELECT url, warc_file, warc_offset FROM captures").fetchall()
+        assert len(captures) >= 15
+        for url, warc_file, offset in captures:
+            headers, http, _ = read_record(resolve_warc_path(warc_file, str(db)), offset)
+            assert headers.get_header("WARC-Target-URI") == url and http.get_statuscode() == "200"
         conn.close()
 
         crawl_center(site, db)

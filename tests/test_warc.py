@@ -278,3 +278,39 @@ def test_a_brotli_response_reads_back_decoded(tmp_path):
         files.close()
         _, _, payload = read_record(tmp_path / stored, offset)
         assert payload.decode() == html
+
+
+def test_records_are_written_in_response_order(crawled):
+    """The writer thread appends records in the order the responses came: each response (or revisit) is followed
+    by its own request, and an article's pages, each fetched after the page before was read, follow each other."""
+    conn = crawled["conn"]
+    position, records = {}, []
+    for path in warc_files(crawled["folder"]):
+        with open(path, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                headers = record.rec_headers
+                if record.rec_type != "warcinfo":  # (a file may rotate between a response and its request)
+                    records.append((record.rec_type, headers.get_header("WARC-Record-ID"), headers))
+                position[(path.name, headers.get_header("WARC-Record-ID"))] = len(records) - 1
+    answered = [i for i, (kind, _, _) in enumerate(records) if kind in ("response", "revisit")]
+    assert answered
+    for i in answered:
+        kind, _, headers = records[i + 1]
+        assert kind == "request" and headers.get_header("WARC-Concurrent-To") == records[i][1]
+        assert headers.get_header("WARC-Target-URI") == records[i][2].get_header("WARC-Target-URI")
+    # Each capture's record, by the position of its offset: an article's page n+1 after its page n, in every crawl.
+    where = {}
+    for path in warc_files(crawled["folder"]):
+        offsets = {}
+        with open(path, "rb") as fh:
+            it = ArchiveIterator(fh)
+            for record in it:
+                offsets[it.get_record_offset()] = position[(path.name, record.rec_headers.get_header("WARC-Record-ID"))]
+        where[path.name] = offsets
+    pages = {}
+    for r in conn.execute("SELECT crawl_id, article_id, page_number, warc_file, warc_offset FROM captures"):
+        pages.setdefault((r["crawl_id"], r["article_id"]), []).append(
+            (r["page_number"], where[Path(r["warc_file"]).name][r["warc_offset"]])
+        )
+    multi = [sorted(p) for p in pages.values() if len(p) > 1]
+    assert multi and all([at for _, at in p] == sorted(at for _, at in p) for p in multi)
