@@ -255,7 +255,7 @@ class ArticleSpider(scrapy.Spider):
         self.requested.add(key)
         if key not in self.archived_pages and self.open_archive():
             self.archived_pages[key] = self.archive.known_pages(key)
-        pages = self.archived_pages.get(key)
+        pages = self.archived_pages.pop(key, None)  # (the assembly keeps them: no need to hold them twice)
         first = key if page_number(url) > 1 else url  # a later page's URL: the article starts at its first page
         asm = Assembly(first_url=first, key=key, start=start, known=pages is not None, known_pages=pages or [])
         asm.requested_urls.add(first)

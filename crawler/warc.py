@@ -47,6 +47,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from http.client import responses as REASONS
@@ -74,6 +75,7 @@ from archive.warc import (
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_SIZE = 1_000_000_000
+RECENT_URLS = 4096  # payloads remembered per crawl for revisits (older ones are read back from the archive)
 
 
 class WarcWriter:
@@ -85,7 +87,8 @@ class WarcWriter:
         self.files = files
         self.archive_db = archive_db
         # url -> (payload digest, record id, WARC-Date) of the URL's last full response record
-        self.last_payload: dict[str, tuple[str, str | None, str]] = {}
+        # The URLs met lately (bounded: a crawl rarely fetches a URL twice, and the archive answers for older ones).
+        self.last_payload: OrderedDict[str, tuple[str, str | None, str]] = OrderedDict()
         self.archive: Archive | None = None  # opened here (closed here)
         self.earlier_from = None  # where earlier captures are read: the spider's archive view, or self.archive
         self.archive_checked = False
@@ -178,8 +181,14 @@ class WarcWriter:
                     )
                 elif headers.get_header("WARC-Type") == "response":
                     found = (row["digest"], headers.get_header("WARC-Record-ID"), headers.get_header("WARC-Date"))
-        self.last_payload[url] = found
+        self._remember(url, found)
         return found
+
+    def _remember(self, url: str, payload: tuple[str, str | None, str]):
+        self.last_payload[url] = payload
+        self.last_payload.move_to_end(url)
+        if len(self.last_payload) > RECENT_URLS:
+            self.last_payload.popitem(last=False)
 
     # the middleware
 
@@ -222,7 +231,7 @@ class WarcWriter:
         earlier = self.earlier(response.url)  # (reads the archive: here, on the reactor's thread)
         location, payload = await self._on_writer(self._records, request, response, earlier)
         if payload is not None:  # only a page's content may be what a later revisit repeats
-            self.last_payload[response.url] = payload
+            self._remember(response.url, payload)
         return location
 
     def _records(self, request, response, earlier, counts: dict):

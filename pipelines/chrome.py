@@ -5,9 +5,12 @@ more while a crawl goes: a non-heading block seen in ``min_articles`` distinct a
 Headings never are (section titles such as "Symptoms" legitimately repeat across articles).
 
 Memory is bounded: at most ``max_entries`` blocks are tracked over all hosts, evicting the least recently
-seen; each block remembers at most ``min_articles`` article keys, which is all that ``is_chrome`` needs.
+seen; each block remembers at most ``min_articles`` article keys, which is all that ``is_chrome`` needs. A block
+is tracked by a 16-byte digest of its key, not its text (a paragraph: hundreds of bytes, and nearly every block of a
+center is seen once); the text is kept only for the blocks found to be chrome.
 """
 
+import hashlib
 from collections import OrderedDict
 
 from archive.text import content_hash, normalize_text
@@ -24,7 +27,8 @@ class SiteChrome:
         self.known = known or {}
         self.min_articles = min_articles
         self.max_entries = max_entries
-        self._seen: OrderedDict[tuple[str, str], set] = OrderedDict()
+        self._seen: OrderedDict[tuple[str, bytes], tuple[str, ...]] = OrderedDict()  # (host, digest) -> articles
+        self._texts: dict[tuple[str, bytes], str] = {}  # the key of each block seen in min_articles articles
 
     def learn(self, host: str, article_key: str, blocks) -> None:
         """Record the blocks of one article (learning it again is harmless)."""
@@ -32,13 +36,15 @@ class SiteChrome:
             key = block_key(kind, text)
             if key is None:
                 continue
-            entry = (host, key)
-            articles = self._seen.pop(entry, set())
-            if len(articles) < self.min_articles:
-                articles.add(article_key)
+            entry = (host, _digest(key))
+            articles = self._seen.pop(entry, ())
+            if len(articles) < self.min_articles and article_key not in articles:
+                articles += (article_key,)
+                if len(articles) == self.min_articles:
+                    self._texts[entry] = key
             self._seen[entry] = articles
             if len(self._seen) > self.max_entries:
-                self._seen.popitem(last=False)
+                self._texts.pop(self._seen.popitem(last=False)[0], None)
 
     def __len__(self) -> int:
         """Number of (host, block) entries tracked."""
@@ -48,9 +54,9 @@ class SiteChrome:
         key = block_key(kind, text)
         if key is None:
             return False
-        return len(self._seen.get((host, key), ())) >= self.min_articles or content_hash(key) in self.known.get(
-            host, ()
-        )
+        if len(self._seen.get((host, _digest(key)), ())) >= self.min_articles:
+            return True
+        return content_hash(key) in self.known.get(host, ())
 
     def strip(self, host: str, blocks) -> list:
         """``blocks`` minus the chrome ones, order kept."""
@@ -59,7 +65,11 @@ class SiteChrome:
     def found(self) -> dict[str, list[str]]:
         """The chrome blocks learned so far, per host (normalised, case-folded text)."""
         hosts: dict[str, list[str]] = {}
-        for (host, key), articles in self._seen.items():
+        for entry, articles in self._seen.items():
             if len(articles) >= self.min_articles:
-                hosts.setdefault(host, []).append(key)
+                hosts.setdefault(entry[0], []).append(self._texts[entry])
         return hosts
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.blake2b(key.encode(), digest_size=16).digest()

@@ -172,6 +172,17 @@ def test_template_needs_distinct_articles_and_is_bounded():
     assert len(tb) == 10
 
 
+def test_chrome_found_gives_its_texts_and_forgets_evicted_ones():
+    tb = SiteChrome(min_articles=2, max_entries=4)
+    for article in ("a", "b"):
+        tb.learn("h", article, [("p", "Sign up  for our Newsletter"), ("- li", "- Share this page"), ("p", article)])
+    assert sorted(tb.found()["h"]) == ["share this page", "sign up for our newsletter"]
+    for i in range(10):  # unique blocks push the chrome out of the bounded memory: it is forgotten, texts included
+        tb.learn("h", f"c{i}", [("p", f"unique {i}")])
+    assert tb.found() == {} and not tb.is_chrome("h", "p", "Sign up for our newsletter")
+    assert len(tb._texts) == 0
+
+
 def test_normalize_and_hash_are_stable():
     curly = "\u201cPeanuts\u201d aren\u2019t nuts \u2014 they\u2019re legumes.  \n\n\n\nNext para. "
     straight = "\"Peanuts\" aren't nuts - they're legumes.\n\nNext para."
