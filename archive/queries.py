@@ -348,11 +348,53 @@ def ingested(conn, run_id: str, url: str) -> bool:
 
 
 def run_blocks(conn, run_id: str):
-    """(URL, blocks before chrome removal) of each article a distributed run has written with blocks."""
-    for url, blocks in conn.execute(
+    """(URL, (blocks before chrome removal, their slots, their pages)) of each article a distributed run has written
+    or holds with blocks (slots and pages None when an older release wrote it)."""
+    for url, data in conn.execute(
         "SELECT url, blocks FROM ingest_articles WHERE run_id = ? AND blocks IS NOT NULL", [run_id]
     ):
-        yield url, [tuple(b) for b in json.loads(blocks)]
+        found = json.loads(data)
+        if isinstance(found, dict):
+            yield url, ([tuple(b) for b in found["blocks"]], found.get("slots"), found.get("pages"))
+        else:
+            yield url, ([tuple(b) for b in found], None, None)
+
+
+def chrome_slots(conn, until_crawl: int | None = None) -> dict[str, set[str]]:
+    """Host -> box signatures known to hold the site's chrome (by the end of crawl ``until_crawl``, or now)."""
+    sql, params = "SELECT host, slot FROM chrome_slots", []
+    if until_crawl is not None:
+        sql, params = sql + " WHERE coalesce(crawl_id, 0) <= ?", [until_crawl]
+    known: dict[str, set[str]] = {}
+    for host, slot in conn.execute(sql, params):
+        known.setdefault(host, set()).add(slot)
+    return known
+
+
+def host_articles(conn, host: str) -> int:
+    """How many articles of ``host`` have a version."""
+    return conn.execute(
+        "SELECT count(*) FROM articles WHERE host = ? AND current_version_id IS NOT NULL", [host]
+    ).fetchone()[0]
+
+
+def held(conn, crawl_id: int) -> list[str]:
+    """The JSON of the articles held by crawl ``crawl_id`` (``held_articles``), in the order they came."""
+    return [
+        data for (data,) in conn.execute("SELECT item FROM held_articles WHERE crawl_id = ? ORDER BY id", [crawl_id])
+    ]
+
+
+def cached_pages(conn, urls) -> dict[str, tuple[str, str, bytes]]:
+    """Page URL -> (digest, recipe, data) of the extraction ``page_cache`` keeps for it, for those of ``urls`` it has."""
+    found = {}
+    for url in urls:
+        row = conn.execute(
+            "SELECT c.digest, c.recipe, c.data FROM urls u JOIN page_cache c ON c.url_id = u.id WHERE u.url = ?", [url]
+        ).fetchone()
+        if row:
+            found[url] = tuple(row)
+    return found
 
 
 def outcome_counts(conn, crawl_id: int) -> dict[str, int]:

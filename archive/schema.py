@@ -418,7 +418,22 @@ CREATE TABLE ingest_articles (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12]
+# Version 13 (issues 16, 17): a version once written never changes, so the site's chrome is learned before writing.
+# - chrome_slots: per host, the places in the site's template (box signatures, pipelines/structure.py) found to
+#   hold chrome; with template_blocks (repeated blocks whose structure agrees), what the next crawl starts from.
+# - held_articles: complete articles of a crawl waiting, before their first version is written, until enough of the
+#   site has been seen to know its chrome (pipelines/recorder.py); each leaves in the transaction that records it.
+# - page_cache: per URL, the extraction of the body it had last (its digest, the extraction recipe, the result as
+#   zlib-compressed JSON), so a recrawl that gets the same body again does not clean it again.
+V13 = """
+CREATE TABLE chrome_slots (host TEXT NOT NULL, slot TEXT NOT NULL, crawl_id INTEGER,
+    PRIMARY KEY (host, slot)) WITHOUT ROWID;
+CREATE TABLE held_articles (id INTEGER PRIMARY KEY, crawl_id INTEGER NOT NULL, url TEXT NOT NULL, item TEXT NOT NULL,
+    UNIQUE (crawl_id, url));
+CREATE TABLE page_cache (url_id INTEGER PRIMARY KEY, digest TEXT NOT NULL, recipe TEXT NOT NULL, data BLOB NOT NULL);
+"""
+
+MIGRATIONS = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13]
 LATEST = len(MIGRATIONS)
 
 

@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import time
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -250,6 +251,13 @@ class Archive:
     def last_payload(self, url: str, empty_digest: str) -> dict | None:
         return queries.last_payload(self.conn, url, empty_digest)
 
+    def cached_pages(self, urls) -> dict[str, tuple[str, str, str]]:
+        """Page URL -> (digest, recipe, JSON) of the extraction the cleaning cache keeps for it (``page_cache``)."""
+        return {
+            url: (d, r, zlib.decompress(data).decode())
+            for url, (d, r, data) in queries.cached_pages(self.conn, urls).items()
+        }
+
     def stale_versions(self, extractor_version: str) -> int:
         """How many live articles' current versions were made by another extractor version."""
         return self.conn.execute(
@@ -280,6 +288,8 @@ class Archive:
         staged=None,
         run_id: str | None = None,
         blocks=None,
+        held: bool = False,
+        cache=None,
     ) -> str | None:
         """Archive one crawled article (its pages, and ``item.text`` when it is complete); returns its outcome,
         or None when there was nothing to record (an article the archive never had that answers 404 or is
@@ -291,9 +301,13 @@ class Archive:
         numbered after the article's others, whatever its time (numbers never change: see docs/backfill.md).
         ``staged``: the ``backfill_points`` row this is, marked recorded by this crawl in the same transaction.
         ``run_id``: the distributed run this is, which records the article as written in the same transaction, with
-        its ``blocks`` before chrome removal (``ingest_articles``)."""
+        its ``blocks`` before chrome removal (``ingest_articles``). ``held``: the article was held (``hold``), which it
+        leaves now (and was recorded as written then). ``cache``: [(page URL, digest, recipe, JSON)] of the pages
+        whose extraction is new, kept compressed in ``page_cache`` (one row per URL: the body it had last)."""
         with self.transaction():
-            if run_id is not None:
+            if held:
+                self.conn.execute("DELETE FROM held_articles WHERE crawl_id = ? AND url = ?", [crawl_id, item.url])
+            elif run_id is not None:
                 self.conn.execute(
                     "INSERT INTO ingest_articles (run_id, url, blocks) VALUES (?, ?, ?)",
                     [run_id, item.url, json.dumps(blocks, ensure_ascii=False) if blocks else None],
@@ -324,6 +338,11 @@ class Archive:
             captures = self._captures(
                 crawl_id, article_id, item.pages, at is None and item.state in ("ok", "not_modified")
             )
+            for url, digest, recipe, data in cache or ():
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO page_cache (url_id, digest, recipe, data) VALUES (?, ?, ?, ?)",
+                    [self._id_of("urls", "url", url), digest, recipe, zlib.compress(data.encode(), 6)],
+                )
             latest = at is None or self._latest(article_id, at)
             current = article["current_version_id"] if at is None else self._in_force(article_id, at)
             update = {"last_seen": now, "missed": 0, "status": "live"}
@@ -522,58 +541,49 @@ class Archive:
                     [host, content_hash(text), normalize_text(text), crawl_id],
                 )
 
-    def amend_templates(self, crawl_id: int, is_template) -> int:
-        """Strip blocks found to be template by the end of a crawl from the versions this crawl made.
+    def remember_chrome_slots(self, crawl_id: int, host: str, slots) -> None:
+        """Keep the box signatures found to hold ``host``'s chrome (``pipelines.chrome``) for the next crawls."""
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO chrome_slots (host, slot, crawl_id) VALUES (?, ?, ?)",
+                [[host, slot, crawl_id] for slot in slots],
+            )
 
-        Template blocks are recognised by their repetition across articles, so the first articles of a
-        crawl are written before the block is known. A version whose amended text equals the article's
-        previous version is withdrawn and its observation becomes ``unchanged``. Returns how many
-        versions were amended.
-        """
-        amended = 0
-        found = queries.rows(
-            self.conn,
-            "SELECT v.id, v.article_id, v.version, v.page_starts, t.text, a.host FROM version_log v "
-            "JOIN texts t ON t.id = v.text_id JOIN articles a ON a.id = v.article_id "
-            "WHERE v.crawl_id = ?",
-            [crawl_id],
-        )
-        for row in found:
-            blocks = row["text"].split("\n\n")
-            keep = [not is_template(row["host"], b) for b in blocks]
-            kept = [b for b, k in zip(blocks, keep) if k]
-            if len(kept) == len(blocks):
-                continue
-            amended += 1
-            text = "\n\n".join(kept)
-            with self.transaction():
-                prev = self.conn.execute(  # the version before it in time (see versions.previous_version)
-                    "SELECT v.id, t.hash FROM versions w JOIN version_log v ON v.article_id = w.article_id "
-                    "AND v.version = w.previous_version JOIN texts t ON t.id = v.text_id WHERE w.id = ?",
-                    [row["id"]],
-                ).fetchone()
-                if prev and prev[1] == content_hash(text):
-                    self.conn.execute("DELETE FROM version_log WHERE id = ?", [row["id"]])
-                    self.conn.execute(
-                        "UPDATE observation_log SET outcome = ?, version_id = ? WHERE version_id = ? AND crawl_id = ?",
-                        [OUTCOME_CODE["unchanged"], prev[0], row["id"], crawl_id],
-                    )
-                    self.conn.execute(
-                        "UPDATE articles SET current_version_id = ? WHERE id = ? AND current_version_id = ?",
-                        [prev[0], row["article_id"], row["id"]],
-                    )
-                else:
-                    self.conn.execute(
-                        "UPDATE version_log SET text_id = ?, page_starts = ? WHERE id = ?",
-                        [self.text_id(text), _kept_starts(row["page_starts"], keep), row["id"]],
-                    )
-        if amended:
-            with self.transaction():
+    def chrome_slots(self, until_crawl: int | None = None) -> dict[str, set[str]]:
+        """Host -> box signatures known to hold chrome (by the end of crawl ``until_crawl``, or now)."""
+        return queries.chrome_slots(self.conn, until_crawl)
+
+    def host_articles(self, host: str) -> int:
+        """How many articles of ``host`` have a version."""
+        return queries.host_articles(self.conn, host)
+
+    # articles held until the site's chrome is known (see pipelines.recorder)
+
+    def hold(self, crawl_id: int, url: str, data: str, run_id: str | None = None, blocks=None) -> None:
+        """Keep a complete article (``data``: its JSON) until it is recorded; for a distributed run, it counts as
+        written (``ingest_articles``, with its ``blocks``) from now on, in the same transaction."""
+        with self.transaction():
+            if run_id is not None:
                 self.conn.execute(
-                    "DELETE FROM texts WHERE id NOT IN (SELECT text_id FROM version_log) "
-                    "AND id NOT IN (SELECT text_id FROM version_texts)"
+                    "INSERT INTO ingest_articles (run_id, url, blocks) VALUES (?, ?, ?)",
+                    [run_id, url, json.dumps(blocks, ensure_ascii=False) if blocks else None],
                 )
-        return amended
+            self.conn.execute(
+                "INSERT OR REPLACE INTO held_articles (crawl_id, url, item) VALUES (?, ?, ?)", [crawl_id, url, data]
+            )
+
+    def held(self, crawl_id: int) -> list[str]:
+        """The JSON of the articles crawl ``crawl_id`` holds, in the order they came."""
+        return queries.held(self.conn, crawl_id)
+
+    def drop_stale_held(self) -> int:
+        """Forget the held articles of crawls that ended or died (a later crawl fetches them again); not those of
+        distributed runs still open."""
+        with self.transaction():
+            return self.conn.execute(
+                "DELETE FROM held_articles WHERE crawl_id IN (SELECT c.id FROM crawls c WHERE c.status != 'running' "
+                "AND c.id NOT IN (SELECT crawl_id FROM ingest_runs WHERE closed = 0))"
+            ).rowcount
 
     # re-extraction (see healtharchive.reextract)
 
@@ -718,14 +728,3 @@ def failed_page(item) -> str | None:
             why = f"HTTP {page.status}" if page.status not in (None, 200, 304) else page.error or "no response"
             return f"page {page.number} ({page.url}): {why}"
     return None
-
-
-def _kept_starts(page_starts: str | None, keep: list[bool]) -> str | None:
-    """``page_starts`` (JSON) of a text whose blocks were cut down to those marked in ``keep``: each start moves
-    back by the blocks dropped before it."""
-    if not page_starts:
-        return None
-    before = [0]
-    for kept in keep:
-        before.append(before[-1] + kept)
-    return json.dumps([before[min(start, len(keep))] for start in json.loads(page_starts)])

@@ -32,8 +32,9 @@ class ArticleItem:
     answered 304), ``incomplete`` (some page failed), ``blocked`` (the site refused a page: 401, 403, 451,
     robots.txt) or ``gone`` (the article answers 404/410). ``listed``: a start URL of the crawl (recorded even
     when the archive never had it and it failed).
-    The cleaning pipeline fills ``title``, ``blocks``, ``meta``, ``block_pages`` (the page of each block) and
-    ``page_titles`` (each page's own title); the
+    The cleaning pipeline fills ``title``, ``blocks``, ``meta``, ``block_pages`` (the page of each block),
+    ``block_slots`` (where each block sat in its page: ``pipelines/structure.py``), ``page_titles`` (each page's own
+    title) and ``cache`` (the extractions of pages cleaned anew, for the cleaning cache); the
     archive pipeline drops the site's chrome from ``blocks`` and sets ``text``, the text a version is made of, and
     ``page_starts`` (the block of ``text`` where each page starts).
     """
@@ -48,7 +49,9 @@ class ArticleItem:
     blocks: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     block_pages: list = field(default_factory=list)
+    block_slots: list = field(default_factory=list)
     page_titles: list = field(default_factory=list)
+    cache: list = field(default_factory=list)
     text: str | None = None
     page_starts: list | None = None
 

@@ -8,7 +8,10 @@ Every setting here can be overridden with ``-s NAME=VALUE``. The project's own s
 - ``ALLOW_PRIVATE_ADDRESSES``: fetch loopback and private addresses (off; the demo and tests set it).
 - ``ARTICLE_MAX_PAGES``: cap on the pages followed for one article (pagination loop guard).
 - ``GONE_AFTER_MISSES``: crawls an article may be missing from its center before it is ``gone``.
-- ``TEMPLATE_MIN_ARTICLES``: a block seen in this many articles of a site in one crawl is template.
+- ``TEMPLATE_MIN_ARTICLES``: a block or box must be seen in this many articles of a site before it can be chrome.
+- ``CHROME_LEARN_ARTICLES``: a site's articles wait (held in the archive) until this many of them have been seen,
+  so their first versions are written with the site's chrome known (``pipelines/recorder.py``).
+- ``CLEANING_CACHE``: a page whose body is the one it had last is not cleaned again (``pipelines/cleaning.py``).
 - ``EXTRACT_WORKERS``: size of the extraction process pool (default: the number of cores).
 - ``PROGRESS_INTERVAL``: seconds between progress lines.
 - ``RETRY_AFTER_MAX``: the longest ``Retry-After`` (seconds) a retry waits for.
@@ -80,6 +83,8 @@ WARC_MAX_SIZE = 1_000_000_000
 ARTICLE_MAX_PAGES = 30
 GONE_AFTER_MISSES = 3
 TEMPLATE_MIN_ARTICLES = 3
+CHROME_LEARN_ARTICLES = 20
+CLEANING_CACHE = True
 EXTRACT_WORKERS = None
 PROGRESS_INTERVAL = 30.0
 NHS_API_KEY = None

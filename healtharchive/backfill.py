@@ -244,8 +244,9 @@ class Backfill:
         try:
             for point in points:  # the site's chrome, from every article's every moment
                 if point["data"] and point["state"] == "ok":
-                    blocks = [tuple(b) for b in json.loads(zlib.decompress(point["data"]))["blocks"]]
-                    recorder.chrome.learn(host_of(point["url"]), point["url"], blocks)
+                    data = json.loads(zlib.decompress(point["data"]))
+                    blocks = [tuple(b) for b in data["blocks"]]
+                    recorder.chrome.learn(host_of(point["url"]), point["url"], blocks, data.get("slots"), data["pages"])
             for point in todo:
                 outcome = recorder.record(self.item(point), at=point["at"], staged=point["id"])
                 if outcome:
@@ -279,6 +280,7 @@ class Backfill:
             data = json.loads(zlib.decompress(point["data"]))
             item.title, item.meta, item.block_pages = data["title"], data["meta"], data["pages"]
             item.blocks, item.page_titles = [tuple(b) for b in data["blocks"]], data["titles"]
+            item.block_slots = data.get("slots") or []
         return item
 
     def tick(self):
@@ -494,6 +496,7 @@ class Found:
             pages[0]["error"] = why
             return point | {"state": "incomplete", "pages": pages}
         data = {"title": cleaned.title, "blocks": cleaned.blocks, "meta": cleaned.meta, "pages": cleaned.pages}
+        data["slots"] = cleaned.slots
         data = json.dumps(data | {"titles": cleaned.titles}, sort_keys=True).encode()
         return point | {"state": "ok", "pages": pages, "cleaned": (hashlib.sha1(data).hexdigest(), zlib.compress(data))}
 

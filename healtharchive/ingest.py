@@ -7,7 +7,10 @@ Redis; the ingest writes them into the archive, each exactly once whatever is ki
   and leaves it only after its transaction committed; an ingest that dies anywhere leaves it there, and the next
   one takes it first;
 - the transaction that writes an article also records it as written for the run (``ingest_articles``), so a
-  replayed one (that ingest's, or one a killed worker's replacement fetched again) changes nothing.
+  replayed one (that ingest's, or one a killed worker's replacement fetched again) changes nothing;
+- an article held until its site's chrome is known (``pipelines/recorder.py``) is kept in the archive
+  (``held_articles``) and counts as written from then on: the next ingest takes the held ones back and writes them
+  when it has seen enough of the site, or when the run closes. No version is ever rewritten afterwards.
 
 One run is one ``crawls`` row, written through the same ``pipelines.recorder.Recorder`` as a single-machine crawl
 (the site's chrome learned across the run's articles, versions, outcomes), and kept across ingest restarts. When a
@@ -178,7 +181,12 @@ class Ingest:
             )
             logger.info("run %s: published what the archive knows of it %s", keys.name, counts)
         recorder = Recorder(
-            self.db, int(info.get("gone_after") or 3), int(info.get("template_min_articles") or 3), lock=self.lock
+            self.db,
+            int(info.get("gone_after") or 3),
+            int(info.get("template_min_articles") or 3),
+            lock=self.lock,
+            hold=int(info.get("chrome_learn_articles") or 0),
+            load_item=from_json,
         )
         try:
             crawl_id = recorder.open(

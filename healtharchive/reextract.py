@@ -4,7 +4,7 @@ For every version (oldest first, article by article) the pages it was built from
 are read back from their WARC records (a revisit is followed to the response record holding the payload),
 decoded as Scrapy decodes them, and cleaned by the crawl's own recipe, ``pipelines.clean.clean_article``, with
 the crawl's profile's prune XPaths and the site chrome the archive knew by the end of the version's crawl
-(``template_blocks.crawl_id <= crawl``). Then:
+(``template_blocks`` and ``chrome_slots`` with ``crawl_id <= crawl``). Then:
 
 - **Same text** (same ``content_hash``): the version is left alone. A ``version_texts`` row
   ``(version, extractor version, same text, how='verified')`` records that the current extractor agrees; a
@@ -125,7 +125,9 @@ def reextract(
             cleaned = pool.submit(_clean, pages, prune).result() if pool else clean_pages(pages, prune)
             crawl = row["crawl_id"] or 0
             if crawl not in chromes:
-                chromes[crawl] = SiteChrome(archive.template_hashes(until_crawl=crawl))
+                chromes[crawl] = SiteChrome(
+                    archive.template_hashes(until_crawl=crawl), known_slots=archive.chrome_slots(until_crawl=crawl)
+                )
             article = without_chrome(cleaned, chromes[crawl], row["host"])
             text, page_starts = article.text, article.page_starts(len(pages))
             touched.add(row["article_id"])

@@ -22,11 +22,13 @@ class ArchivePipeline:
     """Versions each article in the SQLite archive, one transaction per article, through a ``Recorder``.
 
     The crawl holds the archive's lock from start to end, waiting with a message while another writer holds it.
-    Blocks that repeat across many articles of a site are dropped before the text is compared. A center crawl
+    The site's chrome (``pipelines/chrome.py``) is dropped before the text is compared; a site's articles are held
+    until enough of it has been seen to know its chrome (counted as ``healtharchive/held``). A center crawl
     that went through its whole frontier also counts a miss for every live article it did not see; a crawl
     stopped early (a signal, a timeout, an archive error) counts none. Outcomes are counted as
     ``healtharchive/outcome/<name>``, an article made incomplete by a page that was not its own
-    (``pipelines/validity.py``) also as ``healtharchive/invalid_pages``; a write failure as
+    (``pipelines/validity.py``) also as ``healtharchive/invalid_pages``, one with no text (a page of links, or
+    nothing but the site's chrome) as ``healtharchive/no_text``, its observation saying why; a write failure as
     ``healtharchive/archive_errors``, which stops the crawl.
 
     Every call on the ``Recorder`` (its SQLite connection included) runs on one writer thread of its own, in the order
@@ -34,7 +36,7 @@ class ArchivePipeline:
     is still one transaction; its item stays in Scrapy's scraper until it is written, so Scrapy's own limits on items
     and responses in progress (``CONCURRENT_ITEMS``, ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``) bound what waits for the writer.
 
-    Settings: ``ARCHIVE_DB``, ``GONE_AFTER_MISSES``, ``TEMPLATE_MIN_ARTICLES``.
+    Settings: ``ARCHIVE_DB``, ``GONE_AFTER_MISSES``, ``TEMPLATE_MIN_ARTICLES``, ``CHROME_LEARN_ARTICLES``.
     """
 
     def __init__(self, crawler, recorder: Recorder):
@@ -47,8 +49,14 @@ class ArchivePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
-        recorder = Recorder(s.get("ARCHIVE_DB"), s.getint("GONE_AFTER_MISSES"), s.getint("TEMPLATE_MIN_ARTICLES"))
+        recorder = Recorder(
+            s.get("ARCHIVE_DB"),
+            s.getint("GONE_AFTER_MISSES"),
+            s.getint("TEMPLATE_MIN_ARTICLES"),
+            hold=s.getint("CHROME_LEARN_ARTICLES"),
+        )
         pipeline = cls(crawler, recorder)
+        recorder.on_outcome = pipeline.count
         # Closing the books needs the finish reason, which the spider_closed signal brings.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
@@ -85,13 +93,20 @@ class ArchivePipeline:
             logger.error("cannot write %s to %s: %s", item.url, self.recorder.path, exc)
             self.crawler.engine.close_spider(self.crawler.spider, "archive_error")
             return item
-        if complete and item.state == "incomplete":
-            self.stats.inc_value("healtharchive/invalid_pages")  # a page that was not the article's
-        if outcome:
-            self.stats.inc_value("healtharchive/articles")
-            self.stats.inc_value(f"healtharchive/outcome/{outcome}")
-            logger.debug("%s: %s", outcome, item.url)
+        if complete and outcome is None:
+            self.stats.inc_value("healtharchive/held")
         return item
+
+    def count(self, item, outcome):
+        """An article recorded (when it came, or later when it was held); called on the writer thread, which is the
+        only one to touch these stats."""
+        if item.state == "incomplete" and item.pages and (item.pages[0].error or "").startswith("no text"):
+            self.stats.inc_value("healtharchive/no_text")
+        elif item.state == "incomplete" and any((page.error or "").endswith("not the article") for page in item.pages):
+            self.stats.inc_value("healtharchive/invalid_pages")  # a page that was not the article's
+        self.stats.inc_value("healtharchive/articles")
+        self.stats.inc_value(f"healtharchive/outcome/{outcome}")
+        logger.debug("%s: %s", outcome, item.url)
 
     async def spider_closed(self, spider, reason):
         try:

@@ -1,10 +1,13 @@
 """Clean an article: the one recipe that the crawl, ``reextract``, ``genspider`` and the benchmarks share.
 
-1. ``clean_pages``: every page through ``extract.extract_page`` (metadata from the first page only: later pages
-   repeat it), then ``merge.merge_pages`` into one article; the date the article says it was reviewed or updated
-   from its first page (``reviewed.reviewed_on``, an ISO date). Pure, picklable: the crawl runs it in worker processes.
-2. ``without_chrome``: the site's chrome blocks (``chrome.SiteChrome``) dropped. The crawl runs it in its archive
-   pipeline, where the site's chrome is learned across articles.
+1. ``clean_pages``: every page through ``extract_one`` (``extract.extract_page``, metadata from the first page only:
+   later pages repeat it; where each block sits in the page, ``structure.locate``; on the first page, the date the
+   article says it was reviewed or updated, ``reviewed.reviewed_on``), then ``merge.merge_pages`` into one article.
+   A page's extraction depends only on its body and the recipe (``recipe``), so a page whose body is the one it had
+   last time is not extracted again: ``cached`` gives its earlier extraction (``pipelines/cleaning.py`` keeps them).
+   Pure, picklable: the crawl runs it in worker processes.
+2. ``without_chrome``: the site's chrome blocks (``chrome.SiteChrome``, told by structure) dropped. The crawl runs it
+   in its archive pipeline, where the site's chrome is learned across articles.
 
 ``clean_article`` is both steps for callers that have all pages at hand. ``extract`` is read through the module
 at call time, so a replaced extractor (a test's, or an upgrade's) is the one used.
@@ -15,23 +18,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from archive.text import blocks as text_blocks
+from archive.text import content_hash
 
-from . import extract
+from . import extract, structure
 from .chrome import SiteChrome
 from .merge import merge_pages
 from .reviewed import ReviewRules, reviewed_on
 
+STRUCTURE_VERSION = "s1"  # bump when structure.locate changes what it returns
+
 
 @dataclass
 class Cleaned:
-    """A cleaned article: its title, its blocks [(kind, text)], its metadata (author, date, reviewed_on ...) and
-    the page (1, 2, ...) each block comes from (``pages``, parallel to ``blocks``; empty when unknown)."""
+    """A cleaned article: its title, its blocks [(kind, text)], its metadata (author, date, reviewed_on ...), the
+    page (1, 2, ...) each block comes from (``pages``, parallel to ``blocks``; empty when unknown) and where it sat
+    in its page (``slots``, ``structure.locate``'s, parallel to ``blocks``; empty when unknown)."""
 
     title: str | None = None
     blocks: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     pages: list = field(default_factory=list)
     titles: list = field(default_factory=list)  # each page's own title, for pipelines.validity
+    slots: list = field(default_factory=list)
+    extracted: list = field(default_factory=list)  # each page's extraction (``extract_one``), for the cache
 
     @property
     def text(self) -> str:
@@ -61,28 +70,57 @@ def blocks_to_text(blocks) -> str:
     return "\n\n".join(("- " + text) if kind == "li" else text for kind, text in blocks)
 
 
-def clean_pages(pages, prune: tuple[str, ...] = (), review: ReviewRules | None = None) -> Cleaned:
+def recipe(prune: tuple[str, ...] = (), review: ReviewRules | None = None) -> str:
+    """What a page's extraction depends on besides its body: the extractor, ``structure``, the profile's rules."""
+    return f"{extract.EXTRACTOR_VERSION}/{STRUCTURE_VERSION}/{content_hash(repr((tuple(prune), review)))[:16]}"
+
+
+def extract_one(url: str, html: str, prune: tuple[str, ...] = (), review: ReviewRules | None = None, first=True):
+    """One page's extraction: ``extract.extract_page``'s dict plus ``slots`` and, for an article's first page,
+    ``page_reviewed_on``. Plain data (JSON as it is): the cleaning cache stores it."""
+    page = extract.extract_page(html, url, tuple(prune), first)
+    page["blocks"] = [list(block) for block in page["blocks"]]
+    page["slots"] = structure.locate(html, page["blocks"])
+    if first:
+        page["page_reviewed_on"] = reviewed_on(html, review)
+    return page
+
+
+def clean_pages(pages, prune: tuple[str, ...] = (), review: ReviewRules | None = None, cached=None) -> Cleaned:
     """``pages``: [(url, html)] of one article in page order -> the merged article, chrome not yet removed.
-    ``review``: the site's places for its review date (its profile's ``review_date``); the generic ones when None."""
-    extracted = [extract.extract_page(html, url, tuple(prune), i == 0) for i, (url, html) in enumerate(pages)]
+    ``review``: the site's places for its review date (its profile's ``review_date``); the generic ones when None.
+    ``cached``: per page, its earlier ``extract_one`` under the same ``recipe`` (None: extract it)."""
+    cached = cached or [None] * len(pages)
+    extracted = [
+        cached[i] if cached[i] is not None else extract_one(url, html, prune, review, i == 0)
+        for i, (url, html) in enumerate(pages)
+    ]
     merged = merge_pages(extracted)
-    merged["reviewed_on"] = reviewed_on(pages[0][1], review) if pages else None
-    meta = {k: v for k, v in merged.items() if k not in ("title", "blocks", "pages") and v}
+    merged["reviewed_on"] = extracted[0].get("page_reviewed_on") if extracted else None
+    meta = {k: v for k, v in merged.items() if k not in ("title", "blocks", "pages", "slots") and v}
     titles = [(page or {}).get("title") for page in extracted]
-    return Cleaned(merged["title"], merged["blocks"], meta, merged["pages"], titles)
+    blocks = [tuple(block) for block in merged["blocks"]]
+    return Cleaned(merged["title"], blocks, meta, merged["pages"], titles, merged["slots"], extracted)
 
 
 def without_chrome(article: Cleaned, chrome: SiteChrome | None, host: str) -> Cleaned:
     if chrome is None:
         return article
-    pages = article.pages if len(article.pages) == len(article.blocks) else [None] * len(article.blocks)
-    kept = [(block, page) for block, page in zip(article.blocks, pages) if chrome.strip(host, [block])]
+    n = len(article.blocks)
+    pages = article.pages if len(article.pages) == n else [None] * n
+    slots = article.slots if len(article.slots) == n else [None] * n
+    kept = [
+        (block, page, slot)
+        for block, page, slot in zip(article.blocks, pages, slots)
+        if not chrome.is_chrome(host, block[0], block[1], slot)
+    ]
     return Cleaned(
         article.title,
-        [block for block, _ in kept],
+        [block for block, _, _ in kept],
         article.meta,
-        [page for _, page in kept] if article.pages else [],
+        [page for _, page, _ in kept] if article.pages else [],
         article.titles,
+        [slot for _, _, slot in kept] if article.slots else [],
     )
 
 

@@ -1,11 +1,18 @@
 """Scrapy item pipeline: clean each article off the reactor thread (``clean.clean_pages`` in a process pool)."""
 
 import asyncio
+import hashlib
+import json
 import logging
 import os
+import sqlite3
 from concurrent.futures.process import BrokenProcessPool
 
-from .clean import clean_pages
+from lxml import html as lxml_html
+
+from archive import Archive, ArchiveError
+
+from .clean import clean_pages, recipe
 from .reviewed import ReviewRules
 from .workers import worker_pool
 
@@ -20,25 +27,55 @@ class CleaningPipeline:
     The workers ignore Ctrl-C and die with the crawl (``pipelines/workers.py``). A worker that dies (killed, out of
     memory) breaks the pool: it is rebuilt and the article cleaned again once; the articles after it are not
     affected. Counted as ``healtharchive/pages_extracted``, ``healtharchive/extract_errors``,
-    ``healtharchive/empty_text``, ``healtharchive/pool_rebuilt``.
+    ``healtharchive/empty_text``, ``healtharchive/pool_rebuilt``. An empty text says why on its first page (a page
+    that is only a list of links, a page with no text), which the article's observation shows.
 
-    Settings: ``EXTRACT_WORKERS`` (default: the number of cores).
+    The cleaning cache: a page whose body is byte for byte the one the archive last cleaned for its URL (same
+    digest, same extraction recipe: extractor version, ``structure``, the profile's rules) is not cleaned again; its
+    extraction comes from the archive's ``page_cache``, and those of pages cleaned anew go there with the article
+    (``item.cache``). Counted as ``healtharchive/cleaning_cache/hits`` and ``.../misses`` (pages). Off in a
+    distributed worker, which has no archive.
+
+    Settings: ``EXTRACT_WORKERS`` (default: the number of cores), ``CLEANING_CACHE``, ``ARCHIVE_DB``.
     """
 
-    def __init__(self, crawler, workers: int):
+    def __init__(self, crawler, workers: int, cache_db: str | None = None):
         self.crawler = crawler
         self.workers = workers
         self.pool = None
+        self.cache_db = cache_db
+        self.cache: Archive | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, crawler.settings.getint("EXTRACT_WORKERS") or os.cpu_count() or 1)
+        s = crawler.settings
+        cache = s.getbool("CLEANING_CACHE") and not s.get("REDIS_URL")
+        return cls(crawler, s.getint("EXTRACT_WORKERS") or os.cpu_count() or 1, s.get("ARCHIVE_DB") if cache else None)
 
     def open_spider(self):
         self.pool = worker_pool(self.workers)
 
     def close_spider(self):
         self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.cache is not None:
+            self.cache.close()
+
+    def cached(self, pages, how: str) -> tuple[list, list]:
+        """Per page: its cached extraction or None, and its body's digest."""
+        digests = [hashlib.sha1(html.encode("utf-8", "surrogatepass")).hexdigest() for _, html in pages]
+        found = {}
+        if self.cache_db:
+            try:
+                if self.cache is None:
+                    self.cache = Archive(self.cache_db, readonly=True)
+                found = self.cache.cached_pages([url for url, _ in pages])
+            except (ArchiveError, sqlite3.Error):
+                found = {}  # no archive yet (its first crawl), or one an older release wrote
+        out = []
+        for (url, _), digest in zip(pages, digests):
+            hit = found.get(url)
+            out.append(json.loads(hit[2]) if hit and hit[:2] == (digest, how) else None)
+        return out, digests
 
     async def process_item(self, item):
         if item.state != "ok":
@@ -46,34 +83,50 @@ class CleaningPipeline:
         pages = [(page.url, page.html) for page in item.pages]
         profile = self.crawler.spider.profile
         prune, review = tuple(profile.prune), ReviewRules.of(profile)
+        how = recipe(prune, review)
+        cached, digests = self.cached(pages, how)
+        hits = sum(page is not None for page in cached)
+        stats = self.crawler.stats
+        if self.cache_db:
+            stats.inc_value("healtharchive/cleaning_cache/hits", hits)
+            stats.inc_value("healtharchive/cleaning_cache/misses", len(pages) - hits)
         try:
-            article = await self.clean(item.url, pages, prune, review)
+            article = await self.clean(item.url, pages, prune, review, cached if hits else None)
         except Exception as exc:
             self.crawler.stats.inc_value("healtharchive/extract_errors")
             logger.error("cannot clean %s: %s: %s", item.url, type(exc).__name__, exc)
             item.state = "incomplete"
             return item
-        self.crawler.stats.inc_value("healtharchive/pages_extracted", len(pages))
-        item.title, item.blocks, item.meta, item.block_pages, item.page_titles = (
+        stats.inc_value("healtharchive/pages_extracted", len(pages) - hits)
+        item.title, item.blocks, item.meta, item.block_pages, item.block_slots, item.page_titles = (
             article.title,
             article.blocks,
             article.meta,
             article.pages,
+            article.slots,
             article.titles,
         )
+        if self.cache_db:
+            item.cache = [
+                (url, digest, how, json.dumps(page, ensure_ascii=False, separators=(",", ":")))
+                for (url, _), digest, page, hit in zip(pages, digests, article.extracted, cached)
+                if hit is None
+            ]
         if not item.blocks:
-            self.crawler.stats.inc_value("healtharchive/empty_text")
-            logger.warning("no article text in %s: recorded as incomplete", item.url)
+            stats.inc_value("healtharchive/empty_text")
+            why = no_text(pages[0][1])
+            item.pages[0].error = why
+            logger.warning("%s in %s: recorded as incomplete", why, item.url)
             item.state = "incomplete"
         return item
 
-    async def clean(self, url, pages, prune, review):
+    async def clean(self, url, pages, prune, review, cached=None):
         """``clean_pages`` in the pool; once more in a new pool when the pool broke under it."""
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
             pool = self.pool
             try:
-                return await loop.run_in_executor(pool, clean_pages, pages, prune, review)
+                return await loop.run_in_executor(pool, clean_pages, pages, prune, review, cached)
             except BrokenProcessPool:
                 if pool is self.pool:  # the first of the articles it broke under rebuilds it
                     self.crawler.stats.inc_value("healtharchive/pool_rebuilt")
@@ -82,3 +135,22 @@ class CleaningPipeline:
                     self.pool = worker_pool(self.workers)
                 if attempt == 2:
                     raise
+
+
+def no_text(html: str) -> str:
+    """Why a page gave no article text: it has no text, or its text is mostly links (a list of links)."""
+    try:
+        body = lxml_html.fromstring(html).find("body")
+    except (ValueError, TypeError, lxml_html.etree.ParserError):
+        body = None
+    if body is None:
+        return "no text: the page has no body"
+    for el in body.iter("script", "style", "noscript", "template"):
+        el.drop_tree()
+    total = len("".join(body.text_content().split()))
+    links = sum(len("".join(a.text_content().split())) for a in body.iter("a"))
+    if not total:
+        return "no text: the page has none"
+    if links >= 0.5 * total:
+        return "no text: the page is a list of links"
+    return "no text: nothing on the page reads as an article (menus, forms, captions only)"

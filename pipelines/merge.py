@@ -21,7 +21,7 @@ def merge_pages(pages: list[dict]) -> dict:
     non-heading block that appears on 2+ pages (template such as a video teaser at the
     top of every page).
     Each metadata field takes the first non-empty value in page order. ``pages`` lists the page (1, 2, ... in
-    the order given) each kept block comes from.
+    the order given) each kept block comes from, ``slots`` its ``structure.locate`` slot (None when the page had none).
     """
     numbered = [(n, p) for n, p in enumerate(pages, start=1) if p]
     pages = [p for _, p in numbered]
@@ -29,9 +29,12 @@ def merge_pages(pages: list[dict]) -> dict:
     for page in pages:
         seen_on.update({_key(t) for k, t in page.get("blocks", ()) if k != "h"})
     title = next((p["title"] for p in pages if p.get("title")), None)
-    blocks, block_pages, heads = [], [], {_key(title)} if title else set()
+    blocks, block_pages, block_slots, heads = [], [], [], {_key(title)} if title else set()
     for number, page in numbered:
-        for kind, text in page.get("blocks", ()):
+        page_blocks = page.get("blocks", ())
+        slots = page.get("slots") or ()
+        slots = slots if len(slots) == len(page_blocks) else [None] * len(page_blocks)
+        for (kind, text), slot in zip(page_blocks, slots):
             key = _key(text)
             if is_clutter((kind, text)):
                 continue
@@ -43,7 +46,8 @@ def merge_pages(pages: list[dict]) -> dict:
                 continue
             blocks.append((kind, text))
             block_pages.append(number)
-    out = {"title": title, "blocks": blocks, "pages": block_pages}
+            block_slots.append(slot)
+    out = {"title": title, "blocks": blocks, "pages": block_pages, "slots": block_slots}
     for field in _META:
         out[field] = next((p[field] for p in pages if p.get(field)), None)
     return out

@@ -1,19 +1,33 @@
 """Recording a crawl in the archive: one writer's session, whoever feeds it articles.
 
 ``Recorder`` is what the crawl's archive pipeline, and any other writer of crawled articles, drives: ``open()``
-takes the archive's lock and starts a ``crawls`` row; ``record(item)`` drops the site's chrome from a complete
-article (learning it across articles) and versions it in one transaction; ``close()`` remembers the chrome
-learned, counts misses for a center crawl that finished its whole frontier and closes the crawl's books.
+takes the archive's lock and starts a ``crawls`` row; ``record(item)`` learns the site's chrome from a complete
+article (``pipelines/chrome.py``, by structure), drops it and versions the article in one transaction; ``close()``
+remembers the chrome learned, counts misses for a center crawl that finished its whole frontier and closes the
+crawl's books.
+
+A version once written never changes, so the chrome must be known before the first versions of a site are written:
+while the archive holds fewer than ``hold`` articles of a host, its complete articles are held (``held_articles``,
+in the archive) and written, chrome dropped, once ``hold`` of them have been seen, or when the crawl closes. A
+later crawl starts from the chrome the archive remembers. An extractor that improves reaches old captures only
+through ``healtharchive reextract``.
+
+Versions are made by the article's text, not by the page's metadata: a text that differs from the current version
+only in lines that say when the page was generated or how often it was seen (``pipelines/volatile.py``) is
+``unchanged``. A complete article left with no text once its chrome is dropped is ``incomplete``, its observation
+saying why.
 
 A distributed run (``healtharchive ingest``) is one crawl however many times its writer is restarted: ``open(...,
 run=(id, name))`` resumes the run's crawl if it has one, learning the chrome again from the articles it has
-written, and ``record`` writes each article of the run once (``written`` says which are), so replaying one
-changes nothing.
+written or holds, and ``record`` writes each article of the run once (``written`` says which are; a held one
+counts as written, since the archive keeps it), so replaying one changes nothing.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import asdict
 
 from archive import Archive
 from archive.lock import ArchiveLock
@@ -23,6 +37,7 @@ from .chrome import SiteChrome
 from .clean import Cleaned, without_chrome
 from .extract import EXTRACTOR, EXTRACTOR_VERSION
 from .validity import problem
+from .volatile import only_volatile
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +45,27 @@ logger = logging.getLogger(__name__)
 class Recorder:
     """Writes one crawl's articles to the archive at ``path``; see the module doc."""
 
-    def __init__(self, path: str, gone_after: int = 3, min_articles: int = 3, lock: ArchiveLock | None = None):
+    def __init__(
+        self,
+        path: str,
+        gone_after: int = 3,
+        min_articles: int = 3,
+        lock: ArchiveLock | None = None,
+        hold: int = 0,
+        on_outcome=None,
+        load_item=None,
+    ):
         """``lock``: the archive's lock, held by the caller for several sessions (the ingest's runs); by default the
-        session takes it in ``open()`` and gives it back in ``close()``."""
+        session takes it in ``open()`` and gives it back in ``close()``. ``hold``: hold a host's articles until this
+        many have been seen (0: never hold; a backfill learns the chrome of all its moments first).
+        ``on_outcome(item, outcome)``: called for every article recorded, held ones included when they are.
+        ``load_item``: JSON -> item, to take back the articles a resumed distributed run held."""
         self.path = path
+        self.hold = hold
+        self.on_outcome = on_outcome
+        self.load_item = load_item
+        self.held: dict[str, list] = {}  # host -> items waiting for the host's chrome
+        self.seen: dict[str, int] = {}  # host -> articles the archive had, plus those learned since
         self.gone_after = gone_after
         self.min_articles = min_articles
         self.lock = lock or ArchiveLock(path)
@@ -65,18 +97,26 @@ class Recorder:
             )
         try:
             self.archive = Archive(self.path)
-            self.chrome = SiteChrome(self.archive.template_hashes(), self.min_articles)
+            self.chrome = SiteChrome(
+                self.archive.template_hashes(), self.min_articles, known_slots=self.archive.chrome_slots()
+            )
             self.run = run[0] if run else None
             found = self.archive.run_crawl(self.run) if run else None
             if found:
                 self.crawl_id = found["crawl_id"]
                 self.archive.resume_crawl(self.crawl_id)
-                for url, blocks in self.archive.run_blocks(self.run):
-                    self.chrome.learn(host_of(url), url, blocks)
+                for url, learned in self.archive.run_blocks(self.run):
+                    self.chrome.learn(host_of(url), url, *learned)
+                for data in self.archive.held(self.crawl_id):
+                    item = self.load_item(data)
+                    self.held.setdefault(host_of(item.url), []).append(item)
+                for host, items in self.held.items():
+                    self.seen[host] = self.archive.host_articles(host) + len(items)
             else:
                 self.crawl_id = self.archive.start_crawl(
                     spider, profile, args, scope, started_at=started_at, source=source, run=run
                 )
+            self.archive.drop_stale_held()
         except BaseException:
             if self.owns_lock:
                 self.lock.release()
@@ -100,33 +140,90 @@ class Recorder:
 
     def record(self, item, at: str | None = None, staged: int | None = None) -> str | None:
         """Version one article (an ``ArticleItem``) seen now, or at ``at`` (a backfill's capture time, ``staged`` its
-        ``backfill_points`` row); returns its outcome, None when there was nothing to record. A complete article with
-        a page that is not the article's (``pipelines.validity``) is ``incomplete``."""
+        ``backfill_points`` row); returns its outcome, None when there was nothing to record or it is held until
+        its site's chrome is known. A complete article with a page that is not the article's
+        (``pipelines.validity``) is ``incomplete``."""
+        if item.state == "ok":
+            host = host_of(item.url)
+            self.chrome.learn(host, item.url, item.blocks, item.block_slots, item.block_pages)
+            if self._holding(host, at, staged):
+                self._hold(host, item)
+                return None
+        return self._write(item, at, staged)
+
+    def _holding(self, host: str, at, staged) -> bool:
+        if not self.hold or at is not None or staged is not None:
+            return False
+        if host not in self.seen:
+            self.seen[host] = self.archive.host_articles(host)
+        self.seen[host] += 1
+        return self.seen[host] <= self.hold
+
+    def _hold(self, host: str, item) -> None:
+        for page in item.pages:
+            page.html = None  # cleaned already: the archive keeps the payloads in WARC files
+        data = json.dumps(asdict(item), ensure_ascii=False, separators=(",", ":"))
+        learned = {"blocks": item.blocks, "slots": item.block_slots, "pages": item.block_pages}
+        self.archive.hold(self.crawl_id, item.url, data, run_id=self.run, blocks=learned)
+        self.held.setdefault(host, []).append(item)
+        if self.seen[host] >= self.hold:
+            self.flush(host)
+
+    def flush(self, host: str | None = None) -> None:
+        """Write the articles held for ``host`` (every host when None), with the chrome known now."""
+        for name in [host] if host else list(self.held):
+            self.remember()
+            for item in self.held.pop(name, []):
+                self._write(item, held=True)
+
+    def remember(self) -> None:
+        """Keep the chrome learned so far in the archive, for the next crawls (and reextract)."""
+        for host, texts in self.chrome.found().items():
+            self.archive.remember_templates(self.crawl_id, host, texts)
+        for host, slots in self.chrome.found_slots().items():
+            self.archive.remember_chrome_slots(self.crawl_id, host, slots)
+            self.chrome.known_slots.setdefault(host, set()).update(slots)
+
+    def _write(self, item, at: str | None = None, staged: int | None = None, held: bool = False) -> str | None:
         learned = None
         if item.state == "ok":
             host = host_of(item.url)
-            cleaned = Cleaned(item.title, item.blocks, item.meta, item.block_pages)
+            cleaned = Cleaned(item.title, item.blocks, item.meta, item.block_pages, slots=item.block_slots)
+            article = without_chrome(cleaned, self.chrome, host)
             previous = self.archive.current_pages(item.url, at)
-            if previous and previous["extractor_version"] != EXTRACTOR_VERSION:
-                previous = None  # sizes made by another extractor are not comparable
-            bad = problem(without_chrome(cleaned, self.chrome, host), len(item.pages), item.page_titles, previous)
+            comparable = previous if previous and previous["extractor_version"] == EXTRACTOR_VERSION else None
+            bad = problem(article, len(item.pages), item.page_titles, comparable)
+            if not bad and not article.blocks:
+                bad = 1, "no text: every block of it is the site's chrome"
             if bad:
                 number, why = bad
                 page = item.pages[number - 1]
                 page.error = why
                 item.state = "incomplete"
                 logger.warning("page %d of %s (%s) %s: recorded as incomplete", number, item.url, page.url, why)
-                return self.archive.record(
-                    self.crawl_id, item, EXTRACTOR, EXTRACTOR_VERSION, at=at, staged=staged, run_id=self.run
+            else:
+                learned = (
+                    None if held else {"blocks": item.blocks, "slots": item.block_slots, "pages": item.block_pages}
                 )
-            learned = item.blocks
-            self.chrome.learn(host, item.url, item.blocks)
-            article = without_chrome(Cleaned(item.title, item.blocks, item.meta, item.block_pages), self.chrome, host)
-            item.blocks, item.text = article.blocks, article.text
-            item.block_pages, item.page_starts = article.pages, article.page_starts(len(item.pages))
-        return self.archive.record(
-            self.crawl_id, item, EXTRACTOR, EXTRACTOR_VERSION, at=at, staged=staged, run_id=self.run, blocks=learned
+                item.blocks, item.text = article.blocks, article.text
+                item.block_pages, item.page_starts = article.pages, article.page_starts(len(item.pages))
+                if previous and only_volatile(previous["text"], item.text):
+                    item.text = previous["text"]  # only when it was generated changed: the same text
+        outcome = self.archive.record(
+            self.crawl_id,
+            item,
+            EXTRACTOR,
+            EXTRACTOR_VERSION,
+            at=at,
+            staged=staged,
+            run_id=self.run,
+            blocks=learned,
+            held=held,
+            cache=item.cache,
         )
+        if outcome and self.on_outcome:
+            self.on_outcome(item, outcome)
+        return outcome
 
     def leave(self):
         """Stop writing without closing the crawl's books: a distributed run goes on under its next writer."""
@@ -135,15 +232,14 @@ class Recorder:
             self.lock.release()
 
     def close(self, status: str, reason: str, pages: int, errors: int, scope=None) -> int:
-        """Close the crawl's books: remember the chrome learned, amend this crawl's versions and, when ``status`` is
-        ``finished`` (the crawl went through its whole frontier), count a miss for each live article of ``scope``
+        """Close the crawl's books: write the articles still held, remember the chrome learned and, when ``status``
+        is ``finished`` (the crawl went through its whole frontier), count a miss for each live article of ``scope``
         (hosts, paths) it did not observe; returns how many articles became ``gone``. A crawl that did not finish
         (``stopped``, ``failed``) records nothing about what it did not reach."""
         gone = 0
         try:
-            for host, texts in self.chrome.found().items():
-                self.archive.remember_templates(self.crawl_id, host, texts)
-            self.archive.amend_templates(self.crawl_id, lambda host, text: self.chrome.is_chrome(host, "p", text))
+            self.flush()
+            self.remember()
             missing = (*scope, self.gone_after) if scope and status == "finished" else None
             if self.run:  # one transaction: an ingest killed here closes the run again from the start
                 gone = self.archive.close_run(self.run, self.crawl_id, status, reason, pages, errors, missing)

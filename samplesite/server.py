@@ -6,6 +6,7 @@ from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .center import Center
+from .heart import HeartCenter
 from .templates import HUB
 
 
@@ -30,7 +31,7 @@ class Handler(BaseHTTPRequestHandler):
         resp = center.respond(path, query)
         if resp.status == 200:
             etag, modified = resp.etag, resp.last_modified
-            if self.not_modified(etag, resp.modified):
+            if site.conditional and self.not_modified(etag, resp.modified):
                 self.send_response(304)
                 self.send_header("ETag", etag)
                 self.send_header("Last-Modified", modified)
@@ -75,8 +76,23 @@ class Server(ThreadingHTTPServer):
 class SampleSite:
     """A fake breast-cancer health center; see the package docstring for the API."""
 
-    def __init__(self, round=1, hostile=False, delay=0.0, generated=0, pages_per_article=3, port=0, seed=0):
-        self.round, self.hostile, self.delay = round, hostile, delay
+    def __init__(
+        self,
+        round=1,
+        hostile=False,
+        delay=0.0,
+        generated=0,
+        pages_per_article=3,
+        port=0,
+        seed=0,
+        center="breast",
+        conditional=True,
+    ):
+        """``center``: "breast" (the breast-cancer center, or ``generated`` synthetic articles in its layout) or
+        "heart" (``heart.HeartCenter``: six articles in another layout, with other chrome). ``conditional=False``:
+        every page is sent in full, never "304 Not Modified"."""
+        self.conditional = conditional
+        self.round, self.hostile, self.delay, self.center = round, hostile, delay, center
         self.generated, self.pages_per_article, self.port, self.seed = generated, pages_per_article, port, seed
         self._lock = threading.Lock()
         self._requests = []
@@ -84,6 +100,8 @@ class SampleSite:
         self._center = self._build()
 
     def _build(self):
+        if self.center == "heart":
+            return HeartCenter(self.round, self.url, seed=self.seed)
         return Center(self.round, self.url, self.hostile, self.seed, self.generated, self.pages_per_article)
 
     def _record(self, method, path, headers):
@@ -96,7 +114,7 @@ class SampleSite:
 
     @property
     def hub_url(self):
-        return self.url + HUB
+        return self.url + (HeartCenter.hub_path if self.center == "heart" else HUB)
 
     def start(self):
         self._server = Server(("127.0.0.1", self.port), Handler)

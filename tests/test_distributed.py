@@ -151,11 +151,12 @@ def wait_until(condition, timeout=60, what="it"):
         time.sleep(0.05)
 
 
-def observed(db) -> int:
+def observed(db, table: str = "observation_log") -> int:
+    """Rows of ``table`` (default: observations), 0 while the archive has no such table."""
     try:
         conn = sqlite3.connect(db)
         try:
-            return conn.execute("SELECT count(*) FROM observation_log").fetchone()[0]
+            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         finally:
             conn.close()
     except sqlite3.OperationalError:
@@ -435,11 +436,13 @@ def test_a_run_lost_from_redis_stops_its_workers_and_its_crawl(tmp_path):
             run.ingest()
             run.worker()
             run.worker()
-            wait_until(lambda: observed(db) >= 1, what="an article written")
+            # (a site's first articles wait in the archive until its chrome is known: written or held)
+            wait_until(lambda: observed(db, "ingest_articles") >= 1, what="an article taken by the ingest")
             redis.client().flushall()
             assert run.wait() == [3, 3, 0], run.log(run.ingests[0])[-3000:]
         finally:
             run.stop()
     crawls = held(db)["crawls"]
     assert crawls == [(1, "healthcenter", "stopped", "its run was lost from Redis")]
+    assert observed(db) >= 1 and observed(db, "held_articles") == 0  # what it took is written, none left held
     assert "run healthcenter:lost is gone from Redis" in run.log(run.ingests[0])

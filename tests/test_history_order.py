@@ -51,25 +51,3 @@ def test_older_moments_are_numbered_after_and_ordered_in_time(tmp_path):
     conn.close()
     assert current == (1,)
     assert [o for _, o in observed] == ["new", "changed", "unchanged", "new"]  # outcomes as recorded, dated by capture
-
-
-def test_a_withdrawn_version_hands_its_place_in_time_to_the_next(tmp_path):
-    """Template amendment at the end of a run may withdraw a version whose text, stripped of chrome, equals the one
-    before it in time: the version after it then follows that one, and the current version is left alone."""
-    db = tmp_path / "archive.db"
-    promo = "Subscribe to our newsletter today."
-    with Archive(db) as archive:
-        crawl = archive.start_crawl("healthcenter", "generic", {}, None)
-        archive.record(crawl, item("A", "2026-03-01T00:00:00Z"), "x", "1")
-        backfill = archive.start_crawl("backfill", "generic", {}, None)
-        archive.record(backfill, item("B", "2019-01-01T00:00:00Z"), "x", "1", at="2019-01-01T00:00:00Z")
-        with_promo = TEXTS["B"] + "\n\n" + promo
-        archive.record(backfill, item(with_promo, "2020-01-01T00:00:00Z"), "x", "1", at="2020-01-01T00:00:00Z")
-        archive.record(backfill, item("A", "2021-01-01T00:00:00Z"), "x", "1", at="2021-01-01T00:00:00Z")
-        assert [v for v, _, _ in history(db)] == [2, 3, 4, 1]
-        assert archive.amend_templates(backfill, lambda host, text: text == promo) == 1
-        current = archive.article(URL)["current_version_id"]
-    assert [(v, p) for v, p, _ in history(db)] == [(2, None), (4, 2), (1, 4)]  # v3 withdrawn, numbers kept
-    conn = sqlite3.connect(db)
-    assert conn.execute("SELECT version FROM versions WHERE id = ?", [current]).fetchone() == (1,)
-    conn.close()

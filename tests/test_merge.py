@@ -149,14 +149,16 @@ def test_review_statement_becomes_metadata():
 
 
 def test_template_blocks():
+    """A block repeated across articles is chrome when its structure agrees (here: outside the main container)."""
     tb = SiteChrome(min_articles=3)
     promo = ("p", "Sign up for our  free health newsletter!")
+    outside = ["~p.x", 9, True, True, 0.0, 0.0, 0.01]
     for i in range(3):
-        tb.learn("example.com", f"a{i}", [("h", "Symptoms"), promo, ("p", f"Body {i}.")])
+        tb.learn("example.com", f"a{i}", [("h", "Symptoms"), promo, ("p", f"Body {i}.")], [None, outside, None])
     tb.learn("example.com", "a0", [promo])  # same article again
     assert tb.is_chrome("example.com", "p", "Sign up for our free health newsletter!")
     assert not tb.is_chrome("other.org", *promo)  # per host
-    assert not tb.is_chrome("example.com", "h", "Symptoms")  # headings never
+    assert not tb.is_chrome("example.com", "h", "Symptoms")  # repeated, but nothing structural says chrome
     assert not tb.is_chrome("example.com", "p", "Body 1.")
     blocks = [("h", "Symptoms"), promo, ("p", "Body 9.")]
     assert tb.strip("example.com", blocks) == [("h", "Symptoms"), ("p", "Body 9.")]
@@ -174,8 +176,10 @@ def test_template_needs_distinct_articles_and_is_bounded():
 
 def test_chrome_found_gives_its_texts_and_forgets_evicted_ones():
     tb = SiteChrome(min_articles=2, max_entries=4)
+    outside = ["~div", 0, True, True, 0.0, 0.0, 0.1]  # outside the article's main container: structure agrees
     for article in ("a", "b"):
-        tb.learn("h", article, [("p", "Sign up  for our Newsletter"), ("- li", "- Share this page"), ("p", article)])
+        blocks = [("p", "Sign up  for our Newsletter"), ("- li", "- Share this page"), ("p", article)]
+        tb.learn("h", article, blocks, [outside, outside, None])
     assert sorted(tb.found()["h"]) == ["share this page", "sign up for our newsletter"]
     for i in range(10):  # unique blocks push the chrome out of the bounded memory: it is forgotten, texts included
         tb.learn("h", f"c{i}", [("p", f"unique {i}")])
@@ -279,8 +283,8 @@ def test_merge_and_chrome_keep_the_page_of_each_block():
     assert article.page_starts(4) == [0, 1, 3, 3]  # page 3 kept nothing: it starts where page 4 does
 
     class Chrome:
-        def strip(self, host, blocks):
-            return [b for b in blocks if b[1] != "two a"]
+        def is_chrome(self, host, kind, text, slot=None):
+            return text == "two a"
 
     stripped = without_chrome(article, Chrome(), "h.example")
     assert stripped.pages == [1, 2, 4] and stripped.page_starts(4) == [0, 1, 2, 2]

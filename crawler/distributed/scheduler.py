@@ -24,7 +24,8 @@
   the hub itself did not fail).
 
 Settings: ``REDIS_URL``, ``CRAWL_RUN``, ``REDIS_RETRIES``, ``REDIS_PARAMS``, ``WORKER_HEARTBEAT`` (default 2 s),
-``WORKER_TTL`` (default 15 s), ``GONE_AFTER_MISSES``, ``TEMPLATE_MIN_ARTICLES`` (recorded for the ingest).
+``WORKER_TTL`` (default 15 s), ``GONE_AFTER_MISSES``, ``TEMPLATE_MIN_ARTICLES``, ``CHROME_LEARN_ARTICLES``
+(recorded for the ingest).
 Stats: ``scheduler/enqueued/redis``, ``scheduler/dequeued/redis``, ``scheduler/enqueued/local``,
 ``dupefilter/filtered``, ``distributed/acked``, ``distributed/acks_lost`` (swept meanwhile: done again
 elsewhere), ``distributed/swept`` (entries of dead workers returned), ``distributed/outbox_max``.
@@ -147,6 +148,7 @@ class LeaseScheduler(Scheduler):
                 "started": utcnow(),
                 "gone_after": s.getint("GONE_AFTER_MISSES"),
                 "template_min_articles": s.getint("TEMPLATE_MIN_ARTICLES"),
+                "chrome_learn_articles": s.getint("CHROME_LEARN_ARTICLES"),
                 "worker_ttl": self.ttl_ms / 1000,
             },
         )
