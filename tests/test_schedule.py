@@ -229,17 +229,19 @@ def test_sigterm_stops_the_crawl_cleanly_and_it_stays_due(tmp_path):
 
 
 def test_a_run_past_its_timeout_is_stopped_and_failed(tmp_path):
-    with SampleSite(delay=0.3) as slow:
+    # 2 s an answer: the crawl needs well over 6 s, and has surely recorded its crawl by then, however slowly
+    # a loaded machine starts it.
+    with SampleSite(delay=2.0) as slow:
         config = write_config(tmp_path, {"center": ("healthcenter", {"start_url": slow.hub_url}, 'every = "1d"')})
-        config.write_text(config.read_text() + 'timeout = "2s"\n')
+        config.write_text(config.read_text() + 'timeout = "6s"\n')
         result = schedule(config, "--once")
     assert result.returncode == 1, result.stderr
-    assert "still running after 0:00:02: stopping it" in result.stderr
+    assert "still running after 0:00:06: stopping it" in result.stderr
     crawls = rows(tmp_path / "archive.db", "SELECT status, finish_reason FROM crawls")
     assert (
         len(crawls) == 1
         and crawls[0]["status"] == "stopped"
-        and "timed out after 0:00:02" in crawls[0]["finish_reason"]
+        and "timed out after 0:00:06" in crawls[0]["finish_reason"]
     )
     runs = rows(tmp_path / "archive.db", "SELECT exit_code, status FROM schedule_runs")
     assert runs == [{"exit_code": 124, "status": "failed"}]
