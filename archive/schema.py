@@ -146,8 +146,8 @@ INSERT INTO versions_fts (rowid, title, text) SELECT id, title, text FROM versio
 
 # Version 3 (issue 5): texts re-derived from the WARC files by a newer extractor, and scheduled runs.
 # version_texts: one row per (version, extractor version) whose text is known. 'crawl' = the text made
-# when the version was crawled (kept when a re-extraction replaces it), 'verified' = re-extraction gave
-# the same text, 'rederived' = re-extraction gave this text, which version_log now points at.
+# when the version was crawled, 'verified' = re-extraction gave the same text, 'rederived' = re-extraction
+# gave this text (since issue 16 the version keeps its own: a version once written never changes).
 # same_as_previous = 1 when this text equals the article's previous version's text under the same
 # extractor version (flagged, never merged or deleted: the history keeps its version numbers).
 V3 = """

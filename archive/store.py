@@ -590,7 +590,8 @@ class Archive:
     def versions_to_rederive(self, article_id: int | None = None) -> list[dict]:
         sql = (
             "SELECT v.id, v.article_id, v.version, v.capture_ids, v.crawl_id, v.extractor_version, v.text_id, "
-            "t.hash, t.text, a.host, c.profile FROM version_log v JOIN texts t ON t.id = v.text_id "
+            "t.hash, t.text, a.host, a.status, a.current_version_id, c.profile FROM version_log v "
+            "JOIN texts t ON t.id = v.text_id "
             "JOIN articles a ON a.id = v.article_id LEFT JOIN crawls c ON c.id = v.crawl_id"
         )
         params = []
@@ -618,19 +619,42 @@ class Archive:
                     [json.dumps(page_starts), version["id"]],
                 )
 
-    def rederive(self, version: dict, text: str, extractor_version: str, page_starts=None) -> None:
-        """Point ``version`` at ``text`` made by ``extractor_version`` (pages starting at ``page_starts``), keeping
-        the text it had."""
+    def rederive(self, version: dict, text: str, extractor_version: str) -> None:
+        """Record that ``extractor_version`` makes ``text`` of ``version``'s pages. The version keeps its own text
+        (a version once written never changes); the text it was crawled with is recorded beside it."""
         with self.transaction():
             self._derivation(
                 version["id"], version["extractor_version"] or "unknown", version["text_id"], "crawl", replace=False
             )
-            text_id = self.text_id(text)
-            self._derivation(version["id"], extractor_version, text_id, "rederived")
-            self.conn.execute(
-                "UPDATE version_log SET text_id = ?, extractor_version = ?, page_starts = ? WHERE id = ?",
-                [text_id, extractor_version, json.dumps(page_starts) if page_starts else None, version["id"]],
-            )
+            self._derivation(version["id"], extractor_version, self.text_id(text), "rederived")
+
+    def add_rederived_version(
+        self, crawl_id: int, version: dict, text: str, extractor_version: str, page_starts=None
+    ) -> int:
+        """A new version of ``version``'s article, now: ``text``, made by ``extractor_version`` from the same
+        captures (pages starting at ``page_starts``), which becomes the article's current version. Its observation
+        in ``crawl_id`` (a ``reextract`` run) is ``changed`` and says where it comes from. Returns its id."""
+        now = utcnow()
+        with self.transaction():
+            old = queries.one(self.conn, "SELECT * FROM version_log WHERE id = ?", [version["id"]])
+            number = self.conn.execute(
+                "SELECT coalesce(max(version), 0) + 1 FROM version_log WHERE article_id = ?", [old["article_id"]]
+            ).fetchone()[0]
+            keep = ("article_id", "title", "page_count", "page_urls", "capture_ids", "extractor", "author", "published")
+            keep += ("description", "reviewed_by", "reviewed_on")
+            row = {key: old[key] for key in keep} | {
+                "version": number,
+                "text_id": self.text_id(text),
+                "page_starts": json.dumps(page_starts) if page_starts else None,
+                "crawl_id": crawl_id,
+                "crawled_at": now,
+                "extractor_version": extractor_version,
+            }
+            new_id = self.db.table("version_log").insert(row).last_pk
+            self.conn.execute("UPDATE articles SET current_version_id = ? WHERE id = ?", [new_id, old["article_id"]])
+            detail = f"re-extracted by {extractor_version} from the captures of version {old['version']}"
+            self._observe(old["article_id"], crawl_id, "changed", new_id, detail)
+        return new_id
 
     def _derivation(self, version_id, extractor_version, text_id, how, replace=True):
         verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"

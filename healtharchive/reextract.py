@@ -1,4 +1,4 @@
-"""``healtharchive reextract``: rebuild the text of past versions from the WARC files with the current extractor.
+"""``healtharchive reextract``: what the current extractor makes of past captures, read back from the WARC files.
 
 For every version (oldest first, article by article) the pages it was built from (``version_log.capture_ids``)
 are read back from their WARC records (a revisit is followed to the response record holding the payload),
@@ -9,17 +9,18 @@ the crawl's profile's prune XPaths and the site chrome the archive knew by the e
 - **Same text** (same ``content_hash``): the version is left alone. A ``version_texts`` row
   ``(version, extractor version, same text, how='verified')`` records that the current extractor agrees; a
   version written before page boundaries were recorded gets its ``page_starts``.
-- **Different text**: the version is re-derived *in place*. The text it had is kept in ``version_texts``
-  (``how='crawl'``, under the extractor version that made it; nothing is deleted), the new text gets a
-  ``how='rederived'`` row, and ``version_log`` points at the new text with the new ``extractor_version``
-  (``versions.text``, ``content_hash`` and full-text search follow). Version numbers, ``crawled_at``,
-  ``capture_ids`` and every observation stay as they were: no version is added, merged or removed and no
-  observation is created, so the article's history shows no change that the site did not make.
+- **Different text**: a version once written never changes, so the version keeps its text; the new text is
+  recorded beside it in ``version_texts`` (``how='rederived'``, with a ``how='crawl'`` row for the text it was
+  crawled with). Version numbers, texts, ``crawled_at``, ``capture_ids`` and every observation stay as they were.
+- **The article's current version came out different**: a new version is made, now, from the same captures, with
+  the new extractor's text and ``extractor_version``; it becomes the article's current version, and its
+  observation, in a ``crawls`` row of spider ``reextract``, is ``changed`` with the detail "re-extracted by
+  <extractor version> from the captures of version N". It says the extractor changed, not the site.
 - When two consecutive versions of an article come out with equal texts under the new extractor (their
   difference was only in what the old extractor kept), the later one's ``version_texts`` row gets
   ``same_as_previous = 1``: flagged for the analyst, never merged or deleted.
 
-Because the current version's text is the current extractor's, the next crawl compares like with like and
+Because the current version's text is then the current extractor's, the next crawl compares like with like and
 records no false ``changed`` when only the extractor changed. A version whose captures cannot be read (no
 WARC record, file missing) is reported and left alone. Running it twice is harmless: versions that already
 have a row for the current extractor version are skipped (``--force`` redoes them).
@@ -50,6 +51,7 @@ class Report:
     versions: int = 0
     identical: int = 0
     rederived: int = 0
+    new_versions: int = 0
     skipped: int = 0
     unavailable: int = 0
     same_as_previous: int = 0
@@ -59,7 +61,8 @@ class Report:
     def line(self) -> str:
         return (
             f"{self.versions} version(s) under extractor {self.extractor_version}: {self.identical} identical, "
-            f"{self.rederived} re-derived, {self.same_as_previous} now equal to their previous version (flagged), "
+            f"{self.rederived} re-derived, {self.new_versions} new current version(s), "
+            f"{self.same_as_previous} now equal to their previous version (flagged), "
             f"{self.skipped} already done, {self.unavailable} without readable captures"
         )
 
@@ -104,6 +107,7 @@ def reextract(
 
     pool = worker_pool(workers) if workers > 1 else None
     archive = Archive(db_path)
+    crawl_id = None
     try:
         reader = WarcReader(archive.conn, db_path, warc_dir)
         touched = set()
@@ -136,8 +140,19 @@ def reextract(
                 archive.verify(row, version_now, page_starts)
             else:
                 report.rederived += 1
-                archive.rederive(row, text, version_now, page_starts)
+                archive.rederive(row, text, version_now)
+                if row["id"] == row["current_version_id"] and row["status"] == "live":
+                    if crawl_id is None:
+                        crawl_id = archive.start_crawl("reextract", "", {"extractor_version": version_now}, None)
+                    archive.add_rederived_version(crawl_id, row, text, version_now, page_starts)
+                    report.new_versions += 1
         report.same_as_previous = archive.flag_same_as_previous(touched, version_now)
+        if crawl_id is not None:
+            archive.finish_crawl(crawl_id, "finished", "finished", 0, 0)
+    except BaseException:
+        if crawl_id is not None:
+            archive.fail_crawl(crawl_id, "interrupted", status="stopped")
+        raise
     finally:
         if pool is not None:
             pool.shutdown()
@@ -172,8 +187,9 @@ def _pages(archive: Archive, reader: WarcReader, row) -> list[tuple[str, str]] |
 def reextract_command(db_path, warc_dir, article_key, force, workers):
     """Rebuild past versions' text from the WARC files with the current extractor (see docs/warc.md).
 
-    Identical texts are left alone; different texts are re-derived in place under the new extractor
-    version, the old text kept, with no new version or observation. Waits while a crawl writes the archive.
+    Identical texts are recorded as verified; a different text is recorded beside its version, which keeps its
+    own, and an article whose current version comes out different gets a new version made from the same captures.
+    Waits while a crawl writes the archive.
 
     Example: healtharchive reextract --db archive.db
     """

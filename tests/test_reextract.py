@@ -1,4 +1,4 @@
-"""`healtharchive reextract`: past versions re-derived from the WARC files, without inventing changes.
+"""`healtharchive reextract`: what a new extractor makes of past captures, without changing a version.
 
 The archive is made by real crawls of the sample center (round 1, then round 2 where one article's
 sentence is edited). The extractor's "settings change" keeps only headings and list items (an outline):
@@ -105,28 +105,44 @@ def test_same_extractor_leaves_every_version_alone(two_rounds, tmp_path):
     assert again.skipped == again.versions and again.identical == 0
 
 
-def test_changed_extractor_rederives_in_place(two_rounds, tmp_path, outline):
+def test_changed_extractor_makes_new_versions_and_changes_none(two_rounds, tmp_path, outline):
     db = copy_archive(two_rounds["folder"], tmp_path / "copy")
     before = snapshot(db)
     report = reextract(str(db))
     assert report.rederived == report.versions == len(before["versions"]) and report.unavailable == 0
     after = snapshot(db)
-    # The history is untouched: same versions (numbers, dates, captures), same observations, same crawls.
-    assert [v[:6] for v in after["versions"]] == [v[:6] for v in before["versions"]]
-    assert after["observations"] == before["observations"] and after["crawls"] == before["crawls"]
-    # Each version now holds the new extractor's text, recorded under its version; the old text is kept.
+    # A version once written never changes: every one is as it was (text, hash, number, date, extractor).
+    old = len(before["versions"])
+    assert after["versions"][:old] == before["versions"]
+    assert after["observations"][: len(before["observations"])] == before["observations"]
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
-    for old, new in zip(before["versions"], after["versions"]):
-        assert new[8] == outline and new[6] != old[6]
-        kept = conn.execute("SELECT * FROM version_derivations WHERE version_id = ? ORDER BY how", [old[0]]).fetchall()
+    live = conn.execute("SELECT count(*) FROM articles WHERE status = 'live'").fetchone()[0]
+    # Each live article gets one new current version: the new extractor's text from the same captures, now, in a
+    # crawl of its own whose observation says so.
+    made = after["versions"][old:]
+    assert len(made) == report.new_versions == live
+    (crawl,) = {v[5] for v in made}
+    assert after["crawls"][-1] == (crawl, "finished")
+    for version in made:
+        assert version[8] == outline
+        assert not any(
+            line and not line.startswith("- ") and len(line.split()) > 20 for line in version[7].split("\n\n")
+        )
+        current = conn.execute("SELECT current_version_id FROM articles WHERE id = ?", [version[1]]).fetchone()[0]
+        assert current == version[0]
+    seen = conn.execute("SELECT outcome, detail FROM observations WHERE crawl_id = ?", [crawl]).fetchall()
+    assert len(seen) == live and all(o == "changed" and d.startswith(f"re-extracted by {outline}") for o, d in seen)
+    # What the new extractor makes of each older version is recorded beside it; the version keeps its text.
+    for version in before["versions"]:
+        kept = conn.execute(
+            "SELECT * FROM version_derivations WHERE version_id = ? ORDER BY how", [version[0]]
+        ).fetchall()
         assert [(k["how"], k["extractor_version"], k["current"]) for k in kept] == [
-            ("crawl", old[8], 0),
-            ("rederived", outline, 1),
+            ("crawl", version[8], 1),
+            ("rederived", outline, 0),
         ]
-        assert kept[0]["text"] == old[7] and kept[1]["text"] == new[7]
-        assert not any(line and not line.startswith("- ") and len(line.split()) > 20 for line in new[7].split("\n\n"))
-    # The edited article's two versions differed only in a paragraph: now equal, flagged, not merged.
+    # The edited article's two versions differed only in a paragraph: equal under the new extractor, flagged.
     edited = conn.execute(
         "SELECT id FROM articles WHERE url LIKE ?", [f"%/{two_rounds['scenario']['edited']}"]
     ).fetchone()[0]
@@ -137,10 +153,10 @@ def test_changed_extractor_rederives_in_place(two_rounds, tmp_path, outline):
     ).fetchall()
     assert [tuple(r) for r in rows] == [(1, 0), (2, 1)]
     assert report.same_as_previous >= 1
-    assert conn.execute("SELECT count(*) FROM versions WHERE article_id = ?", [edited]).fetchone()[0] == 2
-    # Full-text search follows the new text: the edited sentence (a paragraph) is no longer found.
-    hits = conn.execute("SELECT rowid FROM versions_fts WHERE versions_fts MATCH 'progesterone'").fetchall()
-    assert hits == []
+    assert conn.execute("SELECT count(*) FROM versions WHERE article_id = ?", [edited]).fetchone()[0] == 3
+    # Run again: every version is done, the new ones are what the extractor makes.
+    again = reextract(str(db))
+    assert again.new_versions == 0 and again.identical == live and again.skipped == again.versions - live
 
 
 def crawl_with_outline(site, db: Path, patch_dir: Path):
@@ -183,7 +199,7 @@ def test_next_crawl_after_reextract_records_no_false_change(two_rounds, tmp_path
     # With re-extraction first, the same crawl finds nothing changed.
     db = copy_archive(two_rounds["folder"], tmp_path / "copy")
     report = reextract(str(db))
-    assert report.rederived == report.versions
+    assert report.rederived == report.versions and report.new_versions >= 5
     before = snapshot(db)
     outcomes, versions = crawl_with_outline(site, db, tmp_path / "patch")
     assert outcomes.get("changed", 0) == 0 and outcomes.get("new", 0) == 0, outcomes
