@@ -10,7 +10,8 @@ logger = logging.getLogger(__name__)
 
 
 class Progress:
-    """Logs one line every few seconds: pages fetched, articles archived by outcome, errors.
+    """Logs one line every few seconds: pages fetched, articles archived by outcome, errors, and the articles waiting
+    until their site's chrome is known (``pipelines/recorder.py``).
 
     Settings: ``PROGRESS_INTERVAL`` (seconds; 0 switches it off).
     """
@@ -41,9 +42,10 @@ class Progress:
 
     def log(self):
         get = self.stats.get_value
+        waiting = get("healtharchive/held", 0) - get("healtharchive/held_written", 0)
         logger.info(
             "progress: %d pages fetched, %d articles archived (%d new, %d changed, %d unchanged, "
-            "%d incomplete, %d gone, %d blocked), %d errors",
+            "%d incomplete, %d gone, %d blocked), %d errors%s",
             get("response_received_count", 0),
             get("healtharchive/articles", 0),
             get("healtharchive/outcome/new", 0),
@@ -53,4 +55,5 @@ class Progress:
             get("healtharchive/outcome/gone", 0),
             get("healtharchive/outcome/blocked", 0),
             get("log_count/ERROR", 0),
+            f", {waiting} waiting until their site's chrome is known" if waiting > 0 else "",
         )

@@ -23,7 +23,8 @@ class ArchivePipeline:
 
     The crawl holds the archive's lock from start to end, waiting with a message while another writer holds it.
     The site's chrome (``pipelines/chrome.py``) is dropped before the text is compared; a site's articles are held
-    until enough of it has been seen to know its chrome (counted as ``healtharchive/held``). A center crawl
+    until enough of it has been seen to know its chrome (counted as ``healtharchive/held``, and as
+    ``healtharchive/held_written`` when written). A center crawl
     that went through its whole frontier also counts a miss for every live article it did not see; a crawl
     stopped early (a signal, a timeout, an archive error) counts none. Outcomes are counted as
     ``healtharchive/outcome/<name>``, an article made incomplete by a page that was not its own
@@ -97,7 +98,7 @@ class ArchivePipeline:
             self.stats.inc_value("healtharchive/held")
         return item
 
-    def count(self, item, outcome):
+    def count(self, item, outcome, held=False):
         """An article recorded (when it came, or later when it was held); called on the writer thread, which is the
         only one to touch these stats."""
         if item.state == "incomplete" and item.pages and (item.pages[0].error or "").startswith("no text"):
@@ -106,6 +107,8 @@ class ArchivePipeline:
             self.stats.inc_value("healtharchive/invalid_pages")  # a page that was not the article's
         self.stats.inc_value("healtharchive/articles")
         self.stats.inc_value(f"healtharchive/outcome/{outcome}")
+        if held:
+            self.stats.inc_value("healtharchive/held_written")
         logger.debug("%s: %s", outcome, item.url)
 
     async def spider_closed(self, spider, reason):

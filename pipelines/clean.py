@@ -25,7 +25,7 @@ from .chrome import SiteChrome
 from .merge import merge_pages
 from .reviewed import ReviewRules, reviewed_on
 
-STRUCTURE_VERSION = "s1"  # bump when structure.locate changes what it returns
+STRUCTURE_VERSION = "s2"  # bump when structure.locate changes what it returns
 
 
 @dataclass

@@ -58,7 +58,7 @@ class Recorder:
         """``lock``: the archive's lock, held by the caller for several sessions (the ingest's runs); by default the
         session takes it in ``open()`` and gives it back in ``close()``. ``hold``: hold a host's articles until this
         many have been seen (0: never hold; a backfill learns the chrome of all its moments first).
-        ``on_outcome(item, outcome)``: called for every article recorded, held ones included when they are.
+        ``on_outcome(item, outcome, held)``: called for every article recorded, held ones included when they are.
         ``load_item``: JSON -> item, to take back the articles a resumed distributed run held."""
         self.path = path
         self.hold = hold
@@ -222,7 +222,7 @@ class Recorder:
             cache=item.cache,
         )
         if outcome and self.on_outcome:
-            self.on_outcome(item, outcome)
+            self.on_outcome(item, outcome, held)
         return outcome
 
     def leave(self):

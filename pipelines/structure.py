@@ -5,7 +5,8 @@ text (by its whitespace-normalised text) and describes it as a ``Slot`` (a list,
 
 - ``box``: the signature of the box the block sits in: the article's main container and, below it, the element on
   the way to the block (tag and sorted class names each, ``"div.b2k>div.qz7.t0"``). The main container is the
-  deepest element holding at least 60% of the located text. A block directly in the main container, or in a list,
+  deepest element that holds at least 80% of the located text and more than one block (a sidebar or a footer that
+  the extraction kept holds little; an article split around an ad stays one). A block directly in the main container, or in a list,
   table or quotation directly in it (the text's own structures), is its own box (``loose``). The signature names a place in the site's template, not the text: it is the same on every
   article of a site built from one template, whatever the class names mean.
 - ``box_no``: which box of the page it is (blocks of one box share it).
@@ -32,7 +33,7 @@ _LEAF_TAGS = {"div", "span", "section", "figcaption", "caption", "a", "b", "stro
 _SKIP = {"script", "style", "noscript", "template", "svg", "head"}
 _TEXT_STRUCTURES = {"ul", "ol", "dl", "table", "thead", "tbody", "blockquote", "pre"}
 PREFIX = 48  # characters of a block's start that find it when its whole text does not
-MAIN = 0.6
+MAIN = 0.8
 LINK_ONLY = 0.001
 
 # positions in a Slot
@@ -105,19 +106,23 @@ def locate(html: str | bytes, blocks) -> list:
     exact, prefix = _index(tree)
     used: set = set()
     found = [_find(text, exact, prefix, used) for _, text in blocks]
-    weights: dict = {}
-    total = 0
+    weights: dict = {}  # element -> [characters, blocks] of the located blocks under it
+    total = located = 0
     for el, (_, text) in zip(found, blocks):
         if el is None:
             continue
         total += len(text)
+        located += 1
         node = el
         while node is not None:
-            weights[node] = weights.get(node, 0) + len(text)
+            weight = weights.setdefault(node, [0, 0])
+            weight[0] += len(text)
+            weight[1] += 1
             node = node.getparent()
     if not total:
         return [None] * len(blocks)
-    main = max((el for el, w in weights.items() if w >= MAIN * total), key=_depth)
+    several = min(2, located)
+    main = max((el for el, (w, n) in weights.items() if w >= MAIN * total and n >= several), key=_depth)
     main_sig = signature(main)
     boxes: dict = {}
     slots = []
