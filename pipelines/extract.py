@@ -2,7 +2,8 @@
 
 Runs inside worker processes: top-level functions, plain picklable input and output.
 Cleaning happens in three steps: remove recognisable clutter containers from the DOM
-(site-independent cues, see ``_CUES``), run trafilatura once as plain ``extract()`` does
+(site-independent cues, see ``_CUES``, and dialogs) and unwrap links that wrap whole cards
+(which trafilatura would drop as links), run trafilatura once as plain ``extract()`` does
 (plus its recall mode on a short result), then drop leftover clutter blocks found by
 structure (site links at the ends, teaser paragraphs, closing boxes), each only while it
 is a minor share of the text, and lift review statements ("Medically reviewed by X on
@@ -21,7 +22,7 @@ from trafilatura.utils import load_html
 from trafilatura.xpaths import BODY_XPATH
 
 EXTRACTOR = "trafilatura"
-EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha7"
+EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha8"
 
 _WS = re.compile(r"\s+")
 _KIND = {"head": "h", "p": "p", "quote": "quote", "code": "code"}
@@ -81,6 +82,10 @@ _CUES = [
         (r"(< )?(prev(ious)?|next) page\s*>?|page \d+ of \d+|\d+( ?\| ?\d+)+", 60, None),
     )
 ]
+# Most texts match no cue: one pass of the cues that start with a word, and a word check for
+# those that start with a wildcard (slow to try on every text; each holds one of _WILD).
+_QUICK = re.compile("|".join(f"(?:{c.pattern})" for c, _, _ in _CUES if not c.pattern.startswith((".", "(?="))), re.I)
+_WILD = ("cookie", "endorse")
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg")
 _HEADS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
@@ -115,8 +120,8 @@ _REVIEW = re.compile(
     r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})(?P<rest>.*)|\s+[—|•]\s.*|\s*\.?)$",
     re.I,
 )
+_REVIEWED = {False: re.compile("reviewed by", re.I), True: re.compile(b"reviewed by", re.I)}  # str, bytes
 _TITLE_END = re.compile(r"$|\s+[-|:–—]\s")  # "<heading>" or "<heading> | Site"
-_LOWER = "translate(., 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 
 
 def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = (), metadata: bool = True) -> dict:
@@ -135,7 +140,7 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     tree = load_html(html)
     if tree is None:
         return out
-    dom_review = _review_in_dom(tree)
+    dom_review = _review_in_dom(tree, html)
     if metadata:
         meta = trafilatura.extract_metadata(deepcopy(tree), default_url=url)
         for key in ("title", "author", "date", "description", "sitename"):
@@ -146,6 +151,8 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     declutter(tree)
     host = _host(url)
     _mark_links(tree, host)
+    _unwrap_cards(tree)
+    _drop_dialogs(tree)
     found = _run(tree, url, prune_xpaths)
     if sum(len(b[1]) for b in found) < SHORT:
         # a short result: trafilatura's recall mode may find what lies between its parts
@@ -162,6 +169,37 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     if out["blocks"] and out["blocks"][0] == ("h", out["title"]):
         del out["blocks"][0]  # the title is metadata, not body text
     return out
+
+
+_CARD_TAGS = ("div", "section", "article", "header", "footer", "figure", "p", "ul", "ol", "li", "dl", "table")
+_CARD_TAGS += ("blockquote", "h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _unwrap_cards(tree) -> None:
+    """Replace each link that wraps blocks (a card: heading, teaser and price in one <a>) by its content.
+
+    trafilatura counts all of a card's text as link text, so its link-density filters drop
+    listings and topic pages made of cards. The markers of ``_mark_links`` (set before)
+    still tell ``_trim`` which text is a site link.
+    """
+    for a in [a for a in tree.iter("a") if next(a.iterdescendants(*_CARD_TAGS), None) is not None]:
+        a.drop_tag()
+
+
+_DIALOGS = XPath(
+    "//*[self::dialog or @role='dialog' or @role='alertdialog' or @aria-modal='true'][not(@aria-modal='false')]"
+)
+
+
+def _drop_dialogs(tree) -> None:
+    """Remove dialogs (<dialog>, role="dialog" or "alertdialog", aria-modal="true"): cookie
+    banners, consent centres, sign-up pop-ups, app prompts. A dialog marked non-modal
+    (aria-modal="false") stays: pages use such sheets for a product's description."""
+    gone = set()
+    for el in _DIALOGS(tree):
+        if el.tag not in ("html", "body") and not gone.intersection(el.iterancestors()):
+            gone.add(el)
+            _drop(el)
 
 
 def _title(title, tree):
@@ -338,12 +376,15 @@ def take_review(blocks):
     return kept, by, on
 
 
-def _review_in_dom(tree) -> tuple[str | None, str | None]:
+def _review_in_dom(tree, html: str | bytes) -> tuple[str | None, str | None]:
     """(reviewed_by, reviewed_on) from the page's byline area, which trafilatura drops."""
-    if "reviewed by" not in tree.xpath("string(//body)").lower():  # the XPath below is slow
+    # one text node holds the phrase: it is in the page source as it is (checked first: cheap)
+    if not _REVIEWED[isinstance(html, bytes)].search(html):
         return None, None
-    for node in tree.xpath(f"//body//text()[contains({_LOWER}, 'reviewed by')]"):
+    for node in tree.xpath("//body//text()[contains(., 'eviewed') or contains(., 'EVIEWED')]"):
         el = node.getparent()
+        if el.tag in _DROP_TAGS or "reviewed by" not in node.lower():
+            continue
         while el is not None and el.tag not in ("body", "html"):
             text = _WS.sub(" ", el.text_content()).strip()
             if len(text) > 200:
@@ -382,18 +423,16 @@ def declutter(tree) -> None:
             _drop(parent)
     _mark_main(tree)
     total = _p_len(tree) or 1
-    dense = _dense_lengths(tree)
+    texts = _short_texts(tree)
     hits = []
     matches = {}
-    for el in tree.iter():
-        # dense <= len(text): skips large containers without building their text
-        if (
-            not isinstance(el.tag, str)
-            or el.tag in ("html", "body", "head", "title", "meta")
-            or not 0 < dense[el] <= 400
-        ):
+    for el, raw in texts.items():
+        if el.tag in ("html", "body", "head", "title", "meta"):
             continue
-        for i in _cue_matches(el, dense, matches):
+        text = " ".join(raw.split())
+        if text not in matches:
+            matches[text] = _cue_matches(text)
+        for i in matches[text]:
             cue, budget, only = _CUES[i]
             if only == "link" and _plain_len(el) > 2 or only == "text" and el.tag in _HEADS:
                 continue
@@ -407,33 +446,29 @@ def declutter(tree) -> None:
             _drop(box)
 
 
-def _cue_matches(el, dense: dict, memo: dict) -> tuple:
-    """Indexes of the cues that ``el``'s whole text matches. A wrapper whose text is all
-    in one child has that child's text: its matches are the child's, computed once."""
-    if el in memo:
-        return memo[el]
-    carrier = next((c for c in el if dense.get(c) == dense[el]), None)
-    if carrier is not None and isinstance(carrier.tag, str):
-        found = _cue_matches(carrier, dense, memo)
-    else:
-        text = _WS.sub(" ", el.text_content()).strip()
-        found = () if len(text) > 400 else tuple(i for i, (cue, _, _) in enumerate(_CUES) if cue.fullmatch(text))
-    memo[el] = found
-    return found
+def _cue_matches(text: str) -> tuple:
+    """Indexes of the cues that ``text`` matches as a whole."""
+    if not text or not (_QUICK.fullmatch(text) or any(word in text.lower() for word in _WILD)):
+        return ()
+    return tuple(i for i, (cue, _, _) in enumerate(_CUES) if cue.fullmatch(text))
 
 
-def _dense_lengths(tree) -> dict:
-    """Element -> number of non-whitespace characters in its text content, in one pass."""
-    dense = {}
+def _short_texts(tree, limit: int = 400) -> dict:
+    """Element -> its text content, for the elements in document order whose text holds 1 to
+    ``limit`` non-whitespace characters (a cue's element): one pass from the leaves up, which
+    builds no text for larger containers."""
+    dense, texts = {}, {}
     for el in reversed(list(tree.iter())):
         if not isinstance(el.tag, str):
-            dense[el] = 0  # a comment's text is not content; its tail is
+            dense[el], texts[el] = 0, ""  # a comment's text is not content; its tail is
             continue
         n = len("".join(el.text.split())) if el.text else 0
         for child in el:
             n += dense[child] + (len("".join(child.tail.split())) if child.tail else 0)
         dense[el] = n
-    return dense
+        if n <= limit:
+            texts[el] = "".join([el.text or "", *(texts[c] + (c.tail or "") for c in el)])
+    return {el: texts[el] for el in tree.iter() if isinstance(el.tag, str) and 0 < dense[el] <= limit}
 
 
 class _Lengths(dict):
