@@ -72,10 +72,16 @@ def main(argv=None) -> None:
             html, url=url, include_comments=False
         ),
         f"pipeline {EXTRACTOR_VERSION}": lambda html, url, first: extract_page(html, url, (), first),
+        f"pipeline {EXTRACTOR_VERSION}, cleaning only (no metadata)": lambda html, url, first: extract_page(
+            html, url, (), False
+        ),
     }
     if args.against:
         other, version = load_extract_page(args.against.resolve())
         extractors[f"pipeline {version} ({args.against})"] = lambda html, url, first: other(html, url, (), first)
+        extractors[f"pipeline {version} ({args.against}), no metadata"] = lambda html, url, first: other(
+            html, url, (), False
+        )
     generated = generated_pages()
     sets = {f"generated center ({len(generated)} pages)": generated}
     if FIXTURES.is_dir():

@@ -251,8 +251,10 @@ def _span(core, wide):
     link-only paragraphs (inline "read more" teasers) that only ``wide`` has.
 
     Falls back to ``core`` when ``wide`` does not contain most of it (recall mode then
-    picked another part of the page).
+    picked another part of the page), and is all of ``wide`` when ``core`` is empty.
     """
+    if not core:
+        return wide  # the balanced run found nothing: what recall mode found is the text
     keys = {b[1] for b in core}
     hits = [i for i, b in enumerate(wide) if b[1] in keys]
     found = sum(len(wide[i][1]) for i in set(hits))
