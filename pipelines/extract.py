@@ -121,6 +121,11 @@ _REVIEW = re.compile(
     re.I,
 )
 _REVIEWED = {False: re.compile("reviewed by", re.I), True: re.compile(b"reviewed by", re.I)}  # str, bytes
+# text nodes that may say "reviewed by", outside scripts (a script's JSON can be the largest text of a page)
+_REVIEW_NODES = XPath(
+    "//body//text()[not(parent::script or parent::style or parent::noscript or parent::template or parent::svg)]"
+    "[contains(., 'eviewed') or contains(., 'EVIEWED')]"
+)
 _TITLE_END = re.compile(r"$|\s+[-|:–—]\s")  # "<heading>" or "<heading> | Site"
 
 
@@ -182,7 +187,7 @@ def _unwrap_cards(tree) -> None:
     listings and topic pages made of cards. The markers of ``_mark_links`` (set before)
     still tell ``_trim`` which text is a site link.
     """
-    for a in [a for a in tree.iter("a") if next(a.iterdescendants(*_CARD_TAGS), None) is not None]:
+    for a in [a for a in tree.iter("a") if len(a) and next(a.iterdescendants(*_CARD_TAGS), None) is not None]:
         a.drop_tag()
 
 
@@ -383,9 +388,9 @@ def _review_in_dom(tree, html: str | bytes) -> tuple[str | None, str | None]:
     # one text node holds the phrase: it is in the page source as it is (checked first: cheap)
     if not _REVIEWED[isinstance(html, bytes)].search(html):
         return None, None
-    for node in tree.xpath("//body//text()[contains(., 'eviewed') or contains(., 'EVIEWED')]"):
+    for node in _REVIEW_NODES(tree):
         el = node.getparent()
-        if el.tag in _DROP_TAGS or "reviewed by" not in node.lower():
+        if "reviewed by" not in node.lower():
             continue
         while el is not None and el.tag not in ("body", "html"):
             text = _WS.sub(" ", el.text_content()).strip()
@@ -621,7 +626,9 @@ def _p_len(el) -> int:
 
 def _host(url: str | None, default: str = "") -> str:
     """Host of ``url`` without "www."; ``default`` for relative links."""
-    netloc = urlsplit(url or "").netloc.lower()
+    if not url or "//" not in url:  # no authority part: a relative link (most of a page's links)
+        return default
+    netloc = urlsplit(url).netloc.lower()
     return netloc.removeprefix("www.") or default
 
 
