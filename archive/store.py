@@ -458,7 +458,8 @@ class Archive:
         return url_id
 
     def _captures(self, crawl_id, article_id, pages, complete: bool) -> list[int]:
-        """One ``capture_log`` row per response; a payload equal to the URL's previous capture is not repeated. The
+        """One ``capture_log`` row per response; a payload equal to the URL's previous capture (a 304, or a 200 with the
+        same payload digest) is not repeated: the row points at the capture holding it (``revisit_of``). The
         validators of a complete article's 200 pages become the URL's; a failed article's leave them alone."""
         ids = []
         for page in pages:
@@ -467,7 +468,8 @@ class Archive:
             exact = complete and page.status == 200
             url_id = self._url_id(page.url, page.etag, page.last_modified, exact)
             prev = self.conn.execute(
-                "SELECT id, digest FROM capture_log WHERE url_id = ? AND status IN (200, 304) ORDER BY id DESC LIMIT 1",
+                "SELECT id, digest, revisit_of FROM capture_log WHERE url_id = ? AND status IN (200, 304) "
+                "ORDER BY id DESC LIMIT 1",
                 [url_id],
             ).fetchone()
             warc = page.warc or {}
@@ -484,13 +486,26 @@ class Archive:
                 "warc_length": warc.get("length"),
             }
             if prev and page.status in (200, 304):
-                prev_id, prev_digest = prev
-                if page.not_modified or (row["digest"] is not None and row["digest"] == prev_digest):
-                    row["revisit_of"] = prev_id
-                    if row["digest"] in (None, prev_digest):
+                original, digest = self._original(*prev)
+                if page.not_modified or (row["digest"] is not None and row["digest"] == digest):
+                    row["revisit_of"] = original
+                    if row["digest"] in (None, digest):
                         row["digest"] = None
             ids.append(self.db.table("capture_log").insert(row).last_pk)
         return ids
+
+    def _original(self, capture_id: int, digest: str | None, revisit_of: int | None) -> tuple[int, str | None]:
+        """(id, digest) of the capture that holds the content of capture ``capture_id``: itself when it names its
+        digest, else the capture it revisits (a revisit points at the original, so one step; an older archive may
+        chain revisits of revisits, followed back)."""
+        while digest is None and revisit_of is not None:  # (always an earlier capture: no cycle)
+            row = self.conn.execute(
+                "SELECT id, digest, revisit_of FROM capture_log WHERE id = ?", [revisit_of]
+            ).fetchone()
+            if row is None:
+                break
+            capture_id, digest, revisit_of = row
+        return capture_id, digest
 
     # the end of a crawl
 

@@ -76,6 +76,27 @@ def test_304_path_end_to_end(crawled):
     assert all(r["url"] == r["prev_url"] and r["prev_crawl"] == 1 for r in rows)
 
 
+def test_a_page_sent_again_unchanged_points_at_the_original(crawled):
+    """Crawl 3 (no conditional requests, every page 200 with the same bytes, after crawl 2's 304s): each capture
+    repeats no digest and points at the crawl-1 capture holding the payload, as its WARC revisit record does."""
+    conn = crawled["conn"]
+    rows = conn.execute(
+        "SELECT c.url, c.digest, p.url AS original_url, p.crawl_id AS original_crawl, p.digest AS original_digest "
+        "FROM captures c LEFT JOIN captures p ON p.id = c.revisit_of WHERE c.crawl_id = 3 AND c.status = 200"
+    ).fetchall()
+    assert rows and all(r["digest"] is None for r in rows)
+    assert all(r["original_url"] == r["url"] and r["original_crawl"] == 1 and r["original_digest"] for r in rows)
+    for r in rows:  # the same payload as the WARC record says
+        headers, _, _ = read_record(
+            resolve_warc_path(
+                conn.execute("SELECT warc_file FROM captures WHERE crawl_id = 1 AND url = ?", [r["url"]]).fetchone()[0],
+                str(crawled["db"]),
+            ),
+            conn.execute("SELECT warc_offset FROM captures WHERE crawl_id = 1 AND url = ?", [r["url"]]).fetchone()[0],
+        )
+        assert headers.get_header("WARC-Payload-Digest") == r["original_digest"]
+
+
 def test_warc_files_pass_warcio_check_and_index(crawled):
     files = warc_files(crawled["folder"])
     assert len(files) >= 3, "the first crawl's WARC files should have rotated at 40 kB"
