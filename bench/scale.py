@@ -48,7 +48,7 @@ def main(argv=None):
     header = f"Scale: `scrapy crawl healthcenter`, {args.pages} pages per article, no server latency ({machine()})"
     rows, found = [], []
     for n in sizes:
-        work = OUT / "scale"
+        work = OUT / f"scale-{n}"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         settings = {"ARCHIVE_DB": str(work / "archive.db")}
