@@ -86,7 +86,7 @@ def known_pages(conn, url: str) -> list[str] | None:
 def current_pages(conn, url: str, at: str | None = None) -> dict | None:
     """The text, page URLs, page starts and extractor version of the current version of the article ``url`` (of the
     version in force at ``at``, when given), or None."""
-    columns = "SELECT t.text, v.page_urls, v.page_starts, v.extractor_version FROM articles a "
+    columns = "SELECT t.text, v.page_urls, v.page_starts, v.extractor_version, v.capture_ids FROM articles a "
     if at is None:
         sql = (
             columns
@@ -102,7 +102,20 @@ def current_pages(conn, url: str, at: str | None = None) -> dict | None:
         return None
     row["page_urls"] = json.loads(row["page_urls"]) if row["page_urls"] else []
     row["page_starts"] = json.loads(row["page_starts"]) if row["page_starts"] else None
+    row["digests"] = payload_digests(conn, json.loads(row.pop("capture_ids") or "[]"))
     return row
+
+
+def payload_digests(conn, capture_ids) -> list[str | None]:
+    """The payload digest of each capture (a revisit's is the one of the capture it revisits), None when unknown."""
+    found = []
+    for capture_id in capture_ids:
+        digest, seen = None, 0
+        while capture_id is not None and digest is None and seen < 100:
+            row = one(conn, "SELECT digest, revisit_of FROM capture_log WHERE id = ?", [capture_id])
+            digest, capture_id, seen = (row["digest"], row["revisit_of"], seen + 1) if row else (None, None, seen)
+        found.append(digest)
+    return found
 
 
 # versions

@@ -14,8 +14,11 @@ block and of its box, whether it is outside the article's main container). ``Sit
 - **link boxes**: a box signature seen in ``min_articles`` articles whose text is mostly links (``MOSTLY_LINKS``) and
   that has a title (a block) repeated in ``min_articles`` of them ("Related articles", "Most popular").
 - **repeated blocks**: a block (headings included) repeated in ``min_articles`` articles is chrome only when its
-  structure agrees: it is mostly link text, or it lies outside the article's main container. A sentence
-  repeated inside the article's text, whatever it says, stays.
+  structure agrees: it is mostly link text, or it lies outside the article's main container, in at least
+  ``min_articles`` of its articles and in more of them than not, and where it is removed, there too (a block whose
+  slot is known is removed only where its own slot agrees). A sentence or a section heading repeated inside the
+  article's text, whatever it says, stays, even when one page's structure misleads (a heading found outside the
+  main container of a page the container was misjudged on).
 - **metadata lines**: a short line holding a time, date or counter (``volatile.volatile``: "Page last updated:
   13:42:06") whose form, values masked, is on ``min_articles`` articles with different values (a time that
   differs from page to page) says when the page was made, not what the article says.
@@ -43,6 +46,7 @@ MOSTLY_LINKS = 0.5  # share of link text that makes a block or a box "mostly lin
 MAX_BOX_SHARE = 0.35  # a box with more of a page's text than this is the article's, not a template's
 INSTANCES = 200  # box contents remembered per box signature
 BOX_KEYS = 5_000  # block digests remembered per box signature
+VOTES = 16  # articles remembered per block on each side of "its structure agrees"
 
 
 def block_key(kind: str, text: str) -> str:
@@ -82,7 +86,8 @@ class SiteChrome:
         self.known_slots = known_slots or {}
         self.min_articles = min_articles
         self.max_entries = max_entries
-        # (host, digest) -> [articles, structure agrees: True/False, or a volatile line's set of value digests]
+        # (host, digest) -> [articles, [articles where structure agrees, where it does not] (each at most
+        # VOTES), or a volatile line's set of value digests]
         self._seen: OrderedDict[tuple[str, bytes], list] = OrderedDict()
         self._texts: dict[tuple[str, bytes], str] = {}  # the key of each block seen in min_articles articles
         self._boxes: OrderedDict[tuple[str, str], _Box] = OrderedDict()
@@ -96,9 +101,13 @@ class SiteChrome:
         for (kind, text), slot, page in zip(blocks, slots, pages):
             key = block_key(kind, text)
             digest = _digest(key)
-            found = self._note(host, digest, key, article_key, False)
-            if slot and (slot[OWN_LINKS] >= MOSTLY_LINKS or slot[OUTSIDE]):
-                found[1] = True
+            found = self._note(host, digest, key, article_key, None)
+            if slot:
+                votes = found[1] if isinstance(found[1], list) else [(), ()]
+                side = 0 if _agrees_here(slot) else 1
+                if article_key not in votes[side] and len(votes[side]) < VOTES:
+                    votes[side] += (article_key,)
+                found[1] = votes
             form = volatile_key(text)
             if form:  # the structure that agrees: values that differ
                 line = self._note(host, _digest(form), form, article_key, set())
@@ -173,22 +182,27 @@ class SiteChrome:
         return pooled * 2 >= len(contents)
 
     def is_chrome(self, host: str, kind: str, text: str, slot=None) -> bool:
+        """True when this block, where it sits (``slot``: unknown when None), is the site's chrome."""
         if slot and not slot[LOOSE] and not slot[OUTSIDE] and self._box_is_chrome(host, slot[BOX]):
             return True
         key = block_key(kind, text)
         known = self.known.get(host, ())
-        if self._agrees(self._seen.get((host, _digest(key)))) or content_hash(key) in known:
+        repeated = self._agrees(self._seen.get((host, _digest(key)))) or content_hash(key) in known
+        if repeated and (slot is None or _agrees_here(slot)):
             return True
         form = volatile_key(text)
         return form is not None and (self._agrees(self._seen.get((host, _digest(form)))) or content_hash(form) in known)
 
     def _agrees(self, found) -> bool:
         """Seen in enough articles, and its structure agrees (see the module doc)."""
-        return bool(
-            found
-            and len(found[0]) >= self.min_articles
-            and (found[1] is True or (isinstance(found[1], set) and len(found[1]) >= 2))
-        )
+        if not found or len(found[0]) < self.min_articles:
+            return False
+        if isinstance(found[1], set):  # a volatile line: values that differ
+            return len(found[1]) >= 2
+        if isinstance(found[1], list):
+            agree, against = found[1]
+            return len(agree) >= self.min_articles and len(agree) > len(against)
+        return False
 
     def strip(self, host: str, blocks, slots=None) -> list:
         """``blocks`` minus the chrome ones, order kept."""
@@ -210,6 +224,11 @@ class SiteChrome:
             if self._box_is_chrome(host, sig) and sig not in self.known_slots.get(host, ()):
                 hosts.setdefault(host, []).append(sig)
         return hosts
+
+
+def _agrees_here(slot) -> bool:
+    """The structure of one occurrence says template: mostly link text, or outside the article's main container."""
+    return slot[OWN_LINKS] >= MOSTLY_LINKS or bool(slot[OUTSIDE])
 
 
 def _digest(key: str) -> bytes:

@@ -15,6 +15,7 @@ at call time, so a replaced extractor (a test's, or an upgrade's) is the one use
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from archive.text import blocks as text_blocks
@@ -103,17 +104,26 @@ def clean_pages(pages, prune: tuple[str, ...] = (), review: ReviewRules | None =
     return Cleaned(merged["title"], blocks, meta, merged["pages"], titles, merged["slots"], extracted)
 
 
-def without_chrome(article: Cleaned, chrome: SiteChrome | None, host: str) -> Cleaned:
+def without_chrome(article: Cleaned, chrome: SiteChrome | None, host: str, kept_in: str | None = None) -> Cleaned:
+    """``article`` without the blocks ``chrome`` finds to be the site's chrome. ``kept_in``: the text of the article's
+    current version; a block it holds (as many times as it holds it) stays, chrome or not: the chrome learned since
+    that version was written does not take text out of it, so the same pages never make a new version."""
     if chrome is None:
         return article
     n = len(article.blocks)
     pages = article.pages if len(article.pages) == n else [None] * n
     slots = article.slots if len(article.slots) == n else [None] * n
-    kept = [
-        (block, page, slot)
-        for block, page, slot in zip(article.blocks, pages, slots)
-        if not chrome.is_chrome(host, block[0], block[1], slot)
-    ]
+    found = [chrome.is_chrome(host, block[0], block[1], slot) for block, slot in zip(article.blocks, slots)]
+    held = Counter(text_blocks(kept_in or ""))
+    held.subtract(part for block, chrome_ in zip(article.blocks, found) if not chrome_ for part in _parts(block))
+    kept = []
+    for block, page, slot, chrome_ in zip(article.blocks, pages, slots, found):
+        if chrome_:
+            parts = _parts(block)
+            if not parts or any(held[part] < 1 for part in parts):
+                continue
+            held.subtract(parts)
+        kept.append((block, page, slot))
     return Cleaned(
         article.title,
         [block for block, _, _ in kept],
@@ -122,6 +132,11 @@ def without_chrome(article: Cleaned, chrome: SiteChrome | None, host: str) -> Cl
         article.titles,
         [slot for _, _, slot in kept] if article.slots else [],
     )
+
+
+def _parts(block) -> list[str]:
+    """The blocks of the archived text that ``block`` makes."""
+    return text_blocks(blocks_to_text([block]))
 
 
 def clean_article(

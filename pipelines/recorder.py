@@ -12,9 +12,11 @@ in the archive) and written, chrome dropped, once ``hold`` of them have been see
 later crawl starts from the chrome the archive remembers. An extractor that improves reaches old captures only
 through ``healtharchive reextract``.
 
-Versions are made by the article's text, not by the page's metadata: a text that differs from the current version
-only in lines that say when the page was generated or how often it was seen (``pipelines/volatile.py``) is
-``unchanged``. A complete article left with no text once its chrome is dropped is ``incomplete``, its observation
+Versions are made by the article's text, not by the page's metadata nor by what is known of the chrome: a text
+that differs from the current version only in lines that say when the page was generated or how often it was seen
+(``pipelines/volatile.py``) is ``unchanged``; so is an article whose every page came with the payload digest of the
+current version's captures (``same_payloads``: the same bytes), and chrome learned after the current version was
+written never drops a block that version kept (``clean.without_chrome``'s ``kept_in``). A complete article left with no text once its chrome is dropped is ``incomplete``, its observation
 saying why.
 
 A distributed run (``healtharchive ingest``) is one crawl however many times its writer is restarted: ``open(...,
@@ -189,8 +191,8 @@ class Recorder:
         if item.state == "ok":
             host = host_of(item.url)
             cleaned = Cleaned(item.title, item.blocks, item.meta, item.block_pages, slots=item.block_slots)
-            article = without_chrome(cleaned, self.chrome, host)
             previous = self.archive.current_pages(item.url, at)
+            article = without_chrome(cleaned, self.chrome, host, previous["text"] if previous else None)
             comparable = previous if previous and previous["extractor_version"] == EXTRACTOR_VERSION else None
             bad = problem(article, len(item.pages), item.page_titles, comparable)
             if not bad and not article.blocks:
@@ -207,8 +209,8 @@ class Recorder:
                 )
                 item.blocks, item.text = article.blocks, article.text
                 item.block_pages, item.page_starts = article.pages, article.page_starts(len(item.pages))
-                if previous and only_volatile(previous["text"], item.text):
-                    item.text = previous["text"]  # only when it was generated changed: the same text
+                if previous and (same_payloads(item, previous) or only_volatile(previous["text"], item.text)):
+                    item.text = previous["text"]  # the same bytes, or only when it was generated changed: the same text
         outcome = self.archive.record(
             self.crawl_id,
             item,
@@ -252,3 +254,16 @@ class Recorder:
             if self.owns_lock:
                 self.lock.release()
         return gone
+
+
+def same_payloads(item, version) -> bool:
+    """True when every page of ``item`` came with the payload (WARC digest) of the same page of ``version`` (the
+    article's current version, ``current_pages``): the site sent the very bytes that version was made from, so
+    its text has not changed, whatever the chrome learned since."""
+    digests = [(page.warc or {}).get("digest") for page in item.pages]
+    return (
+        bool(digests)
+        and None not in digests
+        and [page.url for page in item.pages] == version["page_urls"]
+        and digests == version["digests"]
+    )

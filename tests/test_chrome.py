@@ -3,7 +3,7 @@ make a version (pipelines/volatile.py), on small pages written for the rule each
 the crawl tests in tests/test_rotating_chrome.py run the generated centers)."""
 
 from pipelines.chrome import SiteChrome
-from pipelines.clean import clean_pages, without_chrome
+from pipelines.clean import Cleaned, clean_pages, without_chrome
 from pipelines.volatile import only_volatile, volatile_pair
 
 CALL = "Call 911 if you have chest pain that lasts more than a few minutes, even at night."
@@ -94,3 +94,34 @@ def test_lines_that_only_say_when_are_volatile():
     assert not only_volatile(text, "Angina, edited.\n\nPage last updated: 13:42:07")
     assert only_volatile("Angina.", text) and only_volatile(text, "Angina.")
     assert not only_volatile(text, text)
+
+
+def test_a_repeated_block_is_chrome_only_where_most_of_its_places_agree():
+    """A section heading inside the article's text on most articles, found outside the main container on one page
+    whose container was misjudged, stays everywhere; a block outside the container on most articles goes, but only
+    where it is outside."""
+    chrome = SiteChrome(min_articles=3)
+    inside = ["div.t>h2", 1, True, False, 0.0, 0.0, 0.02]
+    outside = ["~div.n", 0, True, True, 0.0, 0.0, 0.02]
+    heading, promo = ("h2", "Treatment Choices"), ("p", "Sign up for our newsletter.")
+    for i in range(8):
+        where = outside if i < 3 else inside
+        chrome.learn("h", f"a{i}", [heading, promo], [where, outside if i else inside])
+    assert not chrome.is_chrome("h", *heading, outside) and not chrome.is_chrome("h", *heading, inside)
+    assert chrome.is_chrome("h", *promo, outside) and not chrome.is_chrome("h", *promo, inside)
+
+
+def test_chrome_learned_later_takes_nothing_from_the_current_version():
+    """What the article's current version kept stays (as many times as it holds it): the same pages, cleaned with
+    more chrome known, give the same text; a block not in the version that is chrome still goes."""
+
+    class Chrome:
+        def is_chrome(self, host, kind, text, slot=None):
+            return text.startswith("Chrome")
+
+    blocks = [("h2", "Chrome A"), ("p", "Body."), ("p", "Chrome B"), ("h2", "Chrome A"), ("li", "Chrome C")]
+    article = Cleaned("T", blocks, pages=[1, 1, 1, 2, 2])
+    version = "Chrome A\n\nBody.\n\n- Chrome C"
+    kept = without_chrome(article, Chrome(), "h", version)
+    assert kept.text == version and kept.pages == [1, 1, 2]
+    assert without_chrome(article, Chrome(), "h").text == "Body."

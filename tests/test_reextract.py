@@ -192,10 +192,11 @@ def crawl_with_outline(site, db: Path, patch_dir: Path):
 
 def test_next_crawl_after_reextract_records_no_false_change(two_rounds, tmp_path, outline):
     site = two_rounds["site"]
-    # Control: the new extractor without re-extraction makes every article look changed.
+    # Control: the new extractor without re-extraction makes every article whose pages are not the very bytes of its
+    # current version (made in round 1) look changed; the same bytes are unchanged whatever the extractor.
     control = copy_archive(two_rounds["folder"], tmp_path / "control")
     outcomes, _ = crawl_with_outline(site, control, tmp_path / "patch")
-    assert outcomes.get("changed", 0) >= 5
+    assert outcomes.get("changed", 0) >= 3
     # With re-extraction first, the same crawl finds nothing changed.
     db = copy_archive(two_rounds["folder"], tmp_path / "copy")
     report = reextract(str(db))
