@@ -21,8 +21,9 @@ saying why.
 
 A distributed run (``healtharchive ingest``) is one crawl however many times its writer is restarted: ``open(...,
 run=(id, name))`` resumes the run's crawl if it has one, learning the chrome again from the articles it has
-written or holds, and ``record`` writes each article of the run once (``written`` says which are; a held one
-counts as written, since the archive keeps it), so replaying one changes nothing.
+written or holds (and writing at once the held articles of a host whose ``hold`` articles were all seen: a writer
+killed while it wrote them), and ``record`` writes each article of the run once (``written`` says which are; a held
+one counts as written, since the archive keeps it), so replaying one changes nothing.
 """
 
 from __future__ import annotations
@@ -114,6 +115,8 @@ class Recorder:
                     self.held.setdefault(host_of(item.url), []).append(item)
                 for host, items in self.held.items():
                     self.seen[host] = self.archive.host_articles(host) + len(items)
+                for host in [h for h in self.held if self.hold and self.seen[h] >= self.hold]:
+                    self.flush(host)  # a writer killed while writing them: the chrome they wait for is known
             else:
                 self.crawl_id = self.archive.start_crawl(
                     spider, profile, args, scope, started_at=started_at, source=source, run=run

@@ -4,6 +4,7 @@ real redis-server this module starts, against the sample center, compared with s
 Short heartbeats and leases (WORKER_TTL=4 s) keep the kill and restart tests short.
 """
 
+import copy
 import json
 import os
 import re
@@ -96,17 +97,20 @@ class Run:
                 process.wait()
 
 
-def differences(got: dict, want: dict) -> list:
-    """The articles (and crawls) two ``held`` views disagree on, for a readable failure."""
-    urls = sorted(set(got["articles"]) | set(want["articles"]))
-    found = [
-        (u, got["articles"].get(u), want["articles"].get(u))
-        for u in urls
-        if got["articles"].get(u) != want["articles"].get(u)
-    ]
+def differences(got: dict, want: dict) -> str:
+    """What two ``held`` views disagree on, one line per article (or the crawls) and field: '' when they agree.
+    (Use it as ``assert not found, found``: pytest's repr of a long value elides its middle, which once joined one
+    article's URL to another article's title.)"""
+    lines = []
+    for url in sorted(set(got["articles"]) | set(want["articles"])):
+        mine, theirs = got["articles"].get(url), want["articles"].get(url)
+        if mine is None or theirs is None:
+            lines.append(f"{url}: {'missing' if mine is None else 'extra'} ({mine or theirs})")
+            continue
+        lines += [f"{url}: {k} {mine[k]} != {theirs[k]}" for k in mine if mine[k] != theirs[k]]
     if got["crawls"] != want["crawls"]:
-        found.append(("crawls", got["crawls"], want["crawls"]))
-    return found
+        lines.append(f"crawls: {got['crawls']} != {want['crawls']}")
+    return "\n".join(lines)
 
 
 def held(db) -> dict:
@@ -197,7 +201,8 @@ def test_two_workers_and_the_ingest_archive_what_one_crawl_does(redis_server, tm
             run.worker()
             assert run.wait() == [0, 0, 0], run.log(run.ingests[0])[-3000:]
             assert fetched(site) == alone  # each page as often as one crawl fetches it (a 304 refetched: twice)
-            assert not differences(held(many), held(one))
+            found = differences(held(many), held(one))
+            assert not found, found
         captures_readable(many)
     archive = held(many)
     assert [c[2] for c in archive["crawls"]] == ["finished", "finished"]
@@ -279,11 +284,82 @@ def test_a_killed_worker_and_a_killed_ingest_lose_nothing_and_write_nothing_twic
     finally:
         site.delay = 0
         run.stop()
-    assert not differences(held(db), reference)
+    found = differences(held(db), reference)
+    assert not found, found
     assert int(server.hget("healtharchive:healthcenter:kills:meta", "requeued")) >= 1
     log = run.log(run.ingests[-1])
     replays = re.search(r"(\d+) replays skipped", log)
     assert "(resumed)" in log and replays and int(replays[1]) >= 1, log[-2000:]
+
+
+class Killed(Exception):
+    """The writer's death, right after one transaction committed."""
+
+
+def cleaned_items(count: int) -> list:
+    """The sample center's first ``count`` generated articles as the cleaning pipeline hands them to the writer."""
+    from urllib.parse import urlsplit
+
+    from archive.clock import utcnow
+    from crawler.items import ArticleItem, Page
+    from pipelines.clean import clean_pages
+    from samplesite.center import Center, page_path
+
+    origin = "http://127.0.0.1:8"
+    center = Center(1, origin, generated=count)
+    items = []
+    for art in center.all_articles():
+        urls = [origin + page_path(art, n) for n in range(1, len(art.pages) + 1)]
+        bodies = [center.respond(urlsplit(u).path, urlsplit(u).query).body.decode() for u in urls]
+        article = clean_pages(list(zip(urls, bodies)))
+        item = ArticleItem(url=urls[0], spider="healthcenter", profile="generic")
+        item.pages = [Page(url=u, number=n, status=200, fetched_at=utcnow()) for n, u in enumerate(urls, start=1)]
+        item.title, item.blocks, item.meta = article.title, article.blocks, article.meta
+        item.block_pages, item.block_slots, item.page_titles = article.pages, article.slots, article.titles
+        items.append(item)
+    return items
+
+
+def test_an_ingest_killed_while_it_writes_the_held_articles_writes_the_rest_when_it_restarts(tmp_path):
+    """The ingest killed after the first of a site's held articles was written (the articles waited until the site's
+    chrome was known, and it is): the next ingest writes the others as soon as it starts, with the chrome the first
+    one got, not at the end of the run; the archive is the one an ingest never killed makes."""
+    from crawler.items import from_json
+    from pipelines.recorder import Recorder
+
+    run = ("run-1", "healthcenter:held")
+
+    def writer(db, **kw):
+        recorder = Recorder(str(db), hold=4, load_item=from_json, **kw)
+        recorder.open("healthcenter", "generic", {}, None, run=run)
+        return recorder
+
+    def killed_at_first_held(item, outcome, held):
+        if held:
+            raise Killed
+
+    items = cleaned_items(6)
+    never_killed = writer(tmp_path / "one" / "archive.db")
+    for item in copy.deepcopy(items):
+        never_killed.record(item)
+    never_killed.close("finished", "finished", 18, 0)
+
+    db = tmp_path / "many" / "archive.db"
+    first = writer(db, on_outcome=killed_at_first_held)
+    for item in items[:3]:
+        assert first.record(item) is None  # held: 3 of the site's 4 seen
+    with pytest.raises(Killed):
+        first.record(items[3])  # the 4th: the chrome is known, the held ones are written ... and the writer dies
+    first.leave()
+    assert (observed(db), observed(db, "held_articles")) == (1, 3)
+    second = writer(db)
+    assert (observed(db), observed(db, "held_articles")) == (4, 0)
+    for item in items[4:]:
+        assert second.written(item.url) is False
+        assert second.record(item) == "new"
+    second.close("finished", "finished", 18, 0)
+    found = differences(held(db), held(tmp_path / "one" / "archive.db"))
+    assert not found, found
 
 
 def test_redis_killed_and_restarted_mid_run(generated, tmp_path):
@@ -308,7 +384,8 @@ def test_redis_killed_and_restarted_mid_run(generated, tmp_path):
             site.delay = 0
             run.stop()
         assert "Redis does not answer" in run.log(run.workers[0]) + run.log(run.workers[1])
-    assert not differences(held(db), reference)
+    found = differences(held(db), reference)
+    assert not found, found
 
 
 def test_a_worker_that_cannot_join_says_why_in_one_line(tmp_path):
