@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import sys
+import time
 from pathlib import Path
 
 import click
@@ -25,6 +28,17 @@ warc_dir_option = click.option(
     type=click.Path(file_okay=False),
     help="Where the WARC files are, if they were moved away from the archive's warc/ folder.",
 )
+
+
+def log_to_stderr() -> None:
+    """INFO lines with UTC ISO times on stderr, for the long-running commands (schedule, ingest)."""
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%SZ",
+        stream=sys.stderr,
+    )
+    logging.Formatter.converter = time.gmtime
 
 
 def open_archive(path: str, readonly: bool = True) -> Archive:

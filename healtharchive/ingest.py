@@ -45,7 +45,7 @@ from crawler.items import from_json
 from pipelines.recorder import Recorder
 from pipelines.verdict import verdict
 
-from .common import db_option
+from .common import db_option, log_to_stderr
 
 logger = logging.getLogger("healtharchive.ingest")
 
@@ -324,13 +324,7 @@ def ingest_command(redis_url, db_path, until_idle):
 
     Example: healtharchive ingest --redis redis://10.0.0.2:6379/0 --db archive.db   (see docs/scaling.md)
     """
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%SZ",
-        stream=sys.stderr,
-    )
-    logging.Formatter.converter = time.gmtime
+    log_to_stderr()
     server = connect(redis_url, retries=8)
     ingest = Ingest(server, db_path)
     signal.signal(signal.SIGTERM, ingest.stop)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import signal
-import sys
-import time
 from pathlib import Path
 
 import click
 
 from archive.clock import iso
 
+from ..common import log_to_stderr
 from .config import ScheduleError, load_config
 from .supervisor import Scheduler, last_started
 
@@ -53,13 +51,7 @@ def schedule_command(config, db_path, once, names, force, wait, log_dir, max_run
 
     Example: healtharchive schedule --config schedule.toml --once   (see docs/scheduling.md)
     """
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%SZ",
-        stream=sys.stderr,
-    )
-    logging.Formatter.converter = time.gmtime
+    log_to_stderr()
     crawls = load_config(config, db_path)
     unknown = set(names) - {c.name for c in crawls}
     if unknown:
