@@ -237,6 +237,9 @@ class Archive:
     def live_articles(self, hosts, paths) -> list[dict]:
         return queries.live_articles(self.conn, hosts, paths)
 
+    def live_urls(self, hosts, paths) -> list[tuple[int, str]]:
+        return queries.live_urls(self.conn, hosts, paths)
+
     def known_pages(self, url: str) -> list[str] | None:
         return queries.known_pages(self.conn, url)
 
@@ -520,18 +523,18 @@ class Archive:
             r[0] for r in self.conn.execute("SELECT article_id FROM observation_log WHERE crawl_id = ?", [crawl_id])
         }
         gone = 0
-        for article in self.live_articles(hosts, paths):
-            if article["id"] in seen:
+        for article_id, _ in self.live_urls(hosts, paths):
+            if article_id in seen:
                 continue
             row = self.conn.execute(
-                "SELECT missed + 1, current_version_id FROM articles WHERE id = ?", [article["id"]]
+                "SELECT missed + 1, current_version_id FROM articles WHERE id = ?", [article_id]
             ).fetchone()
             update = {"missed": row[0]}
             if row[0] >= gone_after:
                 update["status"] = "gone"
-                self._observe(article["id"], crawl_id, "gone", row[1])
+                self._observe(article_id, crawl_id, "gone", row[1])
                 gone += 1
-            self.db.table("articles").update(article["id"], update)
+            self.db.table("articles").update(article_id, update)
         return gone
 
     def close_run(

@@ -42,6 +42,19 @@ class Run:
     others_peak: dict[int, int] = field(default_factory=dict)  # e.g. multiprocessing's resource tracker
     cpu: dict[int, float] = field(default_factory=dict)  # pid -> user+system CPU seconds (last sample)
     main_pid: int = 0
+    rss: list[tuple[float, int, int]] = field(default_factory=list)  # (epoch time, VmRSS, VmHWM) of the scrapy process
+
+    def progress(self) -> list[tuple[float, int, int, int, int]]:
+        """(seconds since the start, pages fetched, articles archived, VmRSS, VmHWM) at each progress line of the
+        log (``crawler.extensions.Progress``), with the crawl process's memory sampled nearest to it."""
+        if not self.rss:
+            return []
+        out = []
+        for m in PROGRESS.finditer(self.log):
+            at = time.mktime(time.strptime(m["at"], "%Y-%m-%d %H:%M:%S"))
+            _, rss, hwm = min(self.rss, key=lambda sample: abs(sample[0] - at))
+            out.append((at - self.rss[0][0], int(m["pages"]), int(m["articles"]), rss, hwm))
+        return out
 
     @property
     def main_cpu(self) -> float:
@@ -86,15 +99,29 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _hwm(pid: int) -> int:
+PROGRESS = re.compile(
+    r"^(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) \[crawler\.extensions\] INFO: progress: (?P<pages>\d+) pages fetched, "
+    r"(?P<articles>\d+) articles archived",
+    re.M,
+)
+
+
+def _status(pid: int, *names: str) -> list[int]:
+    """The ``/proc/PID/status`` fields ``names`` (kB values), in bytes; 0 for each when the process is gone."""
+    found = dict.fromkeys(names, 0)
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
+                name = line.split(":", 1)[0]
+                if name in found:
+                    found[name] = int(line.split()[1]) * 1024
     except OSError:
         pass
-    return 0
+    return list(found.values())
+
+
+def _hwm(pid: int) -> int:
+    return _status(pid, "VmHWM")[0]
 
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -123,7 +150,8 @@ def run_scrapy(
     """Run ``scrapy ARGS -s K=V ...`` as a real subprocess; record wall time and peak RSS of it and its children.
 
     Peak RSS is the kernel's high-water mark (VmHWM) of each process, sampled every ``poll`` seconds until
-    the process exits, so a short spike between samples is still counted.
+    the process exits, so a short spike between samples is still counted. The scrapy process's current RSS is also
+    kept once a second (``Run.rss``, ``Run.progress()``).
     """
     command = [SCRAPY, *args]
     for key, value in {**CRAWL_SETTINGS, **(settings or {})}.items():
@@ -132,10 +160,13 @@ def run_scrapy(
     with tempfile.TemporaryFile("w+") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
-        main_peak, workers, others, cpu = 0, {}, {}, {}
+        main_peak, workers, others, cpu, rss = 0, {}, {}, {}, []
         deadline = start + timeout
         while proc.poll() is None:
-            main_peak = max(main_peak, _hwm(proc.pid))
+            now, hwm = _status(proc.pid, "VmRSS", "VmHWM")
+            main_peak = max(main_peak, hwm)
+            if now and (not rss or time.time() - rss[-1][0] >= 1.0):
+                rss.append((time.time(), now, hwm))
             cpu[proc.pid] = _cpu(proc.pid) or cpu.get(proc.pid, 0.0)
             stack = _children(proc.pid)
             while stack:
@@ -151,7 +182,7 @@ def run_scrapy(
         wall = time.perf_counter() - start
         log.seek(0)
         text = log.read()
-    return Run(command, proc.returncode, wall, text, main_peak, workers, others, cpu, proc.pid)
+    return Run(command, proc.returncode, wall, text, main_peak, workers, others, cpu, proc.pid, rss)
 
 
 def crawl_center(hub_url: str, db: Path, settings: dict | None = None, **kw) -> Run:

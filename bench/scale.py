@@ -1,6 +1,6 @@
 """Scale: what a crawl costs as the center grows, from 500 to 50,000 articles.
 
-Run: .venv/bin/python bench/scale.py [--sizes 500,5000,50000] [--pages 3] [--stop-after SECONDS]
+Run: .venv/bin/python bench/scale.py [--sizes 500,5000,50000] [--pages 3] [--stop-after SECONDS] [--every SECONDS]
 
 For each size, serves a generated center of that many articles (``SampleSite(generated=N)``, three pages each, no
 server latency) on 127.0.0.1 and runs the real ``scrapy crawl healthcenter`` into a fresh archive, delays off (the
@@ -10,10 +10,14 @@ peak RSS of the crawl process and of each cleaning worker (the kernel's high-wat
 each size with the smallest: seconds per 1,000 pages and bytes per article should not grow (linear or better), and
 the crawl process should stay under 300 MB.
 
-A 50,000-article crawl fetches 150,000 pages: an hour or more on a 2-core machine. ``--stop-after S`` stops each
-crawl after S seconds (Scrapy's ``CLOSESPIDER_TIMEOUT``; the crawl exits 3, "stopped") and reports what it did by
-then, marked "stopped": its peak RSS already includes the whole center's article requests, queued when the hub was
-read.
+Memory over time: for each size, the crawl's progress lines (every ``--every`` seconds, ``PROGRESS_INTERVAL``) with
+the crawl process's RSS then and its peak so far, and how much RSS grew per article between the first progress line
+with 100 articles archived and the last (the hub read, the pools and caches warm: what is left grows with the crawl).
+
+A 50,000-article crawl fetches 150,000 pages: an hour or more on a 2-core machine. ``--sizes 50000 --stop-after S``
+stops the crawl after S seconds (Scrapy's ``CLOSESPIDER_TIMEOUT``; the crawl exits 3, "stopped") and reports what it
+did by then, marked "stopped": the whole hub has been read by then (the center's 50,000 links), and the memory over
+time shows whether the rest stays flat.
 """
 
 from __future__ import annotations
@@ -38,20 +42,38 @@ def archive_bytes(folder: Path) -> tuple[int, int]:
     return db, warc
 
 
+def memory_table(timeline) -> str:
+    return table(
+        ["time", "pages", "articles archived", "RSS", "peak RSS so far"],
+        [[f"{t:,.0f} s", f"{p:,}", f"{a:,}", mb(rss), mb(hwm)] for t, p, a, rss, hwm in timeline],
+    )
+
+
+def growth(timeline) -> str:
+    """RSS growth per article between the first progress line with 100 articles archived and the last."""
+    warm = [point for point in timeline if point[2] >= 100]
+    if len(warm) < 2 or warm[-1][2] == warm[0][2]:
+        return "RSS growth per article: too few progress lines"
+    (_, _, a0, r0, _), (_, _, a1, r1, _) = warm[0], warm[-1]
+    per = (r1 - r0) / (a1 - a0)
+    return f"RSS growth from {a0:,} to {a1:,} articles: {mb(r0)} -> {mb(r1)}, {per / 1e3:+.1f} KB per article"
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="500,5000,50000")
     ap.add_argument("--pages", type=int, default=3)
     ap.add_argument("--stop-after", type=int, default=0, help="stop each crawl after this many seconds (0: never)")
+    ap.add_argument("--every", type=int, default=60, help="seconds between progress lines and memory samples")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     header = f"Scale: `scrapy crawl healthcenter`, {args.pages} pages per article, no server latency ({machine()})"
-    rows, found = [], []
+    rows, found, timelines = [], [], []
     for n in sizes:
         work = OUT / f"scale-{n}"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
-        settings = {"ARCHIVE_DB": str(work / "archive.db")}
+        settings = {"ARCHIVE_DB": str(work / "archive.db"), "PROGRESS_INTERVAL": str(args.every)}
         if args.stop_after:
             settings["CLOSESPIDER_TIMEOUT"] = str(args.stop_after)
         with Site(n, args.pages) as site:
@@ -70,6 +92,7 @@ def main(argv=None):
             "stopped": stopped,
         }
         found.append((n, per))
+        timelines.append((n, run.progress()))
         rows.append(
             [
                 f"{n:,}",
@@ -103,6 +126,11 @@ def main(argv=None):
             rows,
         )
     )
+    for n, timeline in timelines:
+        print(f"\nmemory over time, {n:,} articles (crawl process)")
+        print(memory_table(timeline))
+        print(growth(timeline))
+    print()
     (n0, base), (n1, top) = found[0], found[-1]
     if top["stopped"]:
         print(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import scrapy
+from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -22,6 +23,7 @@ from archive.clock import utcnow
 from archive.urls import canonical_url, host_of, in_scope, page_number, path_page, same_site
 
 from .bodies import problem, readable
+from .frontier import Frontier
 from .items import ArticleItem, Page
 from .profiles import Profile, load_profile
 from .robots import Disallowed
@@ -155,6 +157,9 @@ class ArticleSpider(scrapy.Spider):
     (``?page=2``) is dropped, and a path marker (``/article/2``) is taken as one only when the page's own
     ``rel=prev`` link proves it.
 
+    Articles found on hubs and pages, and those revisited, wait in the crawl's ``Frontier`` as URLs until the
+    scheduler drains (in a distributed run, in the run's frontier in Redis).
+
     Settings: ``ARTICLE_MAX_PAGES``, ``ARCHIVE_DB`` (articles already archived are revisited and
     their pages requested conditionally).
     Stats: ``healtharchive/start_urls``, ``healtharchive/start_urls_ok``, ``healtharchive/start_urls_failed``,
@@ -186,11 +191,16 @@ class ArticleSpider(scrapy.Spider):
         self.archived_pages: dict[str, list[str]] = {}
         self.hubs: set[str] = set()
         self.archive = None
+        self.frontier: Frontier | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_pages = crawler.settings.getint("ARTICLE_MAX_PAGES")
+        try:
+            spider.frontier = Frontier.from_crawler(crawler, spider.frontier_request)
+        except NotConfigured:
+            pass
         return spider
 
     def scope_dict(self) -> dict | None:
@@ -217,9 +227,14 @@ class ArticleSpider(scrapy.Spider):
         return self.archive
 
     def revisits(self):
-        """Requests for every live article the archive holds in this crawl's scope."""
+        """Requests for every live article the archive holds in this crawl's scope (with a frontier, they wait in
+        it: none is yielded)."""
         archive = self.open_archive()
         if archive is None or not self.scope:
+            return
+        if self.frontier is not None:
+            for _, url in archive.live_urls(*self.scope):
+                self.found(url)  # its pages are read from the archive when its turn comes
             return
         for article in archive.live_articles(*self.scope):
             self.archived_pages[article["url"]] = article["page_urls"]  # [] for an article without a version
@@ -247,12 +262,31 @@ class ArticleSpider(scrapy.Spider):
         asm = self.assembly(url, start)
         return self.page_request(asm, asm.first_url, 1) if asm else None
 
+    def found(self, url: str) -> scrapy.Request | None:
+        """An article found (on a page, or in the archive): its request, or None when this crawl has it already or
+        it waits in the frontier."""
+        if self.frontier is None:
+            return self.article_request(url)
+        key = canonical_url(url)
+        if key not in self.requested:
+            self.requested.add(key)
+            self.frontier.add(key if key == url else url)  # (one string for both when they are equal)
+        return None
+
+    def frontier_request(self, url: str) -> scrapy.Request:
+        """The request of an article whose turn came in the frontier (``found`` took it for this crawl)."""
+        asm = self.new_assembly(url, canonical_url(url))
+        return self.page_request(asm, asm.first_url, 1)
+
     def assembly(self, url: str, start: bool = False) -> Assembly | None:
         """A new article to collect from ``url``, or None when this crawl has it already."""
         key = canonical_url(url)
         if key in self.requested:
             return None
         self.requested.add(key)
+        return self.new_assembly(url, key, start)
+
+    def new_assembly(self, url: str, key: str, start: bool = False) -> Assembly:
         if key not in self.archived_pages and self.open_archive():
             self.archived_pages[key] = self.archive.known_pages(key)
         pages = self.archived_pages.pop(key, None)  # (the assembly keeps them: no need to hold them twice)
@@ -287,7 +321,8 @@ class ArticleSpider(scrapy.Spider):
     # discovery
 
     def discover(self, response, hub: bool = False):
-        """Article requests for the in-scope links of a hub or article page (center crawls only). On an article's
+        """Articles for the in-scope links of a hub or article page (center crawls only), each as its request or
+        waiting in the frontier (``found``). On an article's
         first page, links to its own later pages (``/2``, ``/page/2``) and its ``rel=next``/``rel=prev`` links (its
         pagination, whatever their query says: ``?sort=recent``) are its pages, not articles."""
         if not self.scope or not isinstance(response, HtmlResponse):
@@ -296,7 +331,7 @@ class ArticleSpider(scrapy.Spider):
         for link in self.link_extractors[hub].extract_links(response):
             own_page = not hub and (link.url in paging or path_page(link.url, response.url) is not None)
             if not own_page and self.in_scope(link.url) and canonical_url(link.url) not in self.hubs:
-                request = self.article_request(link.url)
+                request = self.found(link.url)
                 if request:
                     yield request
 

@@ -91,7 +91,10 @@ def follow(sp, url: str, html_for) -> list[str]:
 
 
 def found(sp, url: str, html: str, hub: bool = False) -> list[str]:
-    return [r.url for r in sp.discover(response(url, html), hub=hub)]
+    """The articles discovery takes from a page, in order: they wait in the spider's frontier, none is requested yet."""
+    before = len(sp.frontier)
+    assert list(sp.discover(response(url, html), hub=hub)) == []
+    return list(sp.frontier.waiting)[before:]
 
 
 def articles(sp, urls) -> list[str]:
