@@ -43,6 +43,7 @@ class Run:
     cpu: dict[int, float] = field(default_factory=dict)  # pid -> user+system CPU seconds (last sample)
     main_pid: int = 0
     rss: list[tuple[float, int, int]] = field(default_factory=list)  # (epoch time, VmRSS, VmHWM) of the scrapy process
+    waited: dict[int, float] = field(default_factory=dict)  # pid -> seconds its threads were ready but not running
 
     def progress(self) -> list[tuple[float, int, int, int, int]]:
         """(seconds since the start, pages fetched, articles archived, VmRSS, VmHWM) at each progress line of the
@@ -63,6 +64,14 @@ class Run:
     @property
     def workers_cpu(self) -> float:
         return sum(v for pid, v in self.cpu.items() if pid in self.workers_peak)
+
+    @property
+    def main_waited(self) -> float:
+        return self.waited.get(self.main_pid, 0.0)
+
+    @property
+    def workers_waited(self) -> float:
+        return sum(v for pid, v in self.waited.items() if pid in self.workers_peak)
 
     def stat(self, name: str, default=0):
         """A value from Scrapy's end-of-crawl stats dump."""
@@ -136,6 +145,22 @@ def _cpu(pid: int) -> float:
         return 0.0
 
 
+def _waited(pid: int) -> float:
+    """Seconds the threads of ``pid`` spent ready to run but waiting for a core (the kernel's run-queue delay,
+    ``/proc/PID/task/TID/schedstat``): time a loaded machine takes from a process that has work to do."""
+    total = 0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                    total += int(f.read().split()[1])
+            except (OSError, IndexError, ValueError):
+                pass  # a thread that just ended
+    except OSError:
+        return 0.0
+    return total / 1e9
+
+
 def _cmdline(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
@@ -160,7 +185,7 @@ def run_scrapy(
     with tempfile.TemporaryFile("w+") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
-        main_peak, workers, others, cpu, rss = 0, {}, {}, {}, []
+        main_peak, workers, others, cpu, rss, waited = 0, {}, {}, {}, [], {}
         deadline = start + timeout
         while proc.poll() is None:
             now, hwm = _status(proc.pid, "VmRSS", "VmHWM")
@@ -168,6 +193,7 @@ def run_scrapy(
             if now and (not rss or time.time() - rss[-1][0] >= 1.0):
                 rss.append((time.time(), now, hwm))
             cpu[proc.pid] = _cpu(proc.pid) or cpu.get(proc.pid, 0.0)
+            waited[proc.pid] = max(_waited(proc.pid), waited.get(proc.pid, 0.0))
             stack = _children(proc.pid)
             while stack:
                 pid = stack.pop()
@@ -176,13 +202,14 @@ def run_scrapy(
                 bucket = others if "resource_tracker" in cmd else workers
                 bucket[pid] = max(bucket.get(pid, 0), _hwm(pid))
                 cpu[pid] = _cpu(pid) or cpu.get(pid, 0.0)
+                waited[pid] = max(_waited(pid), waited.get(pid, 0.0))
             if time.perf_counter() > deadline:
                 proc.kill()
             time.sleep(poll)
         wall = time.perf_counter() - start
         log.seek(0)
         text = log.read()
-    return Run(command, proc.returncode, wall, text, main_peak, workers, others, cpu, proc.pid, rss)
+    return Run(command, proc.returncode, wall, text, main_peak, workers, others, cpu, proc.pid, rss, waited)
 
 
 def crawl_center(hub_url: str, db: Path, settings: dict | None = None, **kw) -> Run:

@@ -17,7 +17,10 @@ connections is never dropped (Python's default backlog, 5, drops them and fakes 
 exit (Python and Scrapy start-up included); the median run of each is compared (the machine is shared:
 runs vary). CPU seconds (user+system, from /proc)
 are given for the Scrapy process and the cleaning workers: unlike wall time they do not depend on what else the
-machine runs. The load average is printed at the start of each latency's runs.
+machine runs. The load average is printed at the start of each latency's runs. A third table says where the
+wall time went: the CPU of each process and the time its threads were ready to run but waited for a core (the
+kernel's run-queue delay, ``/proc/PID/task/TID/schedstat``), beside the least wall time the pipeline's CPU needs on
+this machine's cores: a pipeline that waits for cores is held up by the load, not by its own waiting.
 Targets: pipeline wall time <= 2.0 x bare without latency, <= 1.15 x bare with 40 ms.
 """
 
@@ -82,7 +85,8 @@ def main(argv=None):
         results.append(measure(latency, args, extra))
         print(f"  {latency} ms: done", file=sys.stderr, flush=True)
 
-    summary, detail, verdicts = [], [], []
+    summary, detail, waits, verdicts = [], [], [], []
+    cores = os.cpu_count() or 1
     for res in results:
         bare, pipe = res["median"]["bare"], res["median"]["pipeline"]
         ratio = pipe.wall / bare.wall
@@ -109,6 +113,16 @@ def main(argv=None):
                 f"{pipe.workers_cpu:.1f} s",
                 ms_per_page(pipe.workers_cpu, extracted),
                 pipe.stat("healtharchive/articles"),
+            ]
+        )
+        waits.append(
+            [
+                label,
+                f"{bare.wall:.1f} / {bare.main_cpu:.1f} / {bare.main_waited:.1f} s",
+                f"{pipe.wall:.1f} s",
+                f"{pipe.main_cpu:.1f} / {pipe.main_waited:.1f} s",
+                f"{pipe.workers_cpu:.1f} / {pipe.workers_waited:.1f} s",
+                f"{(pipe.main_cpu + pipe.workers_cpu) / cores:.1f} s",
             ]
         )
         if res["latency"] in TARGETS:
@@ -141,6 +155,21 @@ def main(argv=None):
                 "articles archived",
             ],
             detail,
+        )
+    )
+    print()
+    print("Where the wall time went (the median run of each): CPU and time ready to run but waiting for a core")
+    print(
+        table(
+            [
+                "server latency",
+                "bare: wall / CPU / waited",
+                "pipeline wall",
+                "crawl process CPU / waited",
+                "cleaning workers CPU / waited",
+                f"pipeline CPU / {cores} cores",
+            ],
+            waits,
         )
     )
     for line in verdicts:
