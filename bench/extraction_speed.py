@@ -2,6 +2,9 @@
 
 Run from the repo root: ``.venv/bin/python bench/extraction_speed.py [--rounds N] [--against DIR]``.
 
+The crawl's recipe (``clean.extract_one``) is the extraction plus what a cleaning worker adds to it: where each
+block sits in its page (``structure.locate``, for the site's chrome) and an article's review date.
+
 Pages: the generated benchmark center's (60 articles x 3 pages, as ``bench/throughput.py`` crawls them)
 and the real fixture pages in ``../shared/fixtures/health-dev/``. Each extractor runs over every page,
 ``--rounds`` times, alternating with the others so that a slower minute of a shared machine hits them
@@ -24,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.benchlib import machine, table  # noqa: E402
 from bench.extraction import FIXTURES, load_fixtures  # noqa: E402
+from pipelines.clean import extract_one  # noqa: E402
 from pipelines.extract import EXTRACTOR_VERSION, extract_page  # noqa: E402
 from samplesite.center import Center, page_path  # noqa: E402
 
@@ -74,6 +78,11 @@ def main(argv=None) -> None:
         f"pipeline {EXTRACTOR_VERSION}": lambda html, url, first: extract_page(html, url, (), first),
         f"pipeline {EXTRACTOR_VERSION}, cleaning only (no metadata)": lambda html, url, first: extract_page(
             html, url, (), False
+        ),
+        # what a cleaning worker of the crawl runs per page: the extraction, where each block sits
+        # (structure.locate) and, on a first page, the review date; on the decoded text, as the crawl has it
+        f"crawl's recipe {EXTRACTOR_VERSION} (extract_one: + structure, review date)": lambda html, url, first: (
+            extract_one(url, html.decode("utf-8") if isinstance(html, bytes) else html, (), None, first)
         ),
     }
     if args.against:
