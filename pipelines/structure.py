@@ -23,14 +23,11 @@ structure. Pure and picklable: it runs in the cleaning workers, once per page.
 
 from __future__ import annotations
 
-import re
-
 from lxml import html as lxml_html
 
-_WS = re.compile(r"\s+")
 _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "dd", "dt", "tr"}
 _LEAF_TAGS = {"div", "span", "section", "figcaption", "caption", "a", "b", "strong", "em", "label"}
-_SKIP = {"script", "style", "noscript", "template", "svg", "head"}
+_CANDIDATES = tuple(sorted(_BLOCK_TAGS | _LEAF_TAGS))
 _TEXT_STRUCTURES = {"ul", "ol", "dl", "table", "thead", "tbody", "blockquote", "pre"}
 PREFIX = 48  # characters of a block's start that find it when its whole text does not
 MAIN = 0.8
@@ -41,7 +38,12 @@ BOX, BOX_NO, LOOSE, OUTSIDE, LINKS, BOX_LINKS, BOX_SHARE = range(7)
 
 
 def _norm(text: str) -> str:
-    return _WS.sub(" ", text).strip().casefold()
+    return " ".join(text.split()).casefold()  # (str.split's whitespace is the regex \s's, and faster than a regex)
+
+
+def _chars(text: str) -> int:
+    """Characters that are not whitespace."""
+    return sum(map(len, text.split()))
 
 
 def signature(el) -> str:
@@ -54,11 +56,8 @@ def _index(tree):
     """Normalised text -> elements holding exactly it (document order), and the same by text prefix."""
     exact: dict[str, list] = {}
     prefix: dict[str, list] = {}
-    for el in tree.iter():
-        tag = el.tag
-        if not isinstance(tag, str) or tag in _SKIP:
-            continue
-        if tag not in _BLOCK_TAGS and not (tag in _LEAF_TAGS and _own_text(el)):
+    for el in tree.iter(*_CANDIDATES):  # (the tag test in lxml: most of a page's elements are never candidates)
+        if el.tag not in _BLOCK_TAGS and not _own_text(el):
             continue
         text = _norm(el.text_content())
         if not text:
@@ -88,10 +87,10 @@ def _find(block_text: str, exact, prefix, used: set):
 
 def _link_share(el) -> float:
     links = [a for a in el.iter("a") if a.get("href")]
-    total = len(_WS.sub("", el.text_content()))
+    total = _chars(el.text_content())
     if not links or not total:
         return LINK_ONLY if links else 0.0
-    inside = sum(len(_WS.sub("", a.text_content())) for a in links)
+    inside = sum(_chars(a.text_content()) for a in links)
     return max(LINK_ONLY, min(1.0, inside / total))
 
 
