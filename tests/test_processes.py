@@ -134,7 +134,9 @@ def test_kill_9_at_random_points_loses_and_falsifies_nothing(center, tmp_path):
 
 def test_two_writers_take_turns(center, tmp_path):
     first = tmp_path / "archive.db"
-    slow = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+    # slow enough that b and reextract (seconds to start on a loaded machine) find a still writing; its articles
+    # written as they come (not held until 20 are seen), so a is seen writing early in its crawl
+    slow = {"DOWNLOAD_DELAY": "0.1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1", "CHROME_LEARN_ARTICLES": "1"}
     a = start_crawl("healthcenter", first, f"start_url={center.hub_url}", settings=slow)
     wait_until(lambda: observed(first) >= 1, a)
     b = start_crawl("healthcenter", first, f"start_url={center.hub_url}")
