@@ -275,7 +275,8 @@ class ArticleSpider(scrapy.Spider):
 
     def frontier_request(self, url: str) -> scrapy.Request:
         """The request of an article whose turn came in the frontier (``found`` took it for this crawl)."""
-        asm = self.new_assembly(url, canonical_url(url))
+        key = canonical_url(url)
+        asm = self.new_assembly(url, url if key == url else key)  # (the string ``found`` kept, when it is the key)
         return self.page_request(asm, asm.first_url, 1)
 
     def assembly(self, url: str, start: bool = False) -> Assembly | None:
@@ -418,7 +419,8 @@ class ArticleSpider(scrapy.Spider):
                     return
                 if asm.start:  # (a listed later part or page counts on its article's first page)
                     self.crawler.stats.inc_value("healtharchive/start_urls_ok")
-                asm.key = self.article_key(response)
+                key = self.article_key(response)
+                asm.key = asm.key if key == asm.key else key  # (one string for the crawl's two sets of keys)
                 if asm.key in self.assembled:
                     self.skip(response.url, "duplicate")
                     return
