@@ -183,10 +183,12 @@ def test_a_page_without_a_usable_capture_in_the_window_makes_the_moment_incomple
     found = outcomes_of(db, failing)
     incomplete = [(at, detail) for at, outcome, detail in found if outcome == "incomplete"]
     assert incomplete and all(detail.startswith("page 2 (") for _, detail in incomplete), found
-    # Each moment the crawl found incomplete (it records a moment after its captures) is incomplete here too.
+    # Each moment the crawl found incomplete is incomplete here too. The crawl records it after its captures, within
+    # the same crawl (the article may wait for the site's chrome to be learned, so not always a moment later).
+    longest = max(_seconds(end) - _seconds(start) for start, end in rows(history["db"], CRAWL_TIMES))
     for at, outcome, _ in outcomes_of(history["db"], failing):
         if outcome == "incomplete":
-            assert any(0 <= _seconds(at) - _seconds(when) <= 10 for when, _ in incomplete), (at, found)
+            assert any(0 <= _seconds(at) - _seconds(when) <= longest + 1 for when, _ in incomplete), (at, found)
     assert [h for h, _ in versions(db)[failing]] == [h for h, _ in versions(history["db"])[failing]]
 
 
