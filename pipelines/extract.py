@@ -1,9 +1,11 @@
 """Clean one HTML page into typed text blocks plus metadata.
 
 Runs inside worker processes: top-level functions, plain picklable input and output.
-Cleaning happens in three steps: remove recognisable clutter containers from the DOM
-(site-independent cues, see ``_CUES``, and dialogs) and unwrap links that wrap whole cards
-(which trafilatura would drop as links), run trafilatura once as plain ``extract()`` does
+Cleaning happens in three steps: remove clutter from the DOM (small forms with a text
+field and the box around them, call-to-action boxes, dialogs, decoy containers, and the
+containers of the word cues still in ``_CUES``) and unwrap
+links that wrap whole cards (which trafilatura would drop as links), run trafilatura once
+as plain ``extract()`` does
 (plus its recall mode on a short result), then drop leftover clutter blocks found by
 structure (site links at the ends, teaser paragraphs, closing boxes), each only while it
 is a minor share of the text, and lift review statements ("Medically reviewed by X on
@@ -12,6 +14,7 @@ are kept as they are.
 """
 
 import re
+from collections import Counter
 from copy import deepcopy
 from urllib.parse import urlsplit
 
@@ -22,7 +25,7 @@ from trafilatura.utils import load_html
 from trafilatura.xpaths import BODY_XPATH
 
 EXTRACTOR = "trafilatura"
-EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha8"
+EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha9"
 
 _WS = re.compile(r"\s+")
 _KIND = {"head": "h", "p": "p", "quote": "quote", "code": "code"}
@@ -407,12 +410,15 @@ def _review_in_dom(tree, html: str | bytes) -> tuple[str | None, str | None]:
 
 
 def declutter(tree) -> None:
-    """Remove the containers of recognisable clutter cues, in place.
+    """Remove clutter found by structure, in place.
 
-    From each element whose whole text is a cue, climb while the parent adds little
-    non-link text (the cue's budget), then remove that container. A container holding a
-    large share of the page's paragraph text, or article body besides the cue's own box
-    (see ``_is_body``), is never removed.
+    Script and style text goes (JSON-LD stays), reference lists folded in <details>, skip
+    links and call-to-action boxes (see ``_calls_to_action``); decoy containers lose their
+    name (see ``_mark_main``). Each small form with a text field (a sign-up, search or login
+    box) and each element whose whole text is a clutter cue (``_CUES``) goes with the box
+    around it, climbing while the parent adds little non-link text (the form's or cue's
+    budget); a container holding a large share of the page's paragraph text, or article
+    body besides the hit's own box (see ``_is_body``), is never removed.
     """
     for el in tree.iter(*_DROP_TAGS):
         # structured data stays: trafilatura reads schema.org DiscussionForumPosting in it
@@ -429,6 +435,10 @@ def declutter(tree) -> None:
         ):
             _drop(parent)
     _mark_main(tree)
+    _drop_skip_links(tree)
+    for box in list(_calls_to_action(tree)):
+        if box.getparent() is not None:
+            _drop(box)
     total = _p_len(tree) or 1
     texts = _short_texts(tree)
     hits = []
@@ -445,12 +455,72 @@ def declutter(tree) -> None:
                 continue
             hits.append((el, budget))
             break
+    hits += [(form, FORM_BOX) for form in _small_forms(tree)]
     lengths = _Lengths()
     for el, budget in hits:
         box = _container(el, budget, total, lengths)
         if box.getparent() is not None:
             lengths.forget(box.iterancestors())  # their text shrinks
             _drop(box)
+
+
+FORM_BOX = 150  # non-link text a form's box may add: a title and a line of blurb
+
+
+def _drop_skip_links(tree) -> None:
+    """Remove the in-page links ("#main") that come before any other text of the page:
+    skip links for keyboard and screen-reader users, never content."""
+    body = tree.find("body")
+    if body is None:
+        return
+    skips = []
+    for el in body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        link = next((a for a in [el, *el.iterancestors("a")] if a.tag == "a"), None)
+        inside = link is not None and (link.get("href") or "").startswith("#")
+        if el.text and el.text.strip():
+            if not inside:
+                break
+            if link not in skips:
+                skips.append(link)
+        if el.tail and el.tail.strip() and not (inside and link is not el):
+            break
+    for a in skips:
+        _drop(a)
+
+
+def _calls_to_action(tree):
+    """Boxes of one short text and one button: a single link of one to three words, not a
+    heading, beside (not inside) the box's paragraph or heading ("Get the latest news about
+    our courses. [Subscribe]"). A box whose tag and class occur again on the page is a card
+    of a list, and stays."""
+    shapes = Counter((el.tag, el.get("class")) for el in tree.iter("div", "section", "aside"))
+    for a in tree.iter("a"):
+        words = len(a.text_content().split())
+        if not 1 <= words <= 3 or next(a.iterancestors(*_HEADS), None) is not None:
+            continue
+        box = a.getparent()
+        while box is not None and len(box.text_content().split()) == words:
+            box = box.getparent()  # wrappers around the button
+        if box is None or box.tag not in ("div", "section", "aside"):
+            continue
+        text = _WS.sub(" ", box.text_content()).strip()
+        if len(text) > 200 or sum(1 for _ in box.iter("a")) != 1:
+            continue
+        ancestors = set(a.iterancestors())
+        if not any(el not in ancestors for el in box.iter("p", *_HEADS)):
+            continue
+        if shapes[(box.tag, box.get("class"))] == 1:
+            yield box
+
+
+def _small_forms(tree):
+    """Forms with a text field and little text: sign-up, search and login boxes."""
+    for form in tree.iter("form"):
+        fields = [i for i in form.iter("input") if (i.get("type") or "text").lower() in ("text", "email", "search")]
+        if fields and len(_WS.sub(" ", form.text_content()).strip()) <= 200:
+            yield form
 
 
 def _cue_matches(text: str) -> tuple:
@@ -505,9 +575,11 @@ def _mark_main(tree) -> bool:
     trafilatura takes the first element matching its container patterns (BODY_XPATH);
     when that is a breadcrumb bar or a teaser holding little of the page's paragraph
     text, it comes up short and falls back to a paragraph-only pass that loses headings
-    and lists. Such decoys lose their class/id; if no container is left, the deepest
-    element holding 70% of the paragraph text becomes an <article>. True if the tree
-    changed.
+    and lists. Such decoys (under 30% of the page's paragraph text) lose their class/id,
+    up to ten: more small matches than that are the page's cards or sections, and all
+    keep their names. If no container is left, the deepest element holding 70% of the
+    paragraph text becomes an <article>, unless 10% of it comes before that element (a
+    post above its comments). True if the tree changed.
     """
     weight = {}
     for p in tree.iter("p"):
@@ -518,6 +590,7 @@ def _mark_main(tree) -> bool:
     if not total:
         return False
     changed = False
+    undo = []
     seen = set()
     hits = (el for expr in _BODY_ALL for el in expr(tree) if el not in seen)
     for _ in range(10):
@@ -528,18 +601,35 @@ def _mark_main(tree) -> bool:
         if weight.get(hit, 0) >= 0.3 * total:
             return changed
         changed = True
+        undo.append((hit, hit.tag, dict(hit.attrib)))
         for attr in ("class", "id", "role", "itemprop"):
             hit.attrib.pop(attr, None)
         if hit.tag in ("article", "main"):
             hit.tag = "div"
     else:
-        return changed
+        # ten small matches and no container: a page of cards or sections, not decoys
+        for el, tag, attrib in undo:
+            el.tag = tag
+            el.attrib.update(attrib)
+        return False
     deep = [el for el, w in weight.items() if w >= 0.7 * total]
     best = max(deep, key=lambda el: sum(1 for _ in el.iterancestors()), default=None)
+    if best is not None and _before(tree, best) >= 0.1 * total:
+        best = None  # the text starts before it: a post above its comments
     if best is not None and best.tag in ("div", "section", "main", "td"):
         best.tag = "article"
         return True
     return changed
+
+
+def _before(tree, el) -> int:
+    """Length of the paragraph text before ``el`` in document order."""
+    n = 0
+    for p in tree.iter("p"):
+        if el in set(p.iterancestors()):
+            break
+        n += len(_WS.sub(" ", p.text_content()).strip())
+    return n
 
 
 def _all_matches(expr) -> XPath:
@@ -628,7 +718,10 @@ def _host(url: str | None, default: str = "") -> str:
     """Host of ``url`` without "www."; ``default`` for relative links."""
     if not url or "//" not in url:  # no authority part: a relative link (most of a page's links)
         return default
-    netloc = urlsplit(url).netloc.lower()
+    try:
+        netloc = urlsplit(url).netloc.lower()
+    except ValueError:  # "http://[ccpa-preferences]": not a link anywhere
+        return ""
     return netloc.removeprefix("www.") or default
 
 
@@ -672,7 +765,7 @@ def _mark_links(tree, host: str) -> None:
 def _unmark(raw: str) -> tuple[str, float]:
     """(text without markers, whitespace-normalised; share of its characters inside links)."""
     if _OPEN not in raw:
-        return _WS.sub(" ", _MARKS.sub("", raw)).strip(), 0.0
+        return _clean(raw), 0.0
     inside = total = depth = 0
     for part in re.split(f"([{_OPEN}{_CLOSE}])", raw):
         if part == _OPEN:
@@ -683,7 +776,16 @@ def _unmark(raw: str) -> tuple[str, float]:
             n = len("".join(part.split()))
             total += n
             inside += n if depth else 0
-    return _WS.sub(" ", _MARKS.sub("", raw)).strip(), (inside / total if total else 0.0)
+    return _clean(raw), (inside / total if total else 0.0)
+
+
+def _clean(raw: str) -> str:
+    """``raw`` without markers and invisible characters (soft hyphens, zero-width spaces:
+    trafilatura's own text output drops them too), whitespace-normalised."""
+    text = _MARKS.sub("", raw)
+    if not text.isprintable():
+        text = "".join(c for c in text if c.isprintable() or c.isspace())
+    return _WS.sub(" ", text).strip()
 
 
 def _text(el) -> tuple[str, float, list]:

@@ -56,10 +56,6 @@ KNOWN = {
     ): "topic-card teasers (class 'teaser') are discarded by trafilatura",
     ("wcxb-0251-hrsa-gov", "Between 2015 and 2018"): "'Facts' info boxes are outside the text trafilatura selects",
     ("wcxb-0135-onehealthohio-org", "- Youngstown"): "location link list outside the article container",
-    (
-        "wcxb-4121-niddk-nih-gov",
-        "Alternate Versions",
-    ): "box heading kept after trafilatura dropped its only (link) item",
 }
 
 
