@@ -624,9 +624,10 @@ def _mark_main(tree) -> bool:
 
 def _before(tree, el) -> int:
     """Length of the paragraph text before ``el`` in document order."""
+    inside = set(el.iterdescendants("p"))
     n = 0
     for p in tree.iter("p"):
-        if el in set(p.iterancestors()):
+        if p in inside:
             break
         n += len(_WS.sub(" ", p.text_content()).strip())
     return n

@@ -16,8 +16,8 @@ Versions are made by the article's text, not by the page's metadata nor by what 
 that differs from the current version only in lines that say when the page was generated or how often it was seen
 (``pipelines/volatile.py``) is ``unchanged``; so is an article whose every page came with the payload digest of the
 current version's captures (``same_payloads``: the same bytes), and chrome learned after the current version was
-written never drops a block that version kept (``clean.without_chrome``'s ``kept_in``). A complete article left with no text once its chrome is dropped is ``incomplete``, its observation
-saying why.
+written never drops a block that version kept (``clean.without_chrome``'s ``kept_in``). A complete article left
+with no text once its chrome is dropped is ``incomplete``, its observation saying why.
 
 A distributed run (``healtharchive ingest``) is one crawl however many times its writer is restarted: ``open(...,
 run=(id, name))`` resumes the run's crawl if it has one, learning the chrome again from the articles it has
