@@ -6,7 +6,7 @@ field and the box around them, call-to-action boxes, dialogs, decoy containers, 
 containers of the word cues still in ``_CUES``) and unwrap
 links that wrap whole cards (which trafilatura would drop as links), run trafilatura once
 as plain ``extract()`` does
-(plus its recall mode on a short result), then drop leftover clutter blocks found by
+(plus its recall mode on a short result that leaves text between its parts), then drop leftover clutter blocks found by
 structure (site links at the ends, teaser paragraphs, closing boxes), each only while it
 is a minor share of the text, and lift review statements ("Medically reviewed by X on
 DATE") into metadata. When that drops most of trafilatura's text, trafilatura's blocks
@@ -15,17 +15,26 @@ are kept as they are.
 
 import re
 from collections import Counter
-from copy import deepcopy
 from urllib.parse import urlsplit
 
 import trafilatura
+from htmldate import find_date
 from lxml.etree import XPath
-from trafilatura.metadata import extract_title
+from trafilatura.metadata import (
+    META_URL,
+    examine_meta,
+    extract_author,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+    extract_url,
+)
+from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
-from trafilatura.xpaths import BODY_XPATH
+from trafilatura.xpaths import AUTHOR_XPATHS, BODY_XPATH
 
 EXTRACTOR = "trafilatura"
-EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha9"
+EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha10"
 
 _WS = re.compile(r"\s+")
 _KIND = {"head": "h", "p": "p", "quote": "quote", "code": "code"}
@@ -150,9 +159,7 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
         return out
     dom_review = _review_in_dom(tree, html)
     if metadata:
-        meta = trafilatura.extract_metadata(deepcopy(tree), default_url=url)
-        for key in ("title", "author", "date", "description", "sitename"):
-            out[key] = getattr(meta, key, None) or None
+        out.update(_metadata(tree, url))
     else:
         out["title"] = extract_title(tree) or None
     title = _title(out["title"], tree)
@@ -162,7 +169,7 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     _unwrap_cards(tree)
     _drop_dialogs(tree)
     found = _run(tree, url, prune_xpaths)
-    if sum(len(b[1]) for b in found) < SHORT:
+    if sum(len(b[1]) for b in found) < SHORT and _gap(tree, found) >= GAP:
         # a short result: trafilatura's recall mode may find what lies between its parts
         # (topic cards between an intro and a facts box)
         found = _span(found, _run(tree, url, prune_xpaths, favor_recall=True, fast=True))
@@ -177,6 +184,40 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     if out["blocks"] and out["blocks"][0] == ("h", out["title"]):
         del out["blocks"][0]  # the title is metadata, not body text
     return out
+
+
+def _metadata(tree, url: str) -> dict:
+    """Title, author, date, description and site name as ``trafilatura.extract_metadata``
+    finds them (its steps for these five, in its order), without what the archive does not
+    keep (categories, tags, licence: a fifth to a third of the metadata's CPU) and without
+    copying the tree: none of these steps changes it (the author's and htmldate's searches
+    prune copies of their own)."""
+    meta = examine_meta(tree)
+    if meta.author and " " not in meta.author:
+        meta.author = None
+    try:
+        meta = extract_meta_json(tree, meta)
+    except Exception:  # trafilatura's own guard: bugs in its JSON-LD parser
+        pass
+    if not meta.title:
+        meta.title = extract_title(tree)
+    if not meta.author and any(expr(tree) for expr in AUTHOR_XPATHS):
+        # (no candidate in the whole page: none in the pruned copy that extract_author searches)
+        meta.author = extract_author(tree)
+    if not meta.url:
+        meta.url = extract_url(tree, url)
+    dates = set_date_params(True)
+    meta.date = find_date(tree, **dates, url=meta.url)
+    if not meta.sitename:
+        meta.sitename = extract_sitename(tree)
+    if meta.sitename:
+        meta.sitename = meta.sitename.lstrip("@")
+        if meta.sitename and "." not in meta.sitename and not meta.sitename[0].isupper():
+            meta.sitename = meta.sitename.title()
+    elif meta.url and (m := META_URL.match(meta.url)):
+        meta.sitename = m[1]
+    meta.clean_and_trim()
+    return {key: getattr(meta, key, None) or None for key in ("title", "author", "date", "description", "sitename")}
 
 
 _CARD_TAGS = ("div", "section", "article", "header", "footer", "figure", "p", "ul", "ol", "li", "dl", "table")
@@ -254,6 +295,24 @@ def _run(tree, url, prune_xpaths, **mode) -> list:
     return [] if doc is None else list(_blocks(doc.body))
 
 
+def _gap(tree, blocks) -> float:
+    """Characters (whitespace aside) of the page's text between the start of the first of
+    ``blocks`` and the end of the last that are not in ``blocks``: what trafilatura's recall
+    mode could add between them (``_span`` keeps no more). Infinite when that is not known:
+    no blocks, or their first or last text not found as it is in the page, or found out of
+    order (the blocks are not in page order)."""
+    if not blocks:
+        return float("inf")
+    body = tree.find("body")
+    page = _MARKS.sub("", "".join("".join(t.split()) for t in (tree if body is None else body).itertext()))
+    first, last = ("".join(blocks[i][1].split()) for i in (0, -1))
+    start, end = page.find(first), page.rfind(last)
+    if start < 0 or end < 0:
+        return float("inf")
+    gap = end + len(last) - start - sum(len("".join(b[1].split())) for b in blocks)
+    return gap if gap >= 0 else float("inf")
+
+
 def _span(core, wide):
     """Blocks of ``wide`` from the first to the last block of ``core``, without the
     link-only paragraphs (inline "read more" teasers) that only ``wide`` has.
@@ -322,6 +381,7 @@ def _trim(blocks, minor: float = 0.3):
 TEASERS = 0.15
 KEEP = 0.5
 SHORT = 2000
+GAP = 100  # a line or two: a caption, a label, a pager, not worth a second trafilatura run
 
 
 def _closing_box(blocks, start: int, end: int) -> int:
@@ -519,7 +579,7 @@ def _small_forms(tree):
     """Forms with a text field and little text: sign-up, search and login boxes."""
     for form in tree.iter("form"):
         fields = [i for i in form.iter("input") if (i.get("type") or "text").lower() in ("text", "email", "search")]
-        if fields and len(_WS.sub(" ", form.text_content()).strip()) <= 200:
+        if fields and _squashed_len(form.text_content()) <= 200:
             yield form
 
 
@@ -583,7 +643,7 @@ def _mark_main(tree) -> bool:
     """
     weight = {}
     for p in tree.iter("p"):
-        n = len(_WS.sub(" ", p.text_content()).strip())
+        n = _squashed_len(p.text_content())
         for el in [p, *p.iterancestors()]:
             weight[el] = weight.get(el, 0) + n
     total = weight.get(tree.find("body"), 0)
@@ -629,7 +689,7 @@ def _before(tree, el) -> int:
     for p in tree.iter("p"):
         if p in inside:
             break
-        n += len(_WS.sub(" ", p.text_content()).strip())
+        n += _squashed_len(p.text_content())
     return n
 
 
@@ -652,7 +712,7 @@ def _keep_callouts(tree) -> None:
         parent = aside.getparent()
         if parent is None or len(parent.findall("p")) < 3:
             continue
-        text = len(_WS.sub(" ", aside.text_content()).strip())
+        text = _squashed_len(aside.text_content())
         if text and _plain_len(aside) > 0.7 * text:
             aside.tag = "div"
 
@@ -683,10 +743,17 @@ def _container(el, budget: int, total: int, lengths: _Lengths):
         box = parent
 
 
+def _squashed_len(text: str) -> int:
+    """``len(_WS.sub(" ", text).strip())`` without building that string (str.split's
+    whitespace is the regex's \\s: str.isspace)."""
+    words = text.split()
+    return sum(map(len, words)) + len(words) - 1 if words else 0
+
+
 def _plain_len(el) -> int:
     """Length of the non-link text in ``el``."""
     links = sum(len(a.text_content().strip()) for a in el.iter("a"))
-    return len(_WS.sub(" ", el.text_content()).strip()) - links
+    return _squashed_len(el.text_content()) - links
 
 
 def _is_body(parent, box, lengths: _Lengths) -> bool:

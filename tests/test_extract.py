@@ -1,7 +1,9 @@
-"""Structure-based clean-up in pipelines/extract.py: cards made of one link, dialogs."""
+"""Structure-based clean-up in pipelines/extract.py: cards made of one link, dialogs; when the recall run is worth it."""
+
+from trafilatura.utils import load_html
 
 from pipelines.clean import blocks_to_text
-from pipelines.extract import extract_page
+from pipelines.extract import _gap, extract_page
 
 URL = "https://www.example-health.com/conditions/"
 PROSE = [
@@ -54,3 +56,19 @@ def test_dialogs_go_and_non_modal_sheets_stay():
     assert PROSE[2] in text
     assert "Partner number" not in text and "Preference centre" not in text
     assert "Example Health app" not in text
+
+
+def test_gap_is_the_text_between_the_first_and_last_block_not_taken():
+    """What trafilatura's recall run could add between the blocks of a short result: the page's
+    text from the first block to the last that the blocks do not hold (whitespace aside); unknown
+    (infinite, so the recall run happens) when the blocks are not found in page order."""
+    tree = load_html(
+        f"<html><body><nav>Home About</nav><p>{PROSE[0]}</p><div>Topic cards here</div>"
+        f"<p>{PROSE[1]}</p><footer>Privacy</footer></body></html>"
+    )
+    blocks = [("p", PROSE[0], 0.0), ("p", PROSE[1], 0.0)]
+    assert _gap(tree, blocks) == len("Topiccardshere")
+    assert _gap(tree, blocks[:1]) == 0
+    assert _gap(tree, blocks[::-1]) == float("inf")
+    assert _gap(tree, []) == float("inf")
+    assert _gap(tree, [("p", "Not on the page at all", 0.0)]) == float("inf")

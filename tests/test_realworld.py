@@ -6,6 +6,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
+import trafilatura
 
 from archive.text import normalize_text
 from bench.extraction import plain_text
@@ -106,6 +107,17 @@ def test_webmd_blocks_and_metadata():
     assert page["author"] and "Brenda Goodman" in page["author"]
     assert page["reviewed_by"] == "Hansa D. Bhargava, MD"
     assert all(kind in {"h", "p", "li", "quote", "code", "cell"} for kind, _ in page["blocks"])
+
+
+def test_metadata_is_trafilaturas():
+    """The pipeline finds author, date, description and site name as trafilatura.extract_metadata
+    does (it runs only the steps for these), on every real page; the date on every one of them."""
+    for name, entry in truth().items():
+        page = extract_page(html(name), entry["url"])
+        meta = trafilatura.extract_metadata(html(name), default_url=entry["url"])
+        for key in ("author", "date", "description", "sitename"):
+            assert page[key] == (getattr(meta, key) or None), (name, key)
+        assert page["date"], name
 
 
 def test_pipeline_beats_plain_trafilatura():
