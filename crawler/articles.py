@@ -47,6 +47,27 @@ REL_PAGING = (
     " or contains(concat(' ', normalize-space(@rel), ' '), ' prev ')]/@href"
 )
 PAGE_MARKER = re.compile(r"/(?:page[-/]?)?(\d{1,3})/?$", re.I)  # a path that may end with a page number
+LINKS_REMEMBERED = 8192  # link URLs whose verdicts (allowed by the extractor, an article of this crawl) are kept
+
+
+class Links(LinkExtractor):
+    """Scrapy's ``LinkExtractor``, its verdict on each URL remembered: a site's navigation and related-article links
+    come back on page after page, and the test of each (``allow``/``deny``, the ignored file extensions) cost more
+    than finding the links. Exact: without ``restrict_text`` the verdict depends on the URL alone."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.verdicts: dict[str, bool] = {}
+
+    def _link_allowed(self, link) -> bool:
+        if self.restrict_text:
+            return super()._link_allowed(link)
+        verdict = self.verdicts.get(link.url)
+        if verdict is None:
+            if len(self.verdicts) >= LINKS_REMEMBERED:
+                self.verdicts.clear()
+            verdict = self.verdicts[link.url] = super()._link_allowed(link)
+        return verdict
 
 
 def signature(response) -> str:
@@ -178,7 +199,7 @@ class ArticleSpider(scrapy.Spider):
         self.profile: Profile = load_profile(profile or self.profile_name)
         # article links: on a hub within the profile's article_links area, elsewhere anywhere
         self.link_extractors = {
-            hub: LinkExtractor(
+            hub: Links(
                 allow=self.profile.article_allow,
                 deny=self.profile.article_deny,
                 restrict_xpaths=self.profile.article_links if hub and self.profile.article_links else (),
@@ -190,6 +211,7 @@ class ArticleSpider(scrapy.Spider):
         self.assembled: set[str] = set()
         self.archived_pages: dict[str, list[str]] = {}
         self.hubs: set[str] = set()
+        self.link_verdicts: tuple = (None, None, {})  # (scope, hubs, {url: article_link(url)}): see article_link
         self.archive = None
         self.frontier: Frontier | None = None
 
@@ -328,13 +350,31 @@ class ArticleSpider(scrapy.Spider):
         pagination, whatever their query says: ``?sort=recent``) are its pages, not articles."""
         if not self.scope or not isinstance(response, HtmlResponse):
             return
-        paging = set() if hub else {response.urljoin(h) for h in response.xpath(REL_PAGING).getall()}
+        paging = None
         for link in self.link_extractors[hub].extract_links(response):
-            own_page = not hub and (link.url in paging or path_page(link.url, response.url) is not None)
-            if not own_page and self.in_scope(link.url) and canonical_url(link.url) not in self.hubs:
-                request = self.found(link.url)
-                if request:
-                    yield request
+            if not self.article_link(link.url):
+                continue
+            if not hub:
+                if paging is None:
+                    paging = {response.urljoin(h) for h in response.xpath(REL_PAGING).getall()}
+                if link.url in paging or path_page(link.url, response.url) is not None:
+                    continue  # the article's own pagination
+            request = self.found(link.url)
+            if request:
+                yield request
+
+    def article_link(self, url: str) -> bool:
+        """True when a link to ``url`` may be an article of this crawl: in its scope, not one of its hubs. Remembered
+        per URL (most of a page's links were on the page before), for as long as the scope and hubs stay the same."""
+        if self.link_verdicts[0] is not self.scope or self.link_verdicts[1] is not self.hubs:
+            self.link_verdicts = (self.scope, self.hubs, {})
+        verdicts = self.link_verdicts[2]
+        verdict = verdicts.get(url)
+        if verdict is None:
+            if len(verdicts) >= LINKS_REMEMBERED:
+                verdicts.clear()
+            verdict = verdicts[url] = self.in_scope(url) and canonical_url(url) not in self.hubs
+        return verdict
 
     def parse_hub(self, response):
         """A hub page: discover its articles, then follow the hub's own pagination."""

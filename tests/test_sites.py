@@ -23,9 +23,12 @@ import pytest
 from lxml import etree
 from protego import Protego
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
+from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from scrapy.utils.test import get_crawler
 
+from archive.urls import canonical_url
+from crawler import articles as article_spider
 from crawler import profiles
 from crawler.articles import Assembly
 from crawler.feeds import api_links, latest_topics_file, topic_urls
@@ -249,6 +252,28 @@ def test_mayoclinic_discovery_takes_first_tabs_and_drc_entries():
     links = found(spider(MayoClinicSpider), url, mayo_page(url))
     assert "https://www.mayoclinic.org/diseases-conditions/prediabetes/symptoms-causes/syc-20355278" in links
     assert not [u for u in links if "p=1" in u or "/doctors-departments/" in u], "print views and later tabs"
+
+
+def test_remembered_link_verdicts_are_the_ones_computed(monkeypatch):
+    """Discovery remembers each link's verdicts (the extractor's filter; in scope and not a hub): a link remembered,
+    forgotten (the memory full) or new gets the verdict Scrapy's extractor and the scope test give it."""
+    monkeypatch.setattr(article_spider, "LINKS_REMEMBERED", 3)
+    sp = spider(MayoClinicSpider)
+    hub = "https://www.mayoclinic.org/diseases-conditions/index?letter=D"
+    url = f"{MAYO}/symptoms-causes/syc-20371444"
+    for page, on_hub in (
+        (response(hub, own("mayoclinic/handmade-index-letter-d.html")), True),
+        (response(url, mayo_page(url)), False),
+    ):
+        ours = sp.link_extractors[on_hub]
+        plain = LinkExtractor(allow=ours.allow_res, deny=ours.deny_res, restrict_xpaths=ours.restrict_xpaths)
+        expected = [link.url for link in plain.extract_links(page)]
+        assert len(expected) > 3
+        for _ in range(3):
+            assert [link.url for link in ours.extract_links(page)] == expected
+            verdicts = [sp.in_scope(u) and canonical_url(u) not in sp.hubs for u in expected]
+            assert [sp.article_link(u) for u in expected] == verdicts
+            assert any(verdicts) and not all(verdicts)
 
 
 def test_mayoclinic_sitemaps_from_robots_follow_the_conditions_only():
