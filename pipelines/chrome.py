@@ -35,6 +35,7 @@ article's own sections) is never chrome and forgets what it saw.
 
 import hashlib
 from collections import OrderedDict
+from functools import lru_cache
 
 from archive.text import content_hash, normalize_text
 
@@ -49,11 +50,14 @@ BOX_KEYS = 5_000  # block digests remembered per box signature
 VOTES = 16  # articles remembered per block on each side of "its structure agrees"
 
 
+# Cached: an article's blocks are keyed when they are learned and again when they are tested, and chrome recurs.
+@lru_cache(maxsize=2048)
 def block_key(kind: str, text: str) -> str:
     """Comparison key of a block: its normalised, case-folded text (a list item without its "- ")."""
     return normalize_text(text.removeprefix("- ")).casefold()
 
 
+@lru_cache(maxsize=2048)
 def volatile_key(text: str) -> str | None:
     """The key of a line that says when or how often (``volatile``): its form with the values masked."""
     return "volatile: " + masked(normalize_text(text.removeprefix("- "))).casefold() if volatile(text) else None
@@ -187,11 +191,13 @@ class SiteChrome:
             return True
         key = block_key(kind, text)
         known = self.known.get(host, ())
-        repeated = self._agrees(self._seen.get((host, _digest(key)))) or content_hash(key) in known
+        repeated = self._agrees(self._seen.get((host, _digest(key)))) or (bool(known) and content_hash(key) in known)
         if repeated and (slot is None or _agrees_here(slot)):
             return True
         form = volatile_key(text)
-        return form is not None and (self._agrees(self._seen.get((host, _digest(form)))) or content_hash(form) in known)
+        return form is not None and (
+            self._agrees(self._seen.get((host, _digest(form)))) or (bool(known) and content_hash(form) in known)
+        )
 
     def _agrees(self, found) -> bool:
         """Seen in enough articles, and its structure agrees (see the module doc)."""
