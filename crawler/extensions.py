@@ -1,5 +1,6 @@
-"""Crawl extensions: a progress line for long crawls."""
+"""Crawl extensions: a progress line for long crawls, the garbage collector kept off what lives all crawl long."""
 
+import gc
 import logging
 
 from scrapy import signals
@@ -57,3 +58,26 @@ class Progress:
             get("log_count/ERROR", 0),
             f", {waiting} waiting until their site's chrome is known" if waiting > 0 else "",
         )
+
+
+class FrozenStartup:
+    """Moves what exists when the spider opens (modules, settings, the spider and its profile: most of the process's
+    objects) out of reach of Python's cyclic garbage collector (``gc.freeze``). The crawl's allocations set off a
+    full collection every few hundred pages, which scanned all of them every time; now it scans what the crawl made
+    since. Nothing is lost: frozen objects are still freed by reference counting, and they would have lived to the
+    end of the crawl anyway.
+
+    Settings: ``GC_FREEZE`` (default True; False switches it off).
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("GC_FREEZE", True):
+            raise NotConfigured
+        ext = cls()
+        crawler.signals.connect(ext.opened, signal=signals.spider_opened)
+        return ext
+
+    def opened(self):
+        gc.collect()  # what is garbage already is freed, not frozen
+        gc.freeze()

@@ -14,6 +14,7 @@ Every setting here can be overridden with ``-s NAME=VALUE``. The project's own s
 - ``CLEANING_CACHE``: a page whose body is the one it had last is not cleaned again (``pipelines/cleaning.py``).
 - ``EXTRACT_WORKERS``: size of the extraction process pool (default: the number of cores).
 - ``PROGRESS_INTERVAL``: seconds between progress lines.
+- ``GC_FREEZE``: what exists when the spider opens is kept out of the garbage collector's scans (``crawler/extensions.py``).
 - ``RETRY_AFTER_MAX``: the longest ``Retry-After`` (seconds) a retry waits for.
 - ``NHS_API_KEY``: key of the NHS website content API; with it the ``nhs`` spider also finds articles there
   (``crawler/feeds.py``).
@@ -74,6 +75,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "crawler.extensions.Progress": 500,
+    "crawler.extensions.FrozenStartup": 510,
 }
 
 ARCHIVE_DB = "archive.db"
@@ -87,6 +89,7 @@ CHROME_LEARN_ARTICLES = 20
 CLEANING_CACHE = True
 EXTRACT_WORKERS = None
 PROGRESS_INTERVAL = 30.0
+GC_FREEZE = True
 NHS_API_KEY = None
 
 # Items carry pages' HTML: keep few in flight so memory stays flat on big centers.
