@@ -30,7 +30,7 @@ from scrapy.utils.test import get_crawler
 from archive.urls import canonical_url
 from crawler import articles as article_spider
 from crawler import profiles
-from crawler.articles import Assembly
+from crawler.articles import NEXT_LINKS, Assembly, next_hrefs
 from crawler.feeds import api_links, latest_topics_file, topic_urls
 from crawler.profiles import UnknownProfile, load_profile, profile_names
 from crawler.sitemaps import SiteSpider
@@ -274,6 +274,37 @@ def test_remembered_link_verdicts_are_the_ones_computed(monkeypatch):
             verdicts = [sp.in_scope(u) and canonical_url(u) not in sp.hubs for u in expected]
             assert [sp.article_link(u) for u in expected] == verdicts
             assert any(verdicts) and not all(verdicts)
+
+
+def test_next_links_found_in_one_pass_are_the_xpaths():
+    """``next_hrefs`` finds what the ``NEXT_LINKS`` XPath finds, in the same order: on the real pages of the tests and
+    on a hand-made page of the cases the XPath decides (case, XML-only whitespace, comments, signs, rel tokens)."""
+    made = (
+        '<html><head><link rel="prev next" href="/h1"><link rel="nextpage" href="/no1"></head><body>'
+        '<a href="/a1"> NEXT <b>page</b></a><a href="/no2">\u00a0next</a><a href="/a2">Con<!-- x -->tinue\t</a>'
+        '<a href="/no3">NÉXT</a><a href="/a3"> \u203a </a><a href="/a4">&gt;</a><a href="/no4">&gt;&gt;</a>'
+        '<a rel=" next\n" href="/a5">2</a><a rel="NEXT" href="/no5">3</a><a>next</a><a href="">Next</a>'
+        '<a href="/a6">\u00bb</a><a href="/no6">Previous</a></body></html>'
+    )
+    pages = [made] + [path.read_text(encoding="utf-8", errors="replace") for path in sorted(FILES.rglob("*.html"))]
+    pages += [path.read_text(encoding="utf-8", errors="replace") for path in sorted(FIXTURES.glob("*.html"))]
+    found = 0
+    for html in pages:
+        page = response("https://example.org/a", html)
+        expected = page.xpath(NEXT_LINKS).getall()
+        assert next_hrefs(page.selector.root) == expected
+        found += bool(expected)
+    assert next_hrefs(response("https://example.org/a", made).selector.root) == [
+        "/h1",
+        "/a1",
+        "/a2",
+        "/a3",
+        "/a4",
+        "/a5",
+        "",
+        "/a6",
+    ]
+    assert found >= 3
 
 
 def test_mayoclinic_sitemaps_from_robots_follow_the_conditions_only():
