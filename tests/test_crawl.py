@@ -1,11 +1,16 @@
 """Real crawls of the sample health center: what the archive holds after one `scrapy crawl`."""
 
+import gc
 import http.server
 import sqlite3
 import threading
 
 import pytest
+from scrapy import Spider
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.test import get_crawler
 
+from crawler.extensions import FrozenStartup
 from tests.conftest import crawl_center, run_crawl
 
 
@@ -88,6 +93,18 @@ def test_crawl_is_recorded_with_provenance(center):
 
 def test_progress_line_is_logged(center):
     assert "progress: " in center["log"] and "articles archived" in center["log"]
+
+
+def test_what_lives_from_the_start_is_frozen_out_of_the_collector():
+    """When the spider opens, what exists (modules, settings, the spider) leaves the garbage collector's scans."""
+    ext = FrozenStartup.from_crawler(get_crawler(Spider))
+    try:
+        ext.opened()
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+    with pytest.raises(NotConfigured):
+        FrozenStartup.from_crawler(get_crawler(Spider, {"GC_FREEZE": False}))
 
 
 def test_private_addresses_refused_by_default(site, tmp_path):
