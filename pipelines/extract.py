@@ -1,9 +1,10 @@
 """Clean one HTML page into typed text blocks plus metadata.
 
 Runs inside worker processes: top-level functions, plain picklable input and output.
-Cleaning happens in three steps: remove clutter from the DOM (small forms with a text
-field and the box around them, call-to-action boxes, dialogs, decoy containers, and the
-containers of the word cues still in ``_CUES``) and unwrap
+Cleaning happens in three steps: remove clutter from the DOM by structure (small forms
+with a text field and the box around them, call-to-action boxes, dialogs, teaser boxes
+among the article's paragraphs, link boxes after it, decoy containers; the ad and byline
+labels of ``_CUES`` are the only words looked for) and unwrap
 links that wrap whole cards (which trafilatura would drop as links), run trafilatura once
 as plain ``extract()`` does
 (plus its recall mode on a short result that leaves text between its parts), then drop leftover clutter blocks found by
@@ -34,28 +35,21 @@ from trafilatura.utils import load_html
 from trafilatura.xpaths import AUTHOR_XPATHS, BODY_XPATH
 
 EXTRACTOR = "trafilatura"
-EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha10"
+EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha11"
 
 _WS = re.compile(r"\s+")
 _KIND = {"head": "h", "p": "p", "quote": "quote", "code": "code"}
 _BLOCK = {"head", "p", "quote", "code", "list", "table", "row", "div"}  # block tags in trafilatura XML
 
 # Text of a clutter element (whole text, case-insensitive) -> how much non-link text the
-# removed container may hold besides the cue: labels sit in tiny boxes, promo boxes carry
-# a title and a teaser. Link text is free, so link-heavy boxes (menus, related lists) go too.
-# Cues marked "link" count only on all-link text (a teaser link); "text" cues not on headings.
+# removed container may hold besides the cue; cues marked "text" count not on headings.
+# Clutter is found by structure (see ``declutter``); the words left are the labels that
+# sites put on ads and on bylines, which no structure tells from a callout box or a line
+# of text: an ad's label and its line ("Advertisement", "Sponsored: ..."), the ad-policy
+# note beside it, the editorial-policy line, and a byline, which the metadata holds.
 _CUES = [
     (re.compile(p, re.I), budget, only)
     for p, budget, only in (
-        (r"recommended related to .{1,80}", 400, None),
-        (r"read the .{1,120} article\s*>\s*>?", 400, None),
-        (r"(today|more|popular|trending) on [\w.]+", 300, None),
-        (
-            r"(most (popular|read|viewed|shared)|related (articles|stories|content|links)|"
-            r"you (may|might) also like|read this next|recommended( for you| reading)?)",
-            300,
-            None,
-        ),
         (r"advertisement( - continue reading below)?|sponsored( content)?", 200, None),
         # an ad's own line: "Sponsored: ...", "Advertisement | ...", "Paid content: ..."
         (
@@ -74,30 +68,14 @@ _CUES = [
             40,
             None,
         ),
-        (r"(video|slideshow|watch|quiz)\s*[:|–—-]\s*.{1,120}", 200, "link"),
         # a byline ("By Jane Doe, MD"), which the metadata already holds
         (r"(written )?by:? (?-i:[A-Z][\w.'’-]*)(,? (and |& )?(?-i:[A-Z][\w.'’-]*)){1,9}", 0, "text"),
-        (r"font size( [a+-]( [a+-])*)?|text size", 40, None),
-        (r"skip to (main )?(content|navigation|main)", 40, None),
-        (r"share( this( article| page| story)?| on)?:?", 40, None),
-        (r"(sign up|subscribe)( now)?( for| to)? .{0,60}newsletters?.{0,40}", 300, None),
-        (r"(free )?(e-?mail )?newsletters?( sign[- ]?up)?", 200, None),
-        (r"(subscribe|sign up|join)( now| today| here)?", 150, None),
-        (r"(we|this (web)?site) uses? cookies.{0,300}", 300, None),
-        # a cookie notice: "Cookies help us ... Our cookie policy was updated on May 20."
-        (
-            r".{0,200}\b(cookie (policy|policies|settings|preferences|consent|notice)|(use|uses|using) "
-            r"cookies|cookies (help|allow|enable|are used)|accept (all )?cookies)\b.{0,300}",
-            300,
-            None,
-        ),
-        (r"(< )?(prev(ious)?|next) page\s*>?|page \d+ of \d+|\d+( ?\| ?\d+)+", 60, None),
     )
 ]
 # Most texts match no cue: one pass of the cues that start with a word, and a word check for
-# those that start with a wildcard (slow to try on every text; each holds one of _WILD).
-_QUICK = re.compile("|".join(f"(?:{c.pattern})" for c, _, _ in _CUES if not c.pattern.startswith((".", "(?="))), re.I)
-_WILD = ("cookie", "endorse")
+# the one that starts with a lookahead (slow to try on every text).
+_QUICK = re.compile("|".join(f"(?:{c.pattern})" for c, _, _ in _CUES if not c.pattern.startswith("(?=")), re.I)
+_WILD = ("endorse",)
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg")
 _HEADS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
@@ -109,9 +87,8 @@ _PAGER = re.compile(
     re.I,
 )
 _JUNK = re.compile(
-    r"advertisement|sponsored|font size( a a a)?|skip to (main )?content|please wait\.*"
+    r"advertisement|sponsored|please wait\.*"
     r"|this feature is temporarily unavailable\..*|share( this)?|print|email"
-    r"|today on [\w.]+|recommended related to .*|read the .{1,120} article\s*>\s*>?"
     r"|((last )?(updated|posted|published|modified):? )?(\d+|an?|one) (second|minute|hour|day|week"
     r"|month|year)s? ago",
     re.I,
@@ -163,11 +140,10 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     else:
         out["title"] = extract_title(tree) or None
     title = _title(out["title"], tree)
-    declutter(tree)
     host = _host(url)
+    declutter(tree, host)
     _mark_links(tree, host)
     _unwrap_cards(tree)
-    _drop_dialogs(tree)
     found = _run(tree, url, prune_xpaths)
     if sum(len(b[1]) for b in found) < SHORT and _gap(tree, found) >= GAP:
         # a short result: trafilatura's recall mode may find what lies between its parts
@@ -469,16 +445,18 @@ def _review_in_dom(tree, html: str | bytes) -> tuple[str | None, str | None]:
 # --- DOM clean-up before trafilatura -------------------------------------------------
 
 
-def declutter(tree) -> None:
+def declutter(tree, host: str = "") -> None:
     """Remove clutter found by structure, in place.
 
     Script and style text goes (JSON-LD stays), reference lists folded in <details>, skip
     links and call-to-action boxes (see ``_calls_to_action``); decoy containers lose their
     name (see ``_mark_main``). Each small form with a text field (a sign-up, search or login
-    box) and each element whose whole text is a clutter cue (``_CUES``) goes with the box
-    around it, climbing while the parent adds little non-link text (the form's or cue's
-    budget); a container holding a large share of the page's paragraph text, or article
-    body besides the hit's own box (see ``_is_body``), is never removed.
+    box) and each element whose whole text is an ad or byline label (``_CUES``) goes with
+    the box around it, climbing while the parent adds little non-link text (the form's or
+    cue's budget); a container holding a large share of the page's paragraph text, or
+    article body besides the hit's own box (see ``_is_body``), is never removed. Then
+    dialogs, teaser boxes among the article's paragraphs (``_teaser_boxes``) and link boxes
+    after it (``_link_boxes``) go. ``host`` is the page's: links to it are the site's own.
     """
     for el in tree.iter(*_DROP_TAGS):
         # structured data stays: trafilatura reads schema.org DiscussionForumPosting in it
@@ -511,7 +489,7 @@ def declutter(tree) -> None:
             matches[text] = _cue_matches(text)
         for i in matches[text]:
             cue, budget, only = _CUES[i]
-            if only == "link" and _plain_len(el) > 2 or only == "text" and el.tag in _HEADS:
+            if only == "text" and el.tag in _HEADS:
                 continue
             hits.append((el, budget))
             break
@@ -521,6 +499,10 @@ def declutter(tree) -> None:
         box = _container(el, budget, total, lengths)
         if box.getparent() is not None:
             lengths.forget(box.iterancestors())  # their text shrinks
+            _drop(box)
+    _drop_dialogs(tree)
+    for box in [*_teaser_boxes(tree, host), *_link_boxes(tree, host)]:
+        if box.getparent() is not None:
             _drop(box)
 
 
@@ -573,6 +555,122 @@ def _calls_to_action(tree):
             continue
         if shapes[(box.tag, box.get("class"))] == 1:
             yield box
+
+
+_TEXT_PARTS = ("ul", "ol", "dl", "table", "pre", "blockquote", "form", "iframe", "video", "audio")
+
+
+def _teaser_boxes(tree, host: str):
+    """In-body teaser and promo boxes ("Recommended ... [title] blurb [Read the article]",
+    "[Video title] blurb"): among the paragraphs of an article, a box of another tag or
+    class than the paragraphs (prose siblings of one signature, see ``_prose``) that holds
+    a link of its own to one other page of the site (a link that is a whole line, not a link
+    inside a sentence), little text besides (at most ``TEASER_TEXT`` characters outside the
+    links) and none of the article's own structures (lists, tables, quotes, forms, media).
+    Beside a single paragraph, only a card: a thumbnail link, or two links to the page."""
+    for parent in {p.getparent() for p in tree.iter("p")} - {None}:
+        shapes = Counter((c.tag, c.get("class")) for c in parent if isinstance(c.tag, str) and _paragraph(c))
+        shape, count = max(shapes.items(), key=lambda kv: kv[1], default=(None, 0))
+        if not count:
+            continue
+        for box in parent:
+            if box.tag not in ("div", "section", "aside") or (box.tag, box.get("class")) == shape:
+                continue
+            text = len(_WS.sub(" ", box.text_content()).strip())
+            if not text or text > 2 * TEASER_TEXT or next(box.iterdescendants(*_TEXT_PARTS), None) is not None:
+                continue
+            links = [a for a in box.iter("a") if _target(a.get("href"), host)]
+            targets = {_target(a.get("href"), host) for a in links}
+            if len(targets) != 1 or _plain_len(box) > TEASER_TEXT or not any(_whole_line(a) for a in links):
+                continue
+            # beside a single paragraph, only a card: a thumbnail link, or a title and a "read more" link
+            if count >= 2 or len(links) >= 2 or any(next(a.iter("img"), None) is not None for a in links):
+                yield box
+
+
+def _link_boxes(tree, host: str):
+    """Related-article boxes after the article: a heading over two or more lines that are
+    each a link to another page of the site ("[Title] blurb" cards, a "most read" list),
+    with no prose paragraph, after the element that holds the article's prose (the deepest
+    holding half of it, see ``_prose``), all of them together smaller than it. Listings and
+    forums are inside that element (their items are its prose) or larger than it, and stay."""
+    weight = {}
+    for p in tree.iter("p"):
+        if _prose(p):
+            n = len(_WS.sub(" ", p.text_content()).strip())
+            for el in [p, *p.iterancestors()]:
+                weight[el] = weight.get(el, 0) + n
+    total = weight.get(tree.find("body"), 0)
+    deep = [el for el, w in weight.items() if w >= 0.5 * total]
+    main = max(deep, key=lambda el: sum(1 for _ in el.iterancestors()), default=None)
+    if main is None or main.tag in ("body", "html"):
+        return
+    size = len(_WS.sub(" ", main.text_content()).strip())
+    after, boxes, found = False, [], 0
+    for el in tree.iter():
+        if el is main:
+            after = True
+            continue
+        if not after or el.tag not in ("div", "section", "aside", "nav") or main in el.iterancestors():
+            continue
+        if next((c for c in el if isinstance(c.tag, str) and c.tag in _HEADS), None) is None:
+            continue
+        if weight.get(el) or (boxes and boxes[-1] in el.iterancestors()):
+            continue
+        targets = {_target(a.get("href"), host) for a in el.iter("a") if _whole_line(a)} - {None}
+        if len(targets) >= 2:
+            boxes.append(el)
+            found += len(_WS.sub(" ", el.text_content()).strip())
+    if found <= size:  # more than the article: the page's own sections of links (a listing)
+        yield from boxes
+
+
+TEASER_TEXT = 250  # characters outside links in a teaser box: a label, a title, a blurb
+
+
+def _prose(el) -> bool:
+    """True for a paragraph of prose: 80+ characters, under half of them link text."""
+    text = len(_WS.sub(" ", el.text_content()).strip())
+    return text >= 80 and _plain_len(el) > 0.5 * text
+
+
+def _paragraph(el) -> bool:
+    """True for a prose paragraph (see ``_prose``) with no block inside: not a box."""
+    return _prose(el) and next(el.iterdescendants(*_BOXES), None) is None
+
+
+_BOXES = ("p", "div", "section", "aside", "article", "figure", *_HEADS, *_TEXT_PARTS)
+
+
+def _target(href: str | None, host: str) -> str | None:
+    """The page of the site that ``href`` points to, or None for another site, a script or
+    a link to a place in a page (a fragment: a footnote, a section of this page)."""
+    href = (href or "").strip()
+    if not href or "#" in href or href.startswith(("javascript:", "mailto:", "tel:")) or _host(href, host) != host:
+        return None
+    return href
+
+
+def _whole_line(a) -> bool:
+    """True if link ``a`` has text and no text beside it in its line: a title or a "read
+    more" line, not a link inside a sentence."""
+    if not a.text_content().strip():
+        return False
+    el = a
+    while True:
+        parent = el.getparent()
+        if parent is None:
+            return True
+        if (parent.text or "").strip() or any((c.tail or "").strip() for c in parent):
+            return False
+        if any(c is not el and c.tag in _INLINE_TAGS and c.text_content().strip() for c in parent):
+            return False
+        if parent.tag not in _INLINE_TAGS:
+            return True
+        el = parent
+
+
+_INLINE_TAGS = ("a", "span", "b", "strong", "em", "i", "u", "small", "mark", "font", "abbr", "cite", "time", "label")
 
 
 def _small_forms(tree):

@@ -1,8 +1,9 @@
 """A second generated center, "Heart Health", whose chrome is worded and classed unlike the breast-cancer center's.
 
 Its chrome sits inside the article body and rotates on every crawl round: a "Recommended Related to Heart Health"
-box (heading, linked title, a sentence of prose, a "Read the ... article" link) and a video teaser written as one
-full sentence, each drawn from the round's share of a pool (``chrome.share``: no item of one round shows up in the
+box (heading, linked title, a sentence of prose, a "Read the ... article" link), a video teaser written as one
+full sentence, and a clip note whose link sits inside its sentence (the shape of a link in the article's own text:
+only the site's other pages tell it is chrome), each drawn from the round's share of a pool (``chrome.share``: no item of one round shows up in the
 next). Class names are opaque and nothing in the wording matches the other center's ("Video:", "Sponsored:").
 Every page also says when it was generated ("Page last updated: 13:42:06"), a time that changes every round, and
 every article repeats a medical sentence ("Call 911 ...") that is content, not chrome.
@@ -97,6 +98,7 @@ class HeartCenter:
             for page in range(1, len(art.pages) + 1):
                 title, sentence = self.related(art.slug, page)
                 out += [title, sentence, f"Read the {title} article", self.teaser(art.slug, page)]
+                out.append(self.clip(art.slug, page))
         return list(dict.fromkeys(out))
 
     def scenario(self):
@@ -107,6 +109,9 @@ class HeartCenter:
 
     def teaser(self, slug, page):
         return pick(TEASERS, self.seed, self.round, "teaser", slug, page)
+
+    def clip(self, slug, page):
+        return pick(TEASERS, self.seed, self.round, "clip", slug, page)
 
     def updated(self, slug, page):
         seconds = (_h(self.seed, self.round, slug, page) % 86400) if self.round > 1 else 49326 + page
@@ -144,6 +149,9 @@ class HeartCenter:
             f'<div class="vv2"><a href="{video}"><img src="/img/play.png" alt=""></a>'
             f"<p>{escape(self.teaser(art.slug, number))}</p></div>"
         )
+        clip = self.clip(art.slug, number)
+        note = f'<div class="w5r"><p>{escape(clip)} <a href="/video/{_h(clip) % 1000}">Play</a></p></div>'
+        blocks.insert(min(3, len(blocks)), note)
         blocks.insert(min(2, len(blocks)), box)
         blocks.insert(1, teaser)
         pager = ""

@@ -1,4 +1,5 @@
-"""Structure-based clean-up in pipelines/extract.py: cards made of one link, dialogs; when the recall run is worth it."""
+"""Structure-based clean-up in pipelines/extract.py: cards made of one link, dialogs, teaser and link boxes; when
+the recall run is worth it."""
 
 from trafilatura.utils import load_html
 
@@ -72,3 +73,52 @@ def test_gap_is_the_text_between_the_first_and_last_block_not_taken():
     assert _gap(tree, blocks[::-1]) == float("inf")
     assert _gap(tree, []) == float("inf")
     assert _gap(tree, [("p", "Not on the page at all", 0.0)]) == float("inf")
+
+
+def test_teaser_boxes_among_paragraphs_go_and_callouts_stay():
+    """A box between the article's paragraphs that is a link to another page of the site
+    plus a blurb goes, whatever its words and class names; a box whose link sits inside a
+    sentence, and a box holding a list, are the article's own (hand-made page: the shapes
+    of the real teasers in the health fixtures, worded unlike any of them)."""
+    teaser = (
+        '<div class="k3q"><span class="k3l">Keep exploring</span><h4><a href="/conditions/asthma">'
+        "Breathing easier in spring</a></h4><p>Pollen counts rise in April; a plan made with your doctor "
+        'helps.</p><p><a href="/conditions/asthma">Open the guide</a></p></div>'
+    )
+    thumb = (
+        '<div class="z81"><a href="/media/clip-17"><img src="/i/17.jpg" alt=""> Inside the sleep lab</a>'
+        "<p>A technician shows the sensors worn for one night of testing.</p></div>"
+    )
+    callout = (
+        '<div class="note">Bring your medicines to the visit; our <a href="/pharmacy">pharmacists</a> '
+        "check them against your new prescriptions.</div>"
+    )
+    facts = '<div class="facts"><h4>Key facts</h4><ul><li>Same-week visits</li><li>On-site tests</li></ul></div>'
+    html = f"""<html><head><title>Heart care</title></head><body>
+      <main><article><h1>Heart care</h1><p>{PROSE[0]}</p>{thumb}<p>{PROSE[1]}</p>{teaser}{callout}
+        <p>{PROSE[2]}</p>{facts}</article></main></body></html>"""
+    text = _text(html)
+    assert all(p in text for p in PROSE)
+    for clutter in ("Keep exploring", "Breathing easier", "Pollen counts", "Open the guide", "sleep lab", "sensors"):
+        assert clutter not in text
+    assert "our pharmacists check them" in text
+    assert "Key facts" in text and "Same-week visits" in text
+
+
+def test_link_boxes_after_the_article_go():
+    """Boxes after the article's text that are a heading over links to other pages of the
+    site ("[Title] blurb" items, a "most read" list) go, even when they are a third of the
+    page's text; the article stays whole."""
+    items = "".join(
+        f'<li><a href="/stories/{i}">Story number {i}</a><p>What story number {i} tells readers about their care.</p></li>'
+        for i in range(5)
+    )
+    ranked = "".join(f'<li><a href="/ranked/{i}">Ranked page {i}</a></li>' for i in range(4))
+    html = f"""<html><head><title>Heart care</title></head><body>
+      <div id="page-content"><div class="col"><h1>Heart care</h1><p>{PROSE[0]}</p><p>{PROSE[1]}</p><p>{PROSE[2]}</p></div>
+      <div class="side"><div class="q1"><h3>Elsewhere</h3><ul>{items}</ul></div>
+      <div class="q2"><h3>Top five</h3><ol>{ranked}</ol></div></div></div></body></html>"""
+    text = _text(html)
+    assert all(p in text for p in PROSE)
+    assert "Story number" not in text and "tells readers" not in text and "Elsewhere" not in text
+    assert "Ranked page" not in text and "Top five" not in text
