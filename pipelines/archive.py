@@ -8,6 +8,7 @@ import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 
 from archive import ArchiveError
 from archive.lock import Locked
@@ -45,6 +46,7 @@ class ArchivePipeline:
         self.stats = crawler.stats
         self.recorder = recorder
         self.opened = False
+        self.closing = None  # the task closing the crawl's books, once begun
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="archive-writer")
 
     @classmethod
@@ -80,6 +82,9 @@ class ArchivePipeline:
         )
         self.opened = True
         self.stats.set_value("healtharchive/crawl_id", crawl_id)
+        from twisted.internet import reactor
+
+        reactor.addSystemEventTrigger("before", "shutdown", self.reactor_stopping)
 
     async def write(self, call, *args):
         """``call(*args)`` on the writer thread."""
@@ -112,6 +117,20 @@ class ArchivePipeline:
         logger.debug("%s: %s", outcome, item.url)
 
     async def spider_closed(self, spider, reason):
+        await self.close_once(spider, reason)
+
+    def reactor_stopping(self):
+        """The reactor stops with the spider still open: a second Ctrl-C, or a stop signal that came while the
+        spider was opening (Scrapy stops only a running engine). The books close as stopped, counting no misses,
+        instead of leaving the crawl ``running``; the reactor waits for it (or for a closing already begun)."""
+        return deferred_from_coro(self.close_once(self.crawler.spider, "shutdown"))
+
+    async def close_once(self, spider, reason):
+        if self.closing is None:
+            self.closing = asyncio.ensure_future(self._close(spider, reason))
+        await asyncio.shield(self.closing)
+
+    async def _close(self, spider, reason):
         try:
             if self.opened:
                 await self.close_books(spider, reason)

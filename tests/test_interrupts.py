@@ -71,3 +71,20 @@ def test_a_crawl_failed_by_the_archive_counts_no_misses(center, tmp_path):
     assert "crawl failed: the archive could not be written" in err
     assert rows(db, "SELECT status, finish_reason FROM crawls WHERE id = 2") == [("failed", "archive_error")]
     assert rows(db, "SELECT count(*) FROM articles WHERE status != 'live' OR missed != 0") == [(0,)]
+
+
+def test_a_second_ctrl_c_still_closes_the_books_as_stopped(tmp_path):
+    # Each answer takes 3 s, so the first Ctrl-C's graceful stop waits for the requests in flight; the second one
+    # stops the reactor at once, before the spider closes. The crawl used to stay `running` in the archive.
+    with SampleSite(generated=30, pages_per_article=1, delay=3.0) as slow:
+        db = tmp_path / "archive.db"
+        crawl = start_crawl("healthcenter", db, f"start_url={slow.hub_url}")
+        wait_until(lambda: rows(db, "SELECT status FROM crawls") == [("running",)], process=crawl)
+        time.sleep(1)  # robots.txt is being fetched
+        os.killpg(crawl.pid, signal.SIGINT)
+        time.sleep(0.5)
+        os.killpg(crawl.pid, signal.SIGINT)
+        _, err = crawl.communicate(timeout=60)
+    assert "forcing unclean shutdown" in err.lower(), err[-3000:]
+    assert rows(db, "SELECT status, finish_reason FROM crawls") == [("stopped", "shutdown")], err[-3000:]
+    assert rows(db, "SELECT count(*) FROM articles WHERE status != 'live' OR missed != 0") == [(0,)]
