@@ -596,8 +596,8 @@ def _link_boxes(tree, host: str):
     forums are inside that element (their items are its prose) or larger than it, and stay."""
     weight = {}
     for p in tree.iter("p"):
-        if _prose(p):
-            n = len(_WS.sub(" ", p.text_content()).strip())
+        n = len(_WS.sub(" ", p.text_content()).strip())
+        if n >= 80 and _plain_len(p) > 0.5 * n:  # prose, as ``_prose`` tells
             for el in [p, *p.iterancestors()]:
                 weight[el] = weight.get(el, 0) + n
     total = weight.get(tree.find("body"), 0)
@@ -606,18 +606,20 @@ def _link_boxes(tree, host: str):
     if main is None or main.tag in ("body", "html"):
         return
     size = len(_WS.sub(" ", main.text_content()).strip())
-    after, boxes, found = False, [], 0
-    for el in tree.iter():
-        if el is main:
-            after = True
-            continue
-        if not after or el.tag not in ("div", "section", "aside", "nav") or main in el.iterancestors():
+    boxes, found, lines = [], 0, {}  # lines: link -> the page it points to, if it is a whole line
+    # what follows ``main`` in document order, outside it: the later siblings of it and of its ancestors
+    later = (el for x in [main, *main.iterancestors()] for sib in x.itersiblings() for el in sib.iter())
+    for el in later:
+        if el.tag not in ("div", "section", "aside", "nav"):
             continue
         if next((c for c in el if isinstance(c.tag, str) and c.tag in _HEADS), None) is None:
             continue
         if weight.get(el) or (boxes and boxes[-1] in el.iterancestors()):
             continue
-        targets = {_target(a.get("href"), host) for a in el.iter("a") if _whole_line(a)} - {None}
+        for a in el.iter("a"):
+            if a not in lines:
+                lines[a] = _target(a.get("href"), host) if _whole_line(a) else None
+        targets = {lines[a] for a in el.iter("a")} - {None}
         if len(targets) >= 2:
             boxes.append(el)
             found += len(_WS.sub(" ", el.text_content()).strip())
