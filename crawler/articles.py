@@ -70,12 +70,17 @@ class Links(LinkExtractor):
     def _link_allowed(self, link) -> bool:
         if self.restrict_text:
             return super()._link_allowed(link)
-        verdict = self.verdicts.get(link.url)
-        if verdict is None:
-            if len(self.verdicts) >= LINKS_REMEMBERED:
-                self.verdicts.clear()
-            verdict = self.verdicts[link.url] = super()._link_allowed(link)
-        return verdict
+        return remembered(self.verdicts, link.url, lambda _: super(Links, self)._link_allowed(link))
+
+
+def remembered(verdicts: dict, url: str, judge) -> bool:
+    """``judge(url)``, kept in ``verdicts`` (emptied when it holds ``LINKS_REMEMBERED``)."""
+    verdict = verdicts.get(url)
+    if verdict is None:
+        if len(verdicts) >= LINKS_REMEMBERED:
+            verdicts.clear()
+        verdict = verdicts[url] = judge(url)
+    return verdict
 
 
 def next_hrefs(root) -> list[str]:
@@ -397,13 +402,7 @@ class ArticleSpider(scrapy.Spider):
         per URL (most of a page's links were on the page before), for as long as the scope and hubs stay the same."""
         if self.link_verdicts[0] is not self.scope or self.link_verdicts[1] is not self.hubs:
             self.link_verdicts = (self.scope, self.hubs, {})
-        verdicts = self.link_verdicts[2]
-        verdict = verdicts.get(url)
-        if verdict is None:
-            if len(verdicts) >= LINKS_REMEMBERED:
-                verdicts.clear()
-            verdict = verdicts[url] = self.in_scope(url) and canonical_url(url) not in self.hubs
-        return verdict
+        return remembered(self.link_verdicts[2], url, lambda u: self.in_scope(u) and canonical_url(u) not in self.hubs)
 
     def parse_hub(self, response):
         """A hub page: discover its articles, then follow the hub's own pagination."""

@@ -61,7 +61,7 @@ class ArchivePipeline:
         pipeline = cls(crawler, recorder)
         recorder.on_outcome = pipeline.count
         # Closing the books needs the finish reason, which the spider_closed signal brings.
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.close_once, signal=signals.spider_closed)
         return pipeline
 
     async def open_spider(self):
@@ -116,9 +116,6 @@ class ArchivePipeline:
             self.stats.inc_value("healtharchive/held_written")
         logger.debug("%s: %s", outcome, item.url)
 
-    async def spider_closed(self, spider, reason):
-        await self.close_once(spider, reason)
-
     def reactor_stopping(self):
         """The reactor stops with the spider still open: a second Ctrl-C, or a stop signal that came while the
         spider was opening (Scrapy stops only a running engine). The books close as stopped, counting no misses,
@@ -126,6 +123,7 @@ class ArchivePipeline:
         return deferred_from_coro(self.close_once(self.crawler.spider, "shutdown"))
 
     async def close_once(self, spider, reason):
+        """Close the crawl's books (on ``spider_closed``, or when the reactor stops first), once."""
         if self.closing is None:
             self.closing = asyncio.ensure_future(self._close(spider, reason))
         await asyncio.shield(self.closing)

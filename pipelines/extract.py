@@ -474,9 +474,7 @@ def declutter(tree, host: str = "") -> None:
             _drop(parent)
     _mark_main(tree)
     _drop_skip_links(tree)
-    for box in list(_calls_to_action(tree)):
-        if box.getparent() is not None:
-            _drop(box)
+    _drop_boxes(list(_calls_to_action(tree)))
     total = _p_len(tree) or 1
     texts = _short_texts(tree)
     hits = []
@@ -501,7 +499,12 @@ def declutter(tree, host: str = "") -> None:
             lengths.forget(box.iterancestors())  # their text shrinks
             _drop(box)
     _drop_dialogs(tree)
-    for box in [*_teaser_boxes(tree, host), *_link_boxes(tree, host)]:
+    _drop_boxes([*_teaser_boxes(tree, host), *_link_boxes(tree, host)])
+
+
+def _drop_boxes(boxes) -> None:
+    """Remove each of ``boxes`` not already gone with an earlier one."""
+    for box in boxes:
         if box.getparent() is not None:
             _drop(box)
 
@@ -576,7 +579,7 @@ def _teaser_boxes(tree, host: str):
         for box in parent:
             if box.tag not in ("div", "section", "aside") or (box.tag, box.get("class")) == shape:
                 continue
-            text = len(_WS.sub(" ", box.text_content()).strip())
+            text = _squashed_len(box.text_content())
             if not text or text > 2 * TEASER_TEXT or next(box.iterdescendants(*_TEXT_PARTS), None) is not None:
                 continue
             links = [a for a in box.iter("a") if _target(a.get("href"), host)]
@@ -594,18 +597,11 @@ def _link_boxes(tree, host: str):
     with no prose paragraph, after the element that holds the article's prose (the deepest
     holding half of it, see ``_prose``), all of them together smaller than it. Listings and
     forums are inside that element (their items are its prose) or larger than it, and stay."""
-    weight = {}
-    for p in tree.iter("p"):
-        n = len(_WS.sub(" ", p.text_content()).strip())
-        if n >= 80 and _plain_len(p) > 0.5 * n:  # prose, as ``_prose`` tells
-            for el in [p, *p.iterancestors()]:
-                weight[el] = weight.get(el, 0) + n
-    total = weight.get(tree.find("body"), 0)
-    deep = [el for el, w in weight.items() if w >= 0.5 * total]
-    main = max(deep, key=lambda el: sum(1 for _ in el.iterancestors()), default=None)
+    weight = _weights(tree, _prose_len)
+    main = _deepest(weight, 0.5 * weight.get(tree.find("body"), 0))
     if main is None or main.tag in ("body", "html"):
         return
-    size = len(_WS.sub(" ", main.text_content()).strip())
+    size = _squashed_len(main.text_content())
     boxes, found, lines = [], 0, {}  # lines: link -> the page it points to, if it is a whole line
     # what follows ``main`` in document order, outside it: the later siblings of it and of its ancestors
     later = (el for x in [main, *main.iterancestors()] for sib in x.itersiblings() for el in sib.iter())
@@ -622,7 +618,7 @@ def _link_boxes(tree, host: str):
         targets = {lines[a] for a in el.iter("a")} - {None}
         if len(targets) >= 2:
             boxes.append(el)
-            found += len(_WS.sub(" ", el.text_content()).strip())
+            found += _squashed_len(el.text_content())
     if found <= size:  # more than the article: the page's own sections of links (a listing)
         yield from boxes
 
@@ -632,8 +628,31 @@ TEASER_TEXT = 250  # characters outside links in a teaser box: a label, a title,
 
 def _prose(el) -> bool:
     """True for a paragraph of prose: 80+ characters, under half of them link text."""
-    text = len(_WS.sub(" ", el.text_content()).strip())
-    return text >= 80 and _plain_len(el) > 0.5 * text
+    return _prose_len(el) > 0
+
+
+def _prose_len(el) -> int:
+    """Length of ``el``'s text if it is prose (see ``_prose``), else 0."""
+    text = _squashed_len(el.text_content())
+    return text if text >= 80 and _plain_len(el) > 0.5 * text else 0
+
+
+def _weights(tree, measure) -> dict:
+    """Element -> the ``measure`` (a length) of the paragraphs inside it, for the page's
+    paragraphs with a non-zero measure and their ancestors."""
+    weight = {}
+    for p in tree.iter("p"):
+        n = measure(p)
+        if n:
+            for el in [p, *p.iterancestors()]:
+                weight[el] = weight.get(el, 0) + n
+    return weight
+
+
+def _deepest(weight: dict, least: float):
+    """The deepest element whose weight is ``least`` or more, or None."""
+    deep = [el for el, w in weight.items() if w >= least]
+    return max(deep, key=lambda el: sum(1 for _ in el.iterancestors()), default=None)
 
 
 def _paragraph(el) -> bool:
@@ -741,11 +760,7 @@ def _mark_main(tree) -> bool:
     paragraph text becomes an <article>, unless 10% of it comes before that element (a
     post above its comments). True if the tree changed.
     """
-    weight = {}
-    for p in tree.iter("p"):
-        n = _squashed_len(p.text_content())
-        for el in [p, *p.iterancestors()]:
-            weight[el] = weight.get(el, 0) + n
+    weight = _weights(tree, lambda p: _squashed_len(p.text_content()))
     total = weight.get(tree.find("body"), 0)
     if not total:
         return False
@@ -772,8 +787,7 @@ def _mark_main(tree) -> bool:
             el.tag = tag
             el.attrib.update(attrib)
         return False
-    deep = [el for el, w in weight.items() if w >= 0.7 * total]
-    best = max(deep, key=lambda el: sum(1 for _ in el.iterancestors()), default=None)
+    best = _deepest(weight, 0.7 * total)
     if best is not None and _before(tree, best) >= 0.1 * total:
         best = None  # the text starts before it: a post above its comments
     if best is not None and best.tag in ("div", "section", "main", "td"):
