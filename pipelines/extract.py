@@ -35,7 +35,7 @@ from trafilatura.utils import load_html
 from trafilatura.xpaths import AUTHOR_XPATHS, BODY_XPATH
 
 EXTRACTOR = "trafilatura"
-EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha11"
+EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha12"  # the whole recipe: extraction and merge
 
 _WS = re.compile(r"\s+")
 _KIND = {"head": "h", "p": "p", "quote": "quote", "code": "code"}

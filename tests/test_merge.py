@@ -2,7 +2,7 @@
 
 from archive.text import content_hash, normalize_text
 from pipelines.chrome import SiteChrome
-from pipelines.clean import blocks_to_text
+from pipelines.clean import blocks_to_text, extract_one
 from pipelines.extract import extract_page
 from pipelines.merge import merge_pages
 
@@ -125,6 +125,25 @@ def test_merge_drops_repeats_pager_and_continued():
     assert merged["title"] == "Peanut Allergy"
     assert merged["author"] == "A. Writer" and merged["reviewed_by"] == "Dr. R"
     assert merged["date"] is None
+
+
+def test_merge_keeps_a_sentence_the_article_repeats():
+    """A warning said on pages 1 and 3 among their own paragraphs is the article's text, twice; the teaser at the top
+    of every page and a callout box repeated inside every page's text are the pages' template."""
+    warning = "Call 911 right away if your child has trouble breathing or swelling of the face after eating."
+    box = '<div class="callout"><p>Our allergy experts answer your questions in a weekly live chat.</p></div>'
+
+    def page(n):
+        html = webmd_page(n)
+        first, second = BODY[n - 1]
+        middle = f"<p>{warning}</p>" if n != 2 else ""
+        return html.replace(f"<p>{second}</p>", f"{box}{middle}<p>{second}</p>")
+
+    pages = [extract_one(f"{URL}?page={n}", page(n), first=n == 1) for n in (1, 2, 3)]
+    text = blocks_to_text(merge_pages(pages)["blocks"])
+    assert text.count(warning) == 2
+    assert TEASER not in text and "live chat" not in text
+    assert all(p in text for page in BODY for p in page)
 
 
 def test_single_page_keeps_everything_but_pager():
