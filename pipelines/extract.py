@@ -110,10 +110,11 @@ _REVIEW = re.compile(
     re.I,
 )
 _REVIEWED = {False: re.compile("reviewed by", re.I), True: re.compile(b"reviewed by", re.I)}  # str, bytes
-# text nodes that may say "reviewed by", outside scripts (a script's JSON can be the largest text of a page)
+# text nodes that may say "reviewed by", outside scripts (a script's JSON can be the largest text of a page);
+# the word test first: few nodes pass it, so the parent test runs on few
 _REVIEW_NODES = XPath(
-    "//body//text()[not(parent::script or parent::style or parent::noscript or parent::template or parent::svg)]"
-    "[contains(., 'eviewed') or contains(., 'EVIEWED')]"
+    "//body//text()[contains(., 'eviewed') or contains(., 'EVIEWED')]"
+    "[not(parent::script or parent::style or parent::noscript or parent::template or parent::svg)]"
 )
 _TITLE_END = re.compile(r"$|\s+[-|:–—]\s")  # "<heading>" or "<heading> | Site"
 
@@ -254,11 +255,13 @@ def _run(tree, url, prune_xpaths, **mode) -> list:
     kept its link-density filters drop link-rich content such as listings), or with
     ``mode`` (favor_recall=True, fast=True). Internal links reach the text as markers (see
     ``_mark_links``). No XML clean-up: merging nested <code> (``strip_double_tags``) loses
-    the lines after its first <lb/>.
+    the lines after its first <lb/>. Output "xml": the body alone, without the plain text
+    that the default ("python") renders from it and nothing here reads.
     """
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
+        output_format="xml",
         with_metadata=False,
         include_comments=False,
         include_tables=True,
@@ -432,10 +435,10 @@ def _review_in_dom(tree, html: str | bytes) -> tuple[str | None, str | None]:
         if "reviewed by" not in node.lower():
             continue
         while el is not None and el.tag not in ("body", "html"):
-            text = _WS.sub(" ", el.text_content()).strip()
-            if len(text) > 200:
+            text = el.text_content()
+            if _squashed_len(text) > 200:
                 break
-            m = _REVIEW.match(text)
+            m = _REVIEW.match(_WS.sub(" ", text).strip())
             if m:
                 return m["by"].strip(" ,;"), m["on"]
             el = el.getparent()
@@ -541,17 +544,24 @@ def _calls_to_action(tree):
     our courses. [Subscribe]"). A box whose tag and class occur again on the page is a card
     of a list, and stays."""
     shapes = Counter((el.tag, el.get("class")) for el in tree.iter("div", "section", "aside"))
+    sizes = {}  # element -> (words, _squashed_len) of its text: a list's text is read once, not once per link
+
+    def size(el):
+        if el not in sizes:
+            words = el.text_content().split()
+            sizes[el] = len(words), sum(map(len, words)) + len(words) - 1
+        return sizes[el]
+
     for a in tree.iter("a"):
-        words = len(a.text_content().split())
+        words = size(a)[0]
         if not 1 <= words <= 3 or next(a.iterancestors(*_HEADS), None) is not None:
             continue
         box = a.getparent()
-        while box is not None and len(box.text_content().split()) == words:
+        while box is not None and size(box)[0] == words:
             box = box.getparent()  # wrappers around the button
         if box is None or box.tag not in ("div", "section", "aside"):
             continue
-        text = _WS.sub(" ", box.text_content()).strip()
-        if len(text) > 200 or sum(1 for _ in box.iter("a")) != 1:
+        if size(box)[1] > 200 or sum(1 for _ in box.iter("a")) != 1:
             continue
         ancestors = set(a.iterancestors())
         if not any(el not in ancestors for el in box.iter("p", *_HEADS)):
@@ -584,7 +594,7 @@ def _teaser_boxes(tree, host: str):
                 continue
             links = [a for a in box.iter("a") if _target(a.get("href"), host)]
             targets = {_target(a.get("href"), host) for a in links}
-            if len(targets) != 1 or _plain_len(box) > TEASER_TEXT or not any(_whole_line(a) for a in links):
+            if len(targets) != 1 or text - _link_len(box) > TEASER_TEXT or not any(_whole_line(a) for a in links):
                 continue
             # beside a single paragraph, only a card: a thumbnail link, or a title and a "read more" link
             if count >= 2 or len(links) >= 2 or any(next(a.iter("img"), None) is not None for a in links):
@@ -634,7 +644,7 @@ def _prose(el) -> bool:
 def _prose_len(el) -> int:
     """Length of ``el``'s text if it is prose (see ``_prose``), else 0."""
     text = _squashed_len(el.text_content())
-    return text if text >= 80 and _plain_len(el) > 0.5 * text else 0
+    return text if text >= 80 and text - _link_len(el) > 0.5 * text else 0
 
 
 def _weights(tree, measure) -> dict:
@@ -656,8 +666,9 @@ def _deepest(weight: dict, least: float):
 
 
 def _paragraph(el) -> bool:
-    """True for a prose paragraph (see ``_prose``) with no block inside: not a box."""
-    return _prose(el) and next(el.iterdescendants(*_BOXES), None) is None
+    """True for a prose paragraph (see ``_prose``) with no block inside: not a box. (Blocks
+    first: a large box has one near its start, and its text is not read.)"""
+    return next(el.iterdescendants(*_BOXES), None) is None and _prose(el)
 
 
 _BOXES = ("p", "div", "section", "aside", "article", "figure", *_HEADS, *_TEXT_PARTS)
@@ -827,7 +838,7 @@ def _keep_callouts(tree) -> None:
         if parent is None or len(parent.findall("p")) < 3:
             continue
         text = _squashed_len(aside.text_content())
-        if text and _plain_len(aside) > 0.7 * text:
+        if text and text - _link_len(aside) > 0.7 * text:
             aside.tag = "div"
 
 
@@ -866,8 +877,12 @@ def _squashed_len(text: str) -> int:
 
 def _plain_len(el) -> int:
     """Length of the non-link text in ``el``."""
-    links = sum(len(a.text_content().strip()) for a in el.iter("a"))
-    return _squashed_len(el.text_content()) - links
+    return _squashed_len(el.text_content()) - _link_len(el)
+
+
+def _link_len(el) -> int:
+    """Length of the link text in ``el``."""
+    return sum(len(a.text_content().strip()) for a in el.iter("a"))
 
 
 def _is_body(parent, box, lengths: _Lengths) -> bool:
