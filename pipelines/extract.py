@@ -778,7 +778,7 @@ def _mark_main(tree) -> bool:
     changed = False
     undo = []
     seen = set()
-    hits = (el for expr in _BODY_ALL for el in expr(tree) if el not in seen)
+    hits = (el for el in _body_hits(tree) if el not in seen)
     for _ in range(10):
         hit = next(hits, None)
         if hit is None:
@@ -788,7 +788,7 @@ def _mark_main(tree) -> bool:
             return changed
         changed = True
         undo.append((hit, hit.tag, dict(hit.attrib)))
-        for attr in ("class", "id", "role", "itemprop"):
+        for attr in _BODY_ATTRS:
             hit.attrib.pop(attr, None)
         if hit.tag in ("article", "main"):
             hit.tag = "div"
@@ -818,16 +818,77 @@ def _before(tree, el) -> int:
     return n
 
 
-def _all_matches(expr) -> XPath:
-    """``expr`` without its "first match" predicates: each BODY_XPATH expression takes the
-    first element in document order of its pattern; this one yields them all, in order.
-    Once a decoy lost its class/id it matches no pattern, so the next first match is the
-    next element of this list: one evaluation per pattern instead of one per decoy."""
-    path = re.sub(r"\)\[1\]", ")", expr.path)
-    return XPath(re.sub(r"\]\[1\]\s*$", "]", path.strip()), namespaces={"re": "http://exslt.org/regular-expressions"})
+def _body_hits(tree):
+    """The elements that trafilatura's container patterns (BODY_XPATH) select, pattern by
+    pattern, each pattern's in document order: without its "first match" predicate. Once a
+    decoy lost its class/id it matches no pattern, so the next first match is the next
+    element here: one pass per pattern instead of one per decoy (an element's key below is
+    read once: only the decoys, which ``_mark_main`` skips, change). The patterns are read
+    in Python (``_body_test``): lxml runs each re:test of an XPath as a Python call on
+    every candidate element, here each distinct tag and attributes are tested once."""
+    items = [(el, (el.tag, *map(el.get, _BODY_ATTRS))) for el in tree.iterdescendants(*_BODY_TAGS)]
+    for _, test in _BODY_TESTS:
+        memo = {}
+        for el, key in items:
+            if key not in memo:
+                memo[key] = test(key)
+            if memo[key]:
+                yield el
 
 
-_BODY_ALL = [_all_matches(expr) for expr in BODY_XPATH]
+_BODY_ATTRS = ("class", "id", "role", "itemprop")
+# one test of a BODY_XPATH predicate: an attribute's value, start, part (case-mapped) or regular expression
+_ATOM = (
+    r"\s*(?:@(?P<eq>[\w-]+)='(?P<eqv>[^']*)'"
+    r"|re:test\(@(?P<re>[\w-]+),\s*'(?P<rev>[^']*)'(?:,\s*'(?P<ref>i)')?\)"
+    r"|starts-with\(@(?P<sw>[\w-]+),\s*'(?P<swv>[^']*)'\)"
+    r"|contains\(translate\(@(?P<tr>[\w-]+),\s*'(?P<tra>\w+)',\s*'(?P<trb>\w+)'\),\s*'(?P<trv>[^']*)'\))\s*"
+)
+_ANY_ATOM = re.sub(r"\?P<\w+>", "", _ATOM)
+# one pattern of an expression: "(.//tag)[1]" or "(.//*[self::a or self::b][t or t ...])[1]", "|" between patterns
+_PART = re.compile(
+    r"\s*\(?\.//(?:(?P<tag>\w+)|\*\[(?P<tags>self::\w+(?: or self::\w+)*)\]"
+    rf"\[(?P<test>{_ANY_ATOM}(?:or{_ANY_ATOM})*)\])(?:\)\[1\]|\[1\]|\))?\s*(?:\||$)"
+)
+
+
+def _body_test(path: str) -> tuple:
+    """(tags, test of a key (tag, *``_BODY_ATTRS``)) of one BODY_XPATH expression, read as
+    XPath reads it (an absent attribute is "", re:test is lxml's ``re.search``). An
+    expression of another form stops the import: the Python would not be the XPath."""
+    parts, pos = [], 0
+    while pos < len(path.strip()):
+        m = _PART.match(path, pos)
+        if m is None:
+            raise ValueError(f"trafilatura's BODY_XPATH has a form extract._body_test does not read: {path[pos:]!r}")
+        pos = m.end()
+        if m["tag"]:
+            parts.append(({m["tag"]}, lambda key: True))
+            continue
+        atoms = [_atom(a) for a in re.finditer(_ATOM + "(?:or|$)", m["test"])]
+        parts.append((set(re.findall(r"self::(\w+)", m["tags"])), lambda key, atoms=atoms: any(a(key) for a in atoms)))
+    tags = set().union(*(t for t, _ in parts))
+    return tags, lambda key: any(key[0] in t and test(key) for t, test in parts)
+
+
+def _atom(m):
+    """The test of one ``_ATOM`` match, on a key (tag, *``_BODY_ATTRS``)."""
+    i = _BODY_ATTRS.index(m["eq"] or m["re"] or m["sw"] or m["tr"]) + 1
+    if m["eq"]:
+        value = m["eqv"]
+        return lambda key: key[i] == value
+    if m["re"]:
+        rx = re.compile(m["rev"], re.I if m["ref"] else 0)
+        return lambda key: rx.search(key[i] or "") is not None
+    if m["sw"]:
+        start = m["swv"]
+        return lambda key: (key[i] or "").startswith(start)
+    table, part = str.maketrans(m["tra"], m["trb"]), m["trv"]
+    return lambda key: part in (key[i] or "").translate(table)
+
+
+_BODY_TESTS = [_body_test(expr.path) for expr in BODY_XPATH]
+_BODY_TAGS = tuple(set().union(*(tags for tags, _ in _BODY_TESTS)))
 
 
 def _keep_callouts(tree) -> None:

@@ -1,10 +1,17 @@
 """Structure-based clean-up in pipelines/extract.py: cards made of one link, dialogs, teaser and link boxes; when
 the recall run is worth it."""
 
+import re
+from pathlib import Path
+
+from lxml.etree import XPath
 from trafilatura.utils import load_html
+from trafilatura.xpaths import BODY_XPATH
 
 from pipelines.clean import blocks_to_text
-from pipelines.extract import _gap, extract_page
+from pipelines.extract import _body_hits, _gap, extract_page
+
+FIXTURES = Path(__file__).resolve().parents[1].parent / "shared/fixtures/health-dev"
 
 URL = "https://www.example-health.com/conditions/"
 PROSE = [
@@ -122,3 +129,28 @@ def test_link_boxes_after_the_article_go():
     assert all(p in text for p in PROSE)
     assert "Story number" not in text and "tells readers" not in text and "Elsewhere" not in text
     assert "Ranked page" not in text and "Top five" not in text
+
+
+def test_container_patterns_read_in_python_select_what_the_xpaths_select():
+    """``_body_hits`` selects what trafilatura's BODY_XPATH expressions select without their first-match predicates,
+    pattern by pattern, in document order: on the real fixture pages and on a hand-made page of the cases the XPath
+    decides (exact values, regular expressions with and without case, starts-with, translated parts, absent
+    attributes, other tags)."""
+    made = (
+        '<html><body><div class="post"><div class="Post"></div><section id="x-article-body"></section></div>'
+        '<span class="post"></span><div class="FullText x"></div><div class="my-main-content"></div>'
+        '<div class="Main-Content"></div><div id="MAIN-CONTENT"></div><div class="xpage-Content"></div>'
+        '<article><div itemprop="articleBody"></div></article><div role="main"><main></main></div>'
+        '<div class="mainly"></div><div class=""></div><div id="primary-2"></div><div id="2primary"></div>'
+        '<p class="post"></p><section class="article x"></section><div class="article"></div></body></html>'
+    )
+    pages = [made.encode()] + [path.read_bytes() for path in sorted(FIXTURES.glob("*.html"))]
+    ns = {"re": "http://exslt.org/regular-expressions"}
+    # each expression without its "[1]" predicates: all its matches in document order
+    every = [
+        XPath(re.sub(r"\]\[1\]\s*$", "]", re.sub(r"\)\[1\]", ")", x.path).strip()), namespaces=ns) for x in BODY_XPATH
+    ]
+    for html in pages:
+        tree = load_html(html)
+        assert list(_body_hits(tree)) == [el for x in every for el in x(tree)]
+    assert len(list(_body_hits(load_html(made)))) == 13
