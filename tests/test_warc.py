@@ -335,3 +335,43 @@ def test_records_are_written_in_response_order(crawled):
         )
     multi = [sorted(p) for p in pages.values() if len(p) > 1]
     assert multi and all([at for _, at in p] == sorted(at for _, at in p) for p in multi)
+
+
+def test_records_are_the_bytes_warcio_writes(monkeypatch):
+    """``http_record`` builds the crawl's records without warcio's per-header Python: the same bytes as warcio's
+    ``create_warc_record`` + ``write_record`` (same record id), for a response, a revisit and a request with a body,
+    a header that is not ASCII included."""
+    import io
+    import uuid
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from archive.warc import http_record
+
+    def warcio_bytes(kind, uri, headers, http, payload):
+        record = WARCWriter(None).create_warc_record(
+            uri, kind, payload=io.BytesIO(payload), length=len(payload), http_headers=http, warc_headers_dict=headers
+        )
+        out = io.BytesIO()
+        WARCWriter(out, gzip=False).write_record(record)
+        return out.getvalue()
+
+    body = "<p>Caf\u00e9 au lait</p>".encode()
+    date = {"WARC-Date": "2026-12-02T03:00:00Z"}
+    cases = [
+        ("response", {**date, "WARC-IP-Address": "127.0.0.1", "WARC-Payload-Digest": "sha1:X"}, "200 OK", body),
+        ("revisit", {**date, "WARC-Profile": "p", "WARC-Payload-Digest": "sha1:X"}, "304 Not Modified", b""),
+        ("request", {**date, "WARC-Concurrent-To": "<urn:uuid:1>"}, "/a?b=1 HTTP/1.1", b"q=caf%C3%A9"),
+    ]
+    for kind, headers, statusline, payload in cases:
+        http = [("Content-Type", "text/html"), ("X-Note", "caf\u00e9"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")]
+        protocol = "POST" if kind == "request" else "HTTP/1.1"
+        made = {}
+        for name, build in (("ours", http_record), ("warcio", warcio_bytes)):
+            monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=7))
+            data = build(
+                kind, "http://example.org/a?b=1", headers, StatusAndHeaders(statusline, http, protocol), payload
+            )
+            made[name] = data[0] if name == "ours" else data
+        assert made["ours"] == made["warcio"], kind
