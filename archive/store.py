@@ -412,9 +412,10 @@ class Archive:
             "SELECT t.hash FROM version_log v JOIN texts t ON t.id = v.text_id WHERE v.id = ?", [version_id]
         ).fetchone()[0]
 
-    def text_id(self, text: str) -> int:
-        """The id of ``text`` in ``texts`` (each distinct text is stored once), inserted if new."""
-        digest = content_hash(text)
+    def text_id(self, text: str, digest: str | None = None) -> int:
+        """The id of ``text`` in ``texts`` (each distinct text is stored once), inserted if new; ``digest``: its
+        ``content_hash`` when the caller has it."""
+        digest = digest or content_hash(text)
         row = self.conn.execute("SELECT id FROM texts WHERE hash = ?", [digest]).fetchone()
         if row:
             return row[0]
@@ -431,7 +432,7 @@ class Archive:
                 "article_id": article_id,
                 "version": number,
                 "title": item.title,
-                "text_id": self.text_id(item.text),
+                "text_id": self.text_id(item.text, digest),
                 "page_count": len(item.pages),
                 "page_urls": json.dumps([p.url for p in item.pages]),
                 "page_starts": json.dumps(item.page_starts) if getattr(item, "page_starts", None) else None,

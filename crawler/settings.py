@@ -13,6 +13,8 @@ Every setting here can be overridden with ``-s NAME=VALUE``. The project's own s
   so their first versions are written with the site's chrome known (``pipelines/recorder.py``).
 - ``CLEANING_CACHE``: a page whose body is the one it had last is not cleaned again (``pipelines/cleaning.py``).
 - ``EXTRACT_WORKERS``: size of the extraction process pool (default: the number of cores).
+- ``EXTRACT_NICE``: how much lower the extraction workers' priority is than the crawl's (``nice``; default 10), so
+  fetching never waits for a core behind cleaning (``pipelines/cleaning.py``).
 - ``PROGRESS_INTERVAL``: seconds between progress lines.
 - ``GC_FREEZE``: what exists when the spider opens is kept out of the garbage collector's scans (``crawler/extensions.py``).
 - ``RETRY_AFTER_MAX``: the longest ``Retry-After`` (seconds) a retry waits for.
@@ -88,6 +90,7 @@ TEMPLATE_MIN_ARTICLES = 3
 CHROME_LEARN_ARTICLES = 20
 CLEANING_CACHE = True
 EXTRACT_WORKERS = None
+EXTRACT_NICE = 10
 PROGRESS_INTERVAL = 30.0
 GC_FREEZE = True
 NHS_API_KEY = None

@@ -36,12 +36,19 @@ class CleaningPipeline:
     (``item.cache``). Counted as ``healtharchive/cleaning_cache/hits`` and ``.../misses`` (pages). Off in a
     distributed worker, which has no archive.
 
-    Settings: ``EXTRACT_WORKERS`` (default: the number of cores), ``CLEANING_CACHE``, ``ARCHIVE_DB``.
+    The workers run at a lower priority than the crawl (``EXTRACT_NICE``): on a machine with fewer spare cores than
+    workers, the reactor thread, which paces the fetching, gets a core as soon as it has work, and the workers take
+    the rest; cleaning still gets every core fetching leaves idle (on Linux, ``nice`` only weighs processes of the
+    same session against each other: other users' work is not given the workers' share).
+
+    Settings: ``EXTRACT_WORKERS`` (default: the number of cores), ``EXTRACT_NICE`` (default 10; 0: the crawl's
+    priority), ``CLEANING_CACHE``, ``ARCHIVE_DB``.
     """
 
-    def __init__(self, crawler, workers: int, cache_db: str | None = None):
+    def __init__(self, crawler, workers: int, cache_db: str | None = None, nice: int = 0):
         self.crawler = crawler
         self.workers = workers
+        self.nice = nice
         self.pool = None
         self.cache_db = cache_db
         self.cache: Archive | None = None
@@ -50,10 +57,11 @@ class CleaningPipeline:
     def from_crawler(cls, crawler):
         s = crawler.settings
         cache = s.getbool("CLEANING_CACHE") and not s.get("REDIS_URL")
-        return cls(crawler, s.getint("EXTRACT_WORKERS") or os.cpu_count() or 1, s.get("ARCHIVE_DB") if cache else None)
+        workers = s.getint("EXTRACT_WORKERS") or os.cpu_count() or 1
+        return cls(crawler, workers, s.get("ARCHIVE_DB") if cache else None, s.getint("EXTRACT_NICE"))
 
     def open_spider(self):
-        self.pool = worker_pool(self.workers)
+        self.pool = worker_pool(self.workers, self.nice)
 
     def close_spider(self):
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -132,7 +140,7 @@ class CleaningPipeline:
                     self.crawler.stats.inc_value("healtharchive/pool_rebuilt")
                     logger.warning("a cleaning worker died (cleaning %s among others): the pool is rebuilt", url)
                     pool.shutdown(wait=False, cancel_futures=True)
-                    self.pool = worker_pool(self.workers)
+                    self.pool = worker_pool(self.workers, self.nice)
                 if attempt == 2:
                     raise
 

@@ -1,8 +1,9 @@
 """Cleaning worker processes that live and die with the process that started them.
 
-``worker_pool(n)`` is a ``ProcessPoolExecutor`` of ``n`` spawned workers (forking a process that runs a reactor and
-holds sockets is unsafe) whose workers:
+``worker_pool(n, nice)`` is a ``ProcessPoolExecutor`` of ``n`` spawned workers (forking a process that runs a reactor
+and holds sockets is unsafe) whose workers:
 
+- run ``nice`` steps below their parent's priority (the crawl's cleaning workers yield cores to its fetching);
 - ignore SIGINT: a Ctrl-C in a terminal reaches the whole process group, and a worker killed by it would break
   the pool and turn every article being cleaned into a false ``incomplete``; the crawl decides when to stop, and
   finishes cleaning what it has;
@@ -25,18 +26,20 @@ from concurrent.futures import ProcessPoolExecutor
 PR_SET_PDEATHSIG = 1
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
+def worker_pool(workers: int, nice: int = 0) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=start_worker,
-        initargs=(os.getpid(),),
+        initargs=(os.getpid(), nice),
     )
 
 
-def start_worker(parent: int) -> None:
-    """A worker's first act: ignore Ctrl-C, and arrange to die with ``parent``."""
+def start_worker(parent: int, nice: int = 0) -> None:
+    """A worker's first act: ignore Ctrl-C, arrange to die with ``parent``, lower its priority by ``nice``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if nice:
+        os.nice(nice)
     if not (sys.platform.startswith("linux") and _kill_me_with_parent()):
         threading.Thread(target=_watch, args=(parent,), name="parent-watch", daemon=True).start()
     if os.getppid() != parent:  # the parent died before this worker was ready

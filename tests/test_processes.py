@@ -82,6 +82,8 @@ def test_ctrl_c_lets_the_articles_being_cleaned_finish(center, tmp_path):
     crawl = start_crawl("healthcenter", db, f"start_url={center.hub_url}", settings=BACKLOG)
     wait_until(lambda: observed(db) >= 3 and workers(crawl.pid), crawl)
     pool = workers(crawl.pid)
+    below = min(os.getpriority(os.PRIO_PROCESS, crawl.pid) + 10, 19)  # EXTRACT_NICE: fetching goes first
+    assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in pool] == [below] * len(pool)
     os.killpg(crawl.pid, signal.SIGINT)  # Ctrl-C: the crawl and its workers alike
     _, err = crawl.communicate(timeout=120)
     assert crawl.returncode == 3, err[-3000:]
