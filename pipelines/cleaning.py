@@ -41,8 +41,8 @@ class CleaningPipeline:
     the rest; cleaning still gets every core fetching leaves idle (on Linux, ``nice`` only weighs processes of the
     same session against each other: other users' work is not given the workers' share).
 
-    Settings: ``EXTRACT_WORKERS`` (default: the number of cores), ``EXTRACT_NICE`` (default 10; 0: the crawl's
-    priority), ``CLEANING_CACHE``, ``ARCHIVE_DB``.
+    Settings: ``EXTRACT_WORKERS`` (default: the number of cores), ``EXTRACT_NICE`` (default 10; 0 or less: the
+    crawl's priority), ``CLEANING_CACHE``, ``ARCHIVE_DB``.
     """
 
     def __init__(self, crawler, workers: int, cache_db: str | None = None, nice: int = 0):

@@ -3,7 +3,8 @@
 ``worker_pool(n, nice)`` is a ``ProcessPoolExecutor`` of ``n`` spawned workers (forking a process that runs a reactor
 and holds sockets is unsafe) whose workers:
 
-- run ``nice`` steps below their parent's priority (the crawl's cleaning workers yield cores to its fetching);
+- run ``nice`` steps below their parent's priority (the crawl's cleaning workers yield cores to its fetching; a
+  negative ``nice`` is ignored);
 - ignore SIGINT: a Ctrl-C in a terminal reaches the whole process group, and a worker killed by it would break
   the pool and turn every article being cleaned into a false ``incomplete``; the crawl decides when to stop, and
   finishes cleaning what it has;
@@ -38,7 +39,7 @@ def worker_pool(workers: int, nice: int = 0) -> ProcessPoolExecutor:
 def start_worker(parent: int, nice: int = 0) -> None:
     """A worker's first act: ignore Ctrl-C, arrange to die with ``parent``, lower its priority by ``nice``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if nice:
+    if nice > 0:  # only ever lower: raising a priority needs privileges, and a worker failing here breaks the pool
         os.nice(nice)
     if not (sys.platform.startswith("linux") and _kill_me_with_parent()):
         threading.Thread(target=_watch, args=(parent,), name="parent-watch", daemon=True).start()
