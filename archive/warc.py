@@ -23,7 +23,6 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
-from warcio.statusandheaders import StatusAndHeadersParser
 from warcio.warcwriter import GzippingWrapper, WARCWriter
 
 from . import queries
@@ -35,29 +34,6 @@ EMPTY_DIGEST = "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"  # of b""
 
 def payload_digest(body: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
-
-
-def http_record(kind: str, uri: str, headers: dict, http, payload: bytes = b"") -> tuple[bytes, str]:
-    """A ``request``, ``response`` or ``revisit`` (``kind``) record of ``uri`` as the bytes warcio's
-    ``create_warc_record`` and ``write_record`` make of it, in the same order (``headers``, then type, id, target,
-    the digests warcio adds, content type and length), without their Python for every header (most of the WARC
-    writer's time). ``http``: the HTTP head (a ``StatusAndHeaders``); ``payload``: the body (none in a revisit).
-    Returns (record, its WARC-Record-ID)."""
-    head = http.to_ascii_bytes()
-    record_id = StatusAndHeadersParser.make_warc_id()
-    lines = ["WARC/1.0", *(f"{name}: {value}" for name, value in headers.items())]
-    lines += [f"WARC-Type: {kind}", f"WARC-Record-ID: {record_id}", f"WARC-Target-URI: {uri}"]
-    if kind != "revisit" and "WARC-Payload-Digest" not in headers:
-        lines.append(f"WARC-Payload-Digest: {payload_digest(payload)}")
-    block = hashlib.sha1(head)
-    block.update(payload)
-    lines += [
-        f"WARC-Block-Digest: sha1:{base64.b32encode(block.digest()).decode('ascii')}",
-        f"Content-Type: application/http; msgtype={'request' if kind == 'request' else 'response'}",
-        f"Content-Length: {len(head) + len(payload)}",
-        "\r\n",
-    ]
-    return b"".join(("\r\n".join(lines).encode(), head, payload, b"\r\n\r\n")), record_id
 
 
 def warc_date(when: datetime | None = None) -> str:
@@ -154,19 +130,14 @@ class WarcFiles:
 
     def _append(self, record) -> tuple[int, int]:
         offset = self.file.tell()
-        if isinstance(record, bytes):  # made by http_record
-            member = zlib.compressobj(self.level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-            self.file.write(member.compress(record) + member.flush())
-        else:
-            WARCWriter(_Member(self.file, self.level), gzip=False).write_record(record)
+        WARCWriter(_Member(self.file, self.level), gzip=False).write_record(record)
         self.file.flush()  # the archive may point at this record before the crawl ends
         length = self.file.tell() - offset
         self.bytes += length
         return offset, length
 
     def write(self, record) -> tuple[str, int, int]:
-        """Append ``record`` (a warcio record, or the bytes of one: ``http_record``); returns (stored file name,
-        offset, length)."""
+        """Append ``record``; returns (stored file name, offset, length)."""
         if self.file is None:
             self._open()
         elif self.file.tell() >= self.max_size:

@@ -1,4 +1,4 @@
-"""WARC provenance: every request and response of a crawl, in warcio's records (``archive.warc.http_record``).
+"""WARC provenance: every request and response of a crawl, written with warcio.
 
 ``WarcWriter`` is a downloader middleware. It sits next to the downloader (order 950), so it sees each
 request with the headers that are sent (User-Agent, If-None-Match, ...) and each response as it came
@@ -45,6 +45,7 @@ Stats: ``healtharchive/warc/records``, ``.../responses``, ``.../revisits``, ``..
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -56,6 +57,7 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from archive import Archive, ArchiveError
 from archive.warc import (
@@ -64,7 +66,6 @@ from archive.warc import (
     PROFILE_NOT_MODIFIED,
     WarcFiles,
     default_warc_dir,
-    http_record,
     payload_digest,
     read_headers,
     resolve_warc_path,
@@ -236,6 +237,7 @@ class WarcWriter:
     def _records(self, request, response, earlier, counts: dict):
         """On the writer thread: the response's record, a revisit of ``earlier`` when it repeats it, and the request's;
         returns (location, the URL's new last payload or None)."""
+        writer = WARCWriter(None)
         url = response.url
         body = response.body
         date = warc_date()
@@ -250,26 +252,28 @@ class WarcWriter:
         payload = None
         if response.status == 304 and earlier:
             digest = earlier[0]
-            record, record_id = self._revisit(url, PROFILE_NOT_MODIFIED, earlier, http, extra)
+            record = self._revisit(writer, url, PROFILE_NOT_MODIFIED, earlier, http, extra, body)
             counts["revisits"] = 1
         elif response.status == 200 and body and earlier and earlier[0] == digest:
-            record, record_id = self._revisit(url, PROFILE_IDENTICAL, earlier, http, extra)
+            record = self._revisit(writer, url, PROFILE_IDENTICAL, earlier, http, extra, None)
             counts["revisits"] = 1
         else:
             extra["WARC-Payload-Digest"] = digest
-            record, record_id = http_record("response", url, extra, http, body)
+            record = writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http, warc_headers_dict=extra
+            )
             counts["responses"] = 1
             if response.status == 304:
                 digest = None  # a 304 with no earlier capture known: it stands for content we never saw
             elif response.status == 200:
-                payload = (digest, record_id, date)
+                payload = (digest, record.rec_headers.get_header("WARC-Record-ID"), date)
         stored, offset, length = self._write(record, counts)
-        self._write(self._request_record(request, record_id, date), counts)
+        self._write(self._request_record(request, record.rec_headers.get_header("WARC-Record-ID"), date), counts)
         counts["requests"] = 1
         return {"file": stored, "offset": offset, "length": length, "digest": digest}, payload
 
     @staticmethod
-    def _revisit(url, profile, earlier, http, extra) -> tuple[bytes, str]:
+    def _revisit(writer, url, profile, earlier, http, extra, body):
         digest, record_id, refers_date = earlier
         headers = dict(extra)
         headers["WARC-Profile"] = profile
@@ -279,7 +283,7 @@ class WarcWriter:
         headers["WARC-Refers-To-Date"] = refers_date
         headers["WARC-Payload-Digest"] = digest
         # A revisit record holds the HTTP headers only (the 304's empty body included).
-        return http_record("revisit", url, headers, http)
+        return writer.create_warc_record(url, "revisit", http_headers=http, warc_headers_dict=headers)
 
     @staticmethod
     def _http_headers(response, body_length: int) -> StatusAndHeaders:
@@ -303,7 +307,7 @@ class WarcWriter:
         return StatusAndHeaders(statusline, headers, protocol=protocol)
 
     @staticmethod
-    def _request_record(request, concurrent_to: str | None, date: str | None = None) -> bytes:
+    def _request_record(request, concurrent_to: str | None, date: str | None = None):
         parts = urlsplit(request.url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = []
@@ -317,4 +321,12 @@ class WarcWriter:
         extra = {"WARC-Date": date or warc_date()}
         if concurrent_to:
             extra["WARC-Concurrent-To"] = concurrent_to
-        return http_record("request", request.url, extra, http, request.body or b"")[0]
+        body = request.body or b""
+        return WARCWriter(None).create_warc_record(
+            request.url,
+            "request",
+            payload=io.BytesIO(body),
+            length=len(body),
+            http_headers=http,
+            warc_headers_dict=extra,
+        )
