@@ -35,7 +35,7 @@ from trafilatura.utils import load_html
 from trafilatura.xpaths import AUTHOR_XPATHS, BODY_XPATH
 
 EXTRACTOR = "trafilatura"
-EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha12"  # the whole recipe: extraction and merge
+EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha13"  # the whole recipe: extraction and merge
 
 _WS = re.compile(r"\s+")
 _KIND = {"head": "h", "p": "p", "quote": "quote", "code": "code"}
@@ -142,10 +142,16 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
         out["title"] = extract_title(tree) or None
     title = _title(out["title"], tree)
     host = _host(url)
-    declutter(tree, host)
+    named = declutter(tree, host)
     _mark_links(tree, host)
     _unwrap_cards(tree)
     found = _run(tree, url, prune_xpaths)
+    if named is not None and _length(found) < TAKEN * _squashed_len(named[0].text_content()):
+        # trafilatura took little of the element named <article>: the name steered it to its
+        # own container rules (which drop tabs and panels); without it, it compares its
+        # result with its fallbacks, as plain trafilatura does
+        named[0].tag = named[1]
+        found = max(found, _run(tree, url, prune_xpaths), key=_length)
     if sum(len(b[1]) for b in found) < SHORT and _gap(tree, found) >= GAP:
         # a short result: trafilatura's recall mode may find what lies between its parts
         # (topic cards between an intro and a facts box)
@@ -161,6 +167,10 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     if out["blocks"] and out["blocks"][0] == ("h", out["title"]):
         del out["blocks"][0]  # the title is metadata, not body text
     return out
+
+
+def _length(blocks) -> int:
+    return sum(len(b[1]) for b in blocks)
 
 
 def _metadata(tree, url: str) -> dict:
@@ -360,6 +370,7 @@ def _trim(blocks, minor: float = 0.3):
 TEASERS = 0.15
 KEEP = 0.5
 SHORT = 2000
+TAKEN = 0.5  # share of the element named <article> that trafilatura's run is expected to keep
 GAP = 100  # a line or two: a caption, a label, a pager, not worth a second trafilatura run
 
 
@@ -448,7 +459,7 @@ def _review_in_dom(tree, html: str | bytes) -> tuple[str | None, str | None]:
 # --- DOM clean-up before trafilatura -------------------------------------------------
 
 
-def declutter(tree, host: str = "") -> None:
+def declutter(tree, host: str = ""):
     """Remove clutter found by structure, in place.
 
     Script and style text goes (JSON-LD stays), reference lists folded in <details>, skip
@@ -460,6 +471,7 @@ def declutter(tree, host: str = "") -> None:
     article body besides the hit's own box (see ``_is_body``), is never removed. Then
     dialogs, teaser boxes among the article's paragraphs (``_teaser_boxes``) and link boxes
     after it (``_link_boxes``) go. ``host`` is the page's: links to it are the site's own.
+    Returns (element, former tag) of the element ``_mark_main`` named <article>, or None.
     """
     for el in tree.iter(*_DROP_TAGS):
         # structured data stays: trafilatura reads schema.org DiscussionForumPosting in it
@@ -475,7 +487,7 @@ def declutter(tree, host: str = "") -> None:
             and _BACK.fullmatch(_WS.sub(" ", summary.text_content()).strip(" :"))
         ):
             _drop(parent)
-    _mark_main(tree)
+    named = _mark_main(tree)
     _drop_skip_links(tree)
     _drop_boxes(list(_calls_to_action(tree)))
     total = _p_len(tree) or 1
@@ -503,6 +515,7 @@ def declutter(tree, host: str = "") -> None:
             _drop(box)
     _drop_dialogs(tree)
     _drop_boxes([*_teaser_boxes(tree, host), *_link_boxes(tree, host)])
+    return named
 
 
 def _drop_boxes(boxes) -> None:
@@ -759,7 +772,7 @@ class _Lengths(dict):
             self.pop((el, "p"), None)
 
 
-def _mark_main(tree) -> bool:
+def _mark_main(tree):
     """Point trafilatura at the article container.
 
     trafilatura takes the first element matching its container patterns (BODY_XPATH);
@@ -767,15 +780,17 @@ def _mark_main(tree) -> bool:
     text, it comes up short and falls back to a paragraph-only pass that loses headings
     and lists. Such decoys (under 30% of the page's paragraph text) lose their class/id,
     up to ten: more small matches than that are the page's cards or sections, and all
-    keep their names. If no container is left, the deepest element holding 70% of the
-    paragraph text becomes an <article>, unless 10% of it comes before that element (a
-    post above its comments). True if the tree changed.
+    keep their names. A match holding 30% is the container, unless an earlier match of its
+    tag and class holds a prose paragraph (80+ characters): then it is one of a series of
+    posts (a question and its answers) and the search goes on to the element around them.
+    If no container is left, the deepest element holding 70% of the paragraph text
+    becomes an <article>, unless 10% of it comes before that element (a post above its
+    comments). Returns (that element, its former tag), or None.
     """
     weight = _weights(tree, lambda p: _squashed_len(p.text_content()))
     total = weight.get(tree.find("body"), 0)
     if not total:
-        return False
-    changed = False
+        return None
     undo = []
     seen = set()
     hits = (el for el in _body_hits(tree) if el not in seen)
@@ -784,9 +799,8 @@ def _mark_main(tree) -> bool:
         if hit is None:
             break
         seen.add(hit)
-        if weight.get(hit, 0) >= 0.3 * total:
-            return changed
-        changed = True
+        if weight.get(hit, 0) >= 0.3 * total and not _series(hit, undo, weight):
+            return None
         undo.append((hit, hit.tag, dict(hit.attrib)))
         for attr in _BODY_ATTRS:
             hit.attrib.pop(attr, None)
@@ -797,14 +811,22 @@ def _mark_main(tree) -> bool:
         for el, tag, attrib in undo:
             el.tag = tag
             el.attrib.update(attrib)
-        return False
+        return None
     best = _deepest(weight, 0.7 * total)
     if best is not None and _before(tree, best) >= 0.1 * total:
         best = None  # the text starts before it: a post above its comments
     if best is not None and best.tag in ("div", "section", "main", "td"):
+        named = (best, best.tag)
         best.tag = "article"
-        return True
-    return changed
+        return named
+    return None
+
+
+def _series(hit, stripped, weight) -> bool:
+    """True if one of the ``stripped`` (element, tag, attributes) matches had ``hit``'s tag
+    and class and a prose paragraph's weight (80+ characters): ``hit`` is one more post."""
+    sig = (hit.tag, hit.get("class"))
+    return any((tag, attrib.get("class")) == sig and weight.get(el, 0) >= 80 for el, tag, attrib in stripped)
 
 
 def _before(tree, el) -> int:

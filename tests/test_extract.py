@@ -1,6 +1,7 @@
 """Structure-based clean-up in pipelines/extract.py: cards made of one link, dialogs, teaser and link boxes; when
 the recall run is worth it."""
 
+import gzip
 import re
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from pipelines.clean import blocks_to_text
 from pipelines.extract import _body_hits, _gap, extract_page
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared/fixtures/health-dev"
-
+FILES = Path(__file__).parent / "files"
 URL = "https://www.example-health.com/conditions/"
 PROSE = [
     "Our specialists treat common and rare conditions of the heart, lungs and blood vessels, "
@@ -154,3 +155,33 @@ def test_container_patterns_read_in_python_select_what_the_xpaths_select():
         tree = load_html(html)
         assert list(_body_hits(tree)) == [el for x in every for el in x(tree)]
     assert len(list(_body_hits(load_html(made)))) == 13
+
+
+def _wcxb(name: str) -> bytes:
+    return gzip.decompress((FILES / "wcxb" / name).read_bytes())
+
+
+def test_a_named_article_that_trafilatura_mostly_drops_is_given_back():
+    """A real service page (WCXB dev 4287) with no container trafilatura knows: the element
+    holding the paragraphs is named <article>, and trafilatura's container rules then keep
+    under a third of it (its tab panels go). Without the name, trafilatura compares its
+    result with its fallbacks as plain extract() does and keeps the panels."""
+    html = _wcxb("wcxb-dev-4287-insight-cybersecurity.html.gz")
+    url = "https://www.insight.com/en_US/what-we-do/expertise/cybersecurity.html"
+    text = blocks_to_text(extract_page(html, url, (), False)["blocks"])
+    assert "Insight’s governance, risk, and compliance (GRC) services align security strategy" in text
+    assert "we take a proactive, hands-on approach to ransomware defense" in text
+    assert "Cybersecurity challenges are multiplying" in text
+
+
+def test_the_posts_of_a_thread_are_not_decoys():
+    """A real question page (WCXB dev 4310, Stack Overflow): each post's body matches
+    trafilatura's container patterns. The small ones are not decoys to strip: once a larger
+    post of the same tag and class comes, they are a series of posts, and the question
+    stays with its answers."""
+    html = _wcxb("wcxb-dev-4310-stackoverflow-async-await.html.gz")
+    url = "https://stackoverflow.com/questions/50757497/simplest-async-await-example-possible-in-python"
+    text = blocks_to_text(extract_page(html, url, (), False)["blocks"])
+    assert "is it possible to give a simple example showing how async / await works" in text
+    assert "The reason for the difference is within the implementation of the sleep function." in text
+    assert "Python 3.7+ now has a simpler API" in text
