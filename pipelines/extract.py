@@ -142,16 +142,12 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
         out["title"] = extract_title(tree) or None
     title = _title(out["title"], tree)
     host = _host(url)
-    named = declutter(tree, host)
+    steer = declutter(tree, host)
     _mark_links(tree, host)
     _unwrap_cards(tree)
     found = _run(tree, url, prune_xpaths)
-    if named is not None and _length(found) < TAKEN * _squashed_len(named[0].text_content()):
-        # trafilatura took little of the element named <article>: the name steered it to its
-        # own container rules (which drop tabs and panels); without it, it compares its
-        # result with its fallbacks, as plain trafilatura does
-        named[0].tag = named[1]
-        found = max(found, _run(tree, url, prune_xpaths), key=_length)
+    if steer is not None:
+        found = _unsteer(found, *steer, lambda: _run(tree, url, prune_xpaths))
     if sum(len(b[1]) for b in found) < SHORT and _gap(tree, found) >= GAP:
         # a short result: trafilatura's recall mode may find what lies between its parts
         # (topic cards between an intro and a facts box)
@@ -169,8 +165,26 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     return out
 
 
-def _length(blocks) -> int:
-    return sum(len(b[1]) for b in blocks)
+def _unsteer(found, container, undo, rerun):
+    """``found``, or the blocks of ``rerun()`` after ``undo`` when trafilatura, pointed at
+    ``container`` by ``_mark_main`` (decoys stripped of their names, an element named
+    <article>), kept under ``TAKEN`` of the container's paragraph text: the pointing then
+    led trafilatura's container rules astray (they drop tabs, panels, a page of posts).
+    Undone, trafilatura compares its result with its fallbacks as plain ``extract()``
+    does; the run that keeps more of the container's paragraphs wins."""
+    paras = [t for t in ("".join(_MARKS.sub("", p.text_content()).split()) for p in container.iter("p")) if t]
+
+    def kept(blocks) -> int:
+        text = "".join("".join(b[1].split()) for b in blocks)
+        return sum(len(t) for t in paras if t in text)
+
+    if kept(found) >= TAKEN * sum(map(len, paras)):
+        return found
+    for el, tag, attrib in undo:
+        el.tag = tag
+        el.attrib.update(attrib)
+    other = rerun()
+    return other if kept(other) > kept(found) else found
 
 
 def _metadata(tree, url: str) -> dict:
@@ -370,7 +384,7 @@ def _trim(blocks, minor: float = 0.3):
 TEASERS = 0.15
 KEEP = 0.5
 SHORT = 2000
-TAKEN = 0.5  # share of the element named <article> that trafilatura's run is expected to keep
+TAKEN = 0.5  # share of its container's paragraph text that trafilatura's run is expected to keep
 GAP = 100  # a line or two: a caption, a label, a pager, not worth a second trafilatura run
 
 
@@ -471,7 +485,7 @@ def declutter(tree, host: str = ""):
     article body besides the hit's own box (see ``_is_body``), is never removed. Then
     dialogs, teaser boxes among the article's paragraphs (``_teaser_boxes``) and link boxes
     after it (``_link_boxes``) go. ``host`` is the page's: links to it are the site's own.
-    Returns (element, former tag) of the element ``_mark_main`` named <article>, or None.
+    Returns what ``_mark_main`` pointed trafilatura at (see there), or None.
     """
     for el in tree.iter(*_DROP_TAGS):
         # structured data stays: trafilatura reads schema.org DiscussionForumPosting in it
@@ -487,7 +501,7 @@ def declutter(tree, host: str = ""):
             and _BACK.fullmatch(_WS.sub(" ", summary.text_content()).strip(" :"))
         ):
             _drop(parent)
-    named = _mark_main(tree)
+    steer = _mark_main(tree)
     _drop_skip_links(tree)
     _drop_boxes(list(_calls_to_action(tree)))
     total = _p_len(tree) or 1
@@ -515,7 +529,7 @@ def declutter(tree, host: str = ""):
             _drop(box)
     _drop_dialogs(tree)
     _drop_boxes([*_teaser_boxes(tree, host), *_link_boxes(tree, host)])
-    return named
+    return steer
 
 
 def _drop_boxes(boxes) -> None:
@@ -785,7 +799,8 @@ def _mark_main(tree):
     posts (a question and its answers) and the search goes on to the element around them.
     If no container is left, the deepest element holding 70% of the paragraph text
     becomes an <article>, unless 10% of it comes before that element (a post above its
-    comments). Returns (that element, its former tag), or None.
+    comments). Returns (the container trafilatura is now pointed at, [(element, tag,
+    attributes) as they were]) when it stripped or named anything, else None.
     """
     weight = _weights(tree, lambda p: _squashed_len(p.text_content()))
     total = weight.get(tree.find("body"), 0)
@@ -800,7 +815,7 @@ def _mark_main(tree):
             break
         seen.add(hit)
         if weight.get(hit, 0) >= 0.3 * total and not _series(hit, undo, weight):
-            return None
+            return (hit, undo) if undo else None
         undo.append((hit, hit.tag, dict(hit.attrib)))
         for attr in _BODY_ATTRS:
             hit.attrib.pop(attr, None)
@@ -816,9 +831,9 @@ def _mark_main(tree):
     if best is not None and _before(tree, best) >= 0.1 * total:
         best = None  # the text starts before it: a post above its comments
     if best is not None and best.tag in ("div", "section", "main", "td"):
-        named = (best, best.tag)
+        undo.append((best, best.tag, {}))
         best.tag = "article"
-        return named
+        return best, undo
     return None
 
 

@@ -185,3 +185,17 @@ def test_the_posts_of_a_thread_are_not_decoys():
     assert "is it possible to give a simple example showing how async / await works" in text
     assert "The reason for the difference is within the implementation of the sleep function." in text
     assert "Python 3.7+ now has a simpler API" in text
+
+
+def test_a_stripped_decoy_that_leaves_trafilatura_short_is_given_its_name_back():
+    """A real buying guide (WCXB dev 4430): its first container match, a small "checking our
+    work" box, is a decoy and loses its class, which points trafilatura at <main>; there its
+    container rules keep under half of main's paragraphs (the reviews of each laptop go).
+    With the decoy's name back, trafilatura runs as plain extract() does and the reviews
+    stay: the run that keeps more of the container's paragraphs wins."""
+    html = _wcxb("wcxb-dev-4430-reviewed-gaming-laptops.html.gz")
+    url = "https://www.reviewed.com/laptops/best-right-now/the-best-gaming-laptops-under-1000"
+    text = blocks_to_text(extract_page(html, url, (), False)["blocks"])
+    assert "Every iteration of the Acer Nitro keeps getting better and better." in text
+    assert "Chromebooks have had cloud gaming support for a while" in text
+    assert "These budget-friendly options offer powerful processors" in text
