@@ -503,7 +503,9 @@ def declutter(tree, host: str = ""):
             _drop(parent)
     steer = _mark_main(tree)
     _drop_skip_links(tree)
-    _drop_boxes(list(_calls_to_action(tree)))
+    calls = list(_calls_to_action(tree))
+    if len(calls) < CALLS:  # more are the page's own sections: a home page's banners, a list of offers
+        _drop_boxes(calls)
     total = _p_len(tree) or 1
     texts = _short_texts(tree)
     hits = []
@@ -539,6 +541,7 @@ def _drop_boxes(boxes) -> None:
             _drop(box)
 
 
+CALLS = 3  # call-to-action boxes on one page from which they are its sections
 FORM_BOX = 150  # non-link text a form's box may add: a title and a line of blurb
 
 
@@ -569,7 +572,9 @@ def _calls_to_action(tree):
     """Boxes of one short text and one button: a single link of one to three words, not a
     heading, beside (not inside) the box's paragraph or heading ("Get the latest news about
     our courses. [Subscribe]"). A box whose tag and class occur again on the page is a card
-    of a list, and stays."""
+    of a list, and stays; so do all of them when a page has ``CALLS`` or more (``declutter``):
+    a series of such boxes is the page's sections (banners of a home page, each a title, a
+    line and a "Learn more"), not a call to action beside its text."""
     shapes = Counter((el.tag, el.get("class")) for el in tree.iter("div", "section", "aside"))
     sizes = {}  # element -> (words, _squashed_len) of its text: a list's text is read once, not once per link
 

@@ -199,3 +199,14 @@ def test_a_stripped_decoy_that_leaves_trafilatura_short_is_given_its_name_back()
     assert "Every iteration of the Acer Nitro keeps getting better and better." in text
     assert "Chromebooks have had cloud gaming support for a while" in text
     assert "These budget-friendly options offer powerful processors" in text
+
+
+def test_a_home_page_of_banners_keeps_them():
+    """A real home page (WCXB dev 4435): each section is a banner of a title, a line and one
+    "Learn More" link, the shape of a call-to-action box. Four of them on one page are its
+    sections, not a call to action beside its text: they stay."""
+    html = _wcxb("wcxb-dev-4435-bulova-home.html.gz")
+    text = blocks_to_text(extract_page(html, "https://www.bulova.com/global/", (), False)["blocks"])
+    assert "An iconic collaboration of fine watches, rich music, and luxury design" in text
+    assert "Bulova recognizes and celebrates the extraordinary individuals" in text
+    assert "Defy the rules of space and time" in text
