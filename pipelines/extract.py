@@ -226,14 +226,16 @@ _CARD_TAGS += ("blockquote", "h1", "h2", "h3", "h4", "h5", "h6")
 
 
 def _unwrap_cards(tree) -> None:
-    """Replace each link that wraps blocks (a card: heading, teaser and price in one <a>) by its content.
+    """Turn each link that wraps blocks (a card: heading, teaser and price in one <a>) into a <div>.
 
     trafilatura counts all of a card's text as link text, so its link-density filters drop
-    listings and topic pages made of cards. The markers of ``_mark_links`` (set before)
-    still tell ``_trim`` which text is a site link.
+    listings and topic pages made of cards. The card stays one box, as the page shows it:
+    its parts do not join the flow of the box around it (which made trafilatura take a
+    grid of product cards for a shop category's text). The markers of ``_mark_links``
+    (set before) still tell ``_trim`` which text is a site link.
     """
     for a in [a for a in tree.iter("a") if len(a) and next(a.iterdescendants(*_CARD_TAGS), None) is not None]:
-        a.drop_tag()
+        a.tag = "div"
 
 
 _DIALOGS = XPath(

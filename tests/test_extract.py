@@ -210,3 +210,14 @@ def test_a_home_page_of_banners_keeps_them():
     assert "An iconic collaboration of fine watches, rich music, and luxury design" in text
     assert "Bulova recognizes and celebrates the extraordinary individuals" in text
     assert "Defy the rules of space and time" in text
+
+
+def test_a_card_link_stays_one_box():
+    """A real shop category (WCXB dev 4061): its grid of product cards, each wrapped in one
+    link, follows the category's description. Each card stays a box of its own once its
+    link is gone; with the cards' parts poured into the grid's flow, trafilatura took the
+    grid of product names for the page's text and dropped the description."""
+    html = _wcxb("wcxb-dev-4061-ergodirect-mice.html.gz")
+    text = blocks_to_text(extract_page(html, "https://www.ergodirect.com/234-ergonomic-mice", (), False)["blocks"])
+    assert "An ergonomic mouse helps keep the hand and wrist in a neutral position." in text
+    assert "Goldtouch KOV-GSV-RM Semi-Vertical Wired Mouse" not in text
