@@ -6,8 +6,9 @@ with a text field and the box around them, call-to-action boxes, dialogs, teaser
 among the article's paragraphs, link boxes after it, decoy containers; the ad and byline
 labels of ``_CUES`` are the only words looked for) and unwrap
 links that wrap whole cards (which trafilatura would drop as links), run trafilatura once
-as plain ``extract()`` does
-(plus its recall mode on a short result that leaves text between its parts), then drop leftover clutter blocks found by
+as plain ``extract()`` does (again without the pointing at the article's container when
+it kept under half of that container, see ``_unsteer``; plus its recall mode on a short
+result that leaves text between its parts), then drop leftover clutter blocks found by
 structure (site links at the ends, teaser paragraphs, closing boxes), each only while it
 is a minor share of the text, and lift review statements ("Medically reviewed by X on
 DATE") into metadata. When that drops most of trafilatura's text, trafilatura's blocks
