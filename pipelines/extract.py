@@ -240,7 +240,9 @@ def _unwrap_cards(tree) -> None:
 
 
 _DIALOGS = XPath(
-    "//*[self::dialog or @role='dialog' or @role='alertdialog' or @aria-modal='true'][not(@aria-modal='false')]"
+    # (every element, without "//*"'s step through every node; whether the attributes exist first: few elements have one)
+    "/descendant::*[self::dialog or @role or @aria-modal]"
+    "[self::dialog or @role='dialog' or @role='alertdialog' or @aria-modal='true'][not(@aria-modal='false')]"
 )
 
 
@@ -759,18 +761,23 @@ def _short_texts(tree, limit: int = 400) -> dict:
     """Element -> its text content, for the elements in document order whose text holds 1 to
     ``limit`` non-whitespace characters (a cue's element): one pass from the leaves up, which
     builds no text for larger containers."""
+    els = list(tree.iter())
     dense, texts = {}, {}
-    for el in reversed(list(tree.iter())):
+    for el in reversed(els):
         if not isinstance(el.tag, str):
             dense[el], texts[el] = 0, ""  # a comment's text is not content; its tail is
             continue
-        n = len("".join(el.text.split())) if el.text else 0
+        text = el.text
+        n = len("".join(text.split())) if text else 0
+        parts = [text or ""]  # (each text and tail read once: lxml builds a new string on each read)
         for child in el:
-            n += dense[child] + (len("".join(child.tail.split())) if child.tail else 0)
+            tail = child.tail
+            n += dense[child] + (len("".join(tail.split())) if tail else 0)
+            parts += (texts.get(child, ""), tail or "")  # (a child not in texts makes n too large to be kept)
         dense[el] = n
         if n <= limit:
-            texts[el] = "".join([el.text or "", *(texts[c] + (c.tail or "") for c in el)])
-    return {el: texts[el] for el in tree.iter() if isinstance(el.tag, str) and 0 < dense[el] <= limit}
+            texts[el] = "".join(parts)
+    return {el: texts[el] for el in els if 0 < dense[el] <= limit}
 
 
 class _Lengths(dict):
