@@ -5,6 +5,7 @@ import gzip
 import re
 from pathlib import Path
 
+import pytest
 from lxml.etree import XPath
 from trafilatura.utils import load_html
 from trafilatura.xpaths import BODY_XPATH
@@ -161,63 +162,81 @@ def _wcxb(name: str) -> bytes:
     return gzip.decompress((FILES / "wcxb" / name).read_bytes())
 
 
-def test_a_named_article_that_trafilatura_mostly_drops_is_given_back():
-    """A real service page (WCXB dev 4287) with no container trafilatura knows: the element
-    holding the paragraphs is named <article>, and trafilatura's container rules then keep
-    under a third of it (its tab panels go). Without the name, trafilatura compares its
-    result with its fallbacks as plain extract() does and keeps the panels."""
-    html = _wcxb("wcxb-dev-4287-insight-cybersecurity.html.gz")
-    url = "https://www.insight.com/en_US/what-we-do/expertise/cybersecurity.html"
-    text = blocks_to_text(extract_page(html, url, (), False)["blocks"])
-    assert "Insight’s governance, risk, and compliance (GRC) services align security strategy" in text
-    assert "we take a proactive, hands-on approach to ransomware defense" in text
-    assert "Cybersecurity challenges are multiplying" in text
+# Real WCXB dev pages: (file, URL, what the text must hold, what it must not), and why each one is here.
+WCXB_PAGES = [
+    # 4287, a service page with no container trafilatura knows: the element holding the paragraphs is named
+    # <article>, and trafilatura's container rules then keep under a third of it (its tab panels go). Without the
+    # name, trafilatura compares its result with its fallbacks as plain extract() does and keeps the panels.
+    pytest.param(
+        "wcxb-dev-4287-insight-cybersecurity.html.gz",
+        "https://www.insight.com/en_US/what-we-do/expertise/cybersecurity.html",
+        [
+            "Insight’s governance, risk, and compliance (GRC) services align security strategy",
+            "we take a proactive, hands-on approach to ransomware defense",
+            "Cybersecurity challenges are multiplying",
+        ],
+        [],
+        id="named-article-trafilatura-mostly-drops",
+    ),
+    # 4310, Stack Overflow: each post's body matches trafilatura's container patterns. The small ones are not
+    # decoys to strip: once a larger post of the same tag and class comes, they are a series of posts, and the
+    # question stays with its answers.
+    pytest.param(
+        "wcxb-dev-4310-stackoverflow-async-await.html.gz",
+        "https://stackoverflow.com/questions/50757497/simplest-async-await-example-possible-in-python",
+        [
+            "is it possible to give a simple example showing how async / await works",
+            "The reason for the difference is within the implementation of the sleep function.",
+            "Python 3.7+ now has a simpler API",
+        ],
+        [],
+        id="posts-of-a-thread-are-not-decoys",
+    ),
+    # 4430, a buying guide: its first container match, a small "checking our work" box, is a decoy and loses its
+    # class, which points trafilatura at <main>; there its container rules keep under half of main's paragraphs
+    # (the reviews of each laptop go). With the decoy's name back, trafilatura runs as plain extract() does and
+    # the reviews stay: the run that keeps more of the container's paragraphs wins.
+    pytest.param(
+        "wcxb-dev-4430-reviewed-gaming-laptops.html.gz",
+        "https://www.reviewed.com/laptops/best-right-now/the-best-gaming-laptops-under-1000",
+        [
+            "Every iteration of the Acer Nitro keeps getting better and better.",
+            "Chromebooks have had cloud gaming support for a while",
+            "These budget-friendly options offer powerful processors",
+        ],
+        [],
+        id="stripped-decoy-given-its-name-back",
+    ),
+    # 4435, a home page: each section is a banner of a title, a line and one "Learn More" link, the shape of a
+    # call-to-action box. Four of them on one page are its sections, not a call to action beside its text.
+    pytest.param(
+        "wcxb-dev-4435-bulova-home.html.gz",
+        "https://www.bulova.com/global/",
+        [
+            "An iconic collaboration of fine watches, rich music, and luxury design",
+            "Bulova recognizes and celebrates the extraordinary individuals",
+            "Defy the rules of space and time",
+        ],
+        [],
+        id="home-page-of-banners",
+    ),
+    # 4061, a shop category: its grid of product cards, each wrapped in one link, follows the category's
+    # description. Each card stays a box of its own once its link is gone; with the cards' parts poured into the
+    # grid's flow, trafilatura took the grid of product names for the page's text and dropped the description.
+    pytest.param(
+        "wcxb-dev-4061-ergodirect-mice.html.gz",
+        "https://www.ergodirect.com/234-ergonomic-mice",
+        ["An ergonomic mouse helps keep the hand and wrist in a neutral position."],
+        ["Goldtouch KOV-GSV-RM Semi-Vertical Wired Mouse"],
+        id="card-link-stays-one-box",
+    ),
+]
 
 
-def test_the_posts_of_a_thread_are_not_decoys():
-    """A real question page (WCXB dev 4310, Stack Overflow): each post's body matches
-    trafilatura's container patterns. The small ones are not decoys to strip: once a larger
-    post of the same tag and class comes, they are a series of posts, and the question
-    stays with its answers."""
-    html = _wcxb("wcxb-dev-4310-stackoverflow-async-await.html.gz")
-    url = "https://stackoverflow.com/questions/50757497/simplest-async-await-example-possible-in-python"
-    text = blocks_to_text(extract_page(html, url, (), False)["blocks"])
-    assert "is it possible to give a simple example showing how async / await works" in text
-    assert "The reason for the difference is within the implementation of the sleep function." in text
-    assert "Python 3.7+ now has a simpler API" in text
-
-
-def test_a_stripped_decoy_that_leaves_trafilatura_short_is_given_its_name_back():
-    """A real buying guide (WCXB dev 4430): its first container match, a small "checking our
-    work" box, is a decoy and loses its class, which points trafilatura at <main>; there its
-    container rules keep under half of main's paragraphs (the reviews of each laptop go).
-    With the decoy's name back, trafilatura runs as plain extract() does and the reviews
-    stay: the run that keeps more of the container's paragraphs wins."""
-    html = _wcxb("wcxb-dev-4430-reviewed-gaming-laptops.html.gz")
-    url = "https://www.reviewed.com/laptops/best-right-now/the-best-gaming-laptops-under-1000"
-    text = blocks_to_text(extract_page(html, url, (), False)["blocks"])
-    assert "Every iteration of the Acer Nitro keeps getting better and better." in text
-    assert "Chromebooks have had cloud gaming support for a while" in text
-    assert "These budget-friendly options offer powerful processors" in text
-
-
-def test_a_home_page_of_banners_keeps_them():
-    """A real home page (WCXB dev 4435): each section is a banner of a title, a line and one
-    "Learn More" link, the shape of a call-to-action box. Four of them on one page are its
-    sections, not a call to action beside its text: they stay."""
-    html = _wcxb("wcxb-dev-4435-bulova-home.html.gz")
-    text = blocks_to_text(extract_page(html, "https://www.bulova.com/global/", (), False)["blocks"])
-    assert "An iconic collaboration of fine watches, rich music, and luxury design" in text
-    assert "Bulova recognizes and celebrates the extraordinary individuals" in text
-    assert "Defy the rules of space and time" in text
-
-
-def test_a_card_link_stays_one_box():
-    """A real shop category (WCXB dev 4061): its grid of product cards, each wrapped in one
-    link, follows the category's description. Each card stays a box of its own once its
-    link is gone; with the cards' parts poured into the grid's flow, trafilatura took the
-    grid of product names for the page's text and dropped the description."""
-    html = _wcxb("wcxb-dev-4061-ergodirect-mice.html.gz")
-    text = blocks_to_text(extract_page(html, "https://www.ergodirect.com/234-ergonomic-mice", (), False)["blocks"])
-    assert "An ergonomic mouse helps keep the hand and wrist in a neutral position." in text
-    assert "Goldtouch KOV-GSV-RM Semi-Vertical Wired Mouse" not in text
+@pytest.mark.parametrize("name, url, with_, without", WCXB_PAGES)
+def test_real_wcxb_page(name, url, with_, without):
+    text = blocks_to_text(extract_page(_wcxb(name), url, (), False)["blocks"])
+    for snippet in with_:
+        assert snippet in text
+    for snippet in without:
+        assert snippet not in text
