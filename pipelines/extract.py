@@ -581,12 +581,12 @@ def _calls_to_action(tree):
     a series of such boxes is the page's sections (banners of a home page, each a title, a
     line and a "Learn more"), not a call to action beside its text."""
     shapes = Counter((el.tag, el.get("class")) for el in tree.iter("div", "section", "aside"))
-    sizes = {}  # element -> (words, _squashed_len) of its text: a list's text is read once, not once per link
+    sizes = {}  # element -> (words, squashed length) of its text: a list's text is read once, not once per link
 
     def size(el):
         if el not in sizes:
             words = el.text_content().split()
-            sizes[el] = len(words), sum(map(len, words)) + len(words) - 1
+            sizes[el] = len(words), _joined_len(words)
         return sizes[el]
 
     for a in tree.iter("a"):
@@ -984,7 +984,11 @@ def _container(el, budget: int, total: int, lengths: _Lengths):
 def _squashed_len(text: str) -> int:
     """``len(_WS.sub(" ", text).strip())`` without building that string (str.split's
     whitespace is the regex's \\s: str.isspace)."""
-    words = text.split()
+    return _joined_len(text.split())
+
+
+def _joined_len(words: list[str]) -> int:
+    """Length of ``words`` joined by single spaces, without building that string."""
     return sum(map(len, words)) + len(words) - 1 if words else 0
 
 
