@@ -50,10 +50,12 @@ REL_PAGING = (
 # Paths compiled for lxml, run on a page's tree directly: parsel would wrap every string found in a Selector.
 ALL_HREFS = etree.XPath("//a/@href", smart_strings=False)
 PARAGRAPH_TEXTS = etree.XPath("//p//text()", smart_strings=False)
-XML_SPACE = re.compile(r"[ \t\r\n]+")  # the whitespace of XPath's normalize-space()
+XML_SPACES = " \t\r\n"  # the whitespace of XPath's normalize-space()
+XML_SPACE = re.compile(f"[{XML_SPACES}]+")
 ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 NEXT_WORDS = ("next", "continue")
 NEXT_SIGNS = (">", "\u203a", "\u00bb")
+NEXT_FIRST = frozenset("nNcC" + "".join(NEXT_SIGNS))  # what a next link's text starts with, before folding
 PAGE_MARKER = re.compile(r"/(?:page[-/]?)?(\d{1,3})/?$", re.I)  # a path that may end with a page number
 LINKS_REMEMBERED = 8192  # link URLs whose verdicts (allowed by the extractor, an article of this crawl) are kept
 
@@ -95,6 +97,10 @@ def next_hrefs(root) -> list[str]:
         if rel is not None and " next " in f" {_normalize_space(rel)} ":
             found.append(href)
         elif element.tag == "a":
+            # Most links' first letter rules them out: fold the whole text only for the few it does not.
+            head = (element.text or "").lstrip(XML_SPACES) or "".join(element.itertext()).lstrip(XML_SPACES)
+            if head[:1] not in NEXT_FIRST:
+                continue
             text = _normalize_space("".join(element.itertext())).translate(ASCII_LOWER)
             if text.startswith(NEXT_WORDS) or text in NEXT_SIGNS:
                 found.append(href)
@@ -183,16 +189,29 @@ def next_page(response, profile: Profile, asm: Assembly, number: int) -> str | N
 
     def candidates():  # lazy: the whole-page link scan runs only when no "next" link fits
         yield from (response.urljoin(h) for h in next_hrefs(response.selector.root))
-        # A numbered pager without rel=next: the link to page number + 1.
-        for href in ALL_HREFS(response.selector.root):
-            url = response.urljoin(href)
-            if page_of(url) == number + 1:
-                yield url
+        # A numbered pager without rel=next: the link to page number + 1 (each href once: navigation repeats).
+        wanted = str(number + 1)
+        for href in dict.fromkeys(ALL_HREFS(response.selector.root)):
+            if may_name_page(href, wanted):
+                url = response.urljoin(href)
+                if page_of(url) == number + 1:
+                    yield url
 
     for url in candidates():
         if url not in asm.requested_urls and (page_of(url) or 0) > number:
             return url
     return None
+
+
+def may_name_page(href: str, number: str) -> bool:
+    """False when the link ``href``, wherever it sits, cannot lead to page ``number`` (its digits) of an article: a
+    page parameter or path marker spells the number, so it is in the href, unless the href is percent-encoded or not
+    ASCII, or takes its path (and query) from the page it is on (``""``, ``?sort=new``, ``..``). Exact, and much cheaper
+    than joining the href and making it canonical, which the links it lets through still are."""
+    if number in href or "%" in href or not href.isascii():
+        return True
+    path = urlsplit(href).path
+    return not path or any(segment in (".", "..") for segment in path.split("/"))
 
 
 class ArticleSpider(scrapy.Spider):
@@ -494,7 +513,9 @@ class ArticleSpider(scrapy.Spider):
                     return
                 self.assembled.add(asm.key)
                 yield from self.discover(response)
-            fingerprint = signature(response)
+            # A later page's fingerprint is checked against the earlier pages'; page 1's is taken only when a page
+            # follows it (most articles have one page, and nothing compares it then).
+            fingerprint = signature(response) if number > 1 else None
             if fingerprint in asm.signatures:
                 self.skip(response.url, "repeated_page")
                 if len(asm.known_pages) > len(asm.pages):  # the archive has pages this server no longer gives
@@ -502,10 +523,11 @@ class ArticleSpider(scrapy.Spider):
                 else:
                     yield from self.finish(asm)
                 return
-            asm.signatures.add(fingerprint)
             page.html = response.text
             asm.pages.append(page)
             next_url = self.next_page(response, asm, number)
+            if next_url and next_url not in asm.requested_urls:
+                asm.signatures.add(fingerprint or signature(response))
         if next_url and next_url not in asm.requested_urls:
             if len(asm.pages) >= self.max_pages:
                 yield from self.cut(asm, next_url)

@@ -27,7 +27,7 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from scrapy.utils.test import get_crawler
 
-from archive.urls import canonical_url
+from archive.urls import canonical_url, page_number, path_page
 from crawler import articles as article_spider
 from crawler import profiles
 from crawler.articles import NEXT_LINKS, Assembly, next_hrefs
@@ -284,7 +284,8 @@ def test_next_links_found_in_one_pass_are_the_xpaths():
         '<a href="/a1"> NEXT <b>page</b></a><a href="/no2">\u00a0next</a><a href="/a2">Con<!-- x -->tinue\t</a>'
         '<a href="/no3">NÉXT</a><a href="/a3"> \u203a </a><a href="/a4">&gt;</a><a href="/no4">&gt;&gt;</a>'
         '<a rel=" next\n" href="/a5">2</a><a rel="NEXT" href="/no5">3</a><a>next</a><a href="">Next</a>'
-        '<a href="/a6">\u00bb</a><a href="/no6">Previous</a></body></html>'
+        '<a href="/a6">\u00bb</a><a href="/no6">Previous</a><a href="/a7"><span> </span>\n<b>Next</b></a>'
+        '<a href="/no7"><i>x</i>next</a><a href="/a8"> \n<!-- y -->cONTINUE reading</a></body></html>'
     )
     pages = [made] + [path.read_text(encoding="utf-8", errors="replace") for path in sorted(FILES.rglob("*.html"))]
     pages += [path.read_text(encoding="utf-8", errors="replace") for path in sorted(FIXTURES.glob("*.html"))]
@@ -303,8 +304,82 @@ def test_next_links_found_in_one_pass_are_the_xpaths():
         "/a5",
         "",
         "/a6",
+        "/a7",
+        "/a8",
     ]
     assert found >= 3
+
+
+def names_page(url: str, first: str, number: int) -> bool:
+    """``url`` is page ``number`` of the article whose first page is ``first`` (by a page parameter or a marker)."""
+    if canonical_url(url) == canonical_url(first):
+        return page_number(url) == number
+    return path_page(url, first) == number
+
+
+def test_numbered_pager_links_are_all_considered():
+    """The numbered-pager fallback of ``next_page`` skips the hrefs that cannot name the page it wants
+    (``may_name_page``): none it skips names it, wherever the href sits, on the tests' real pages and on hrefs that take
+    their path or query from the page they are on; the pager's link is followed however it is written."""
+    bases = [
+        ("https://example.org/guide", "https://example.org/guide?page=2"),
+        ("https://example.org/guide", "https://example.org/guide/3/x"),
+        ("https://example.org/guide?x=1", "https://example.org/guide/3"),
+        ("https://example.org/a/b", "https://example.org/a/b/page/2/"),
+    ]
+    tricky = [
+        "",
+        "#top",
+        "?x=1",
+        "?page=3",
+        "?PAGE=03",
+        ".",
+        "./",
+        "..",
+        "../3",
+        "3",
+        "3/",
+        "page/3",
+        "x/..",
+        "x/../",
+        "%33",
+        "guide?page=%E0%A5%A9",
+        "guide?page=\uff13",
+        "/guide/%33",
+        "?page=%33",
+        "\u0663",
+        "http:",
+        "//example.org/guide/3",
+        " ?page=3 ",
+        "\t",
+        "./.?x=1",
+    ]
+    hrefs = set(tricky)
+    for path in sorted(FILES.rglob("*.html"))[:40]:
+        hrefs.update(
+            response("https://example.org/a", path.read_text(encoding="utf-8", errors="replace"))
+            .xpath("//a/@href")
+            .getall()
+        )
+    named = 0
+    for first, base in bases:
+        for href in hrefs:
+            url = response(base, "<html></html>").urljoin(href)
+            for number in (2, 3, 4, 12):
+                if names_page(url, first, number):
+                    named += 1
+                    assert article_spider.may_name_page(href, str(number)), (first, base, href, number)
+    assert named >= 10
+    first = "https://example.org/guide/basics"
+    for href, page_2 in [
+        ("?page=2", first + "?page=2"),
+        ("basics/2", first + "/2"),
+        ("/guide/basics/page/2", first + "/page/2"),
+        ("basics?utm_source=x&page=%32", first + "?utm_source=x&page=%32"),
+    ]:
+        html = f'<html><body><p>One</p><a href="/guide/other">Other</a><a href="{href}">2</a><a href="?page=3">3</a></body></html>'
+        asm = Assembly(first_url=first, key=first, requested_urls={first})
+        assert article_spider.next_page(response(first, html), load_profile("generic"), asm, 1) == page_2
 
 
 def test_mayoclinic_sitemaps_from_robots_follow_the_conditions_only():
