@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Iterator
 
 from .schema import OUTCOME_CODE, OUTCOMES
 from .urls import canonical_url, host_of, in_scope
@@ -406,6 +407,22 @@ def held(conn, crawl_id: int) -> list[str]:
     return [
         data for (data,) in conn.execute("SELECT item FROM held_articles WHERE crawl_id = ? ORDER BY id", [crawl_id])
     ]
+
+
+def payload_urls(conn, empty_digest: str) -> Iterator[str]:
+    """Every URL for which ``last_payload`` finds a capture."""
+    for (url,) in conn.execute(
+        "SELECT u.url FROM urls u WHERE EXISTS (SELECT 1 FROM capture_log c WHERE c.url_id = u.id "
+        "AND c.digest IS NOT NULL AND c.digest != ? AND c.status IN (200, 304))",
+        [empty_digest],
+    ):
+        yield url
+
+
+def cached_urls(conn) -> Iterator[str]:
+    """Every URL ``page_cache`` keeps an extraction for."""
+    for (url,) in conn.execute("SELECT u.url FROM page_cache c JOIN urls u ON u.id = c.url_id"):
+        yield url
 
 
 def cached_pages(conn, urls) -> dict[str, tuple[str, str, bytes]]:

@@ -24,7 +24,7 @@ from . import queries
 from .clock import epoch, utcnow
 from .schema import LATEST, OUTCOME_CODE, migrate
 from .text import content_hash, count_words, normalize_text
-from .urls import host_of
+from .urls import UrlSet, host_of
 
 
 def process_alive(pid: int) -> bool:
@@ -266,6 +266,14 @@ class Archive:
 
     def last_payload(self, url: str, empty_digest: str) -> dict | None:
         return queries.last_payload(self.conn, url, empty_digest)
+
+    def payload_urls(self, empty_digest: str) -> UrlSet:
+        """The URLs ``last_payload`` finds a capture for, as a ``UrlSet``."""
+        return UrlSet(queries.payload_urls(self.conn, empty_digest))
+
+    def cached_urls(self) -> UrlSet:
+        """The URLs ``cached_pages`` finds an extraction for, as a ``UrlSet``."""
+        return UrlSet(queries.cached_urls(self.conn))
 
     def cached_pages(self, urls) -> dict[str, tuple[str, str, str]]:
         """Page URL -> (digest, recipe, JSON) of the extraction the cleaning cache keeps for it (``page_cache``)."""

@@ -60,6 +60,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive import Archive, ArchiveError
+from archive.urls import UrlSet
 from archive.warc import (
     EMPTY_DIGEST,
     PROFILE_IDENTICAL,
@@ -92,6 +93,9 @@ class WarcWriter:
         self.archive: Archive | None = None  # opened here (closed here)
         self.earlier_from = None  # where earlier captures are read: the spider's archive view, or self.archive
         self.archive_checked = False
+        # The URLs the archive has a payload of, and those this crawl met: earlier() asks the archive about these only
+        # (on a first crawl, about none). None: the archive view cannot list them, every URL is asked about.
+        self.captured: UrlSet | None = UrlSet()
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="warc-writer")
 
     @classmethod
@@ -164,7 +168,12 @@ class WarcWriter:
                     self.archive = self.earlier_from = Archive(self.archive_db, readonly=True)
                 except ArchiveError:
                     self.archive = None
-        if self.earlier_from is None:
+            listed = getattr(self.earlier_from, "payload_urls", None)
+            if listed is None:
+                self.captured = None
+            else:
+                self.captured.update(listed(EMPTY_DIGEST))
+        if self.earlier_from is None or (self.captured is not None and url not in self.captured):
             return None
         row = self.earlier_from.last_payload(url, EMPTY_DIGEST)
         if row is None:
@@ -185,6 +194,8 @@ class WarcWriter:
         return found
 
     def _remember(self, url: str, payload: tuple[str, str | None, str]):
+        if self.captured is not None:
+            self.captured.add(url)  # (the archive will have it once its article is recorded)
         self.last_payload[url] = payload
         self.last_payload.move_to_end(url)
         if len(self.last_payload) > RECENT_URLS:

@@ -11,6 +11,7 @@ from concurrent.futures.process import BrokenProcessPool
 from lxml import html as lxml_html
 
 from archive import Archive, ArchiveError
+from archive.urls import UrlSet
 
 from .clean import clean_pages, recipe
 from .reviewed import ReviewRules
@@ -52,6 +53,7 @@ class CleaningPipeline:
         self.pool = None
         self.cache_db = cache_db
         self.cache: Archive | None = None
+        self.cached_urls = UrlSet()  # the URLs the cache has or this crawl gave it: the others are not looked up
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -75,8 +77,15 @@ class CleaningPipeline:
         if self.cache_db:
             try:
                 if self.cache is None:
-                    self.cache = Archive(self.cache_db, readonly=True)
-                found = self.cache.cached_pages([url for url, _ in pages])
+                    cache = Archive(self.cache_db, readonly=True)
+                    try:
+                        self.cached_urls.update(cache.cached_urls())
+                    except sqlite3.Error:
+                        cache.close()
+                        raise
+                    self.cache = cache
+                urls = [url for url, _ in pages if url in self.cached_urls]
+                found = self.cache.cached_pages(urls) if urls else {}
             except (ArchiveError, sqlite3.Error):
                 found = {}  # no archive yet (its first crawl), or one an older release wrote
         out = []
@@ -120,6 +129,8 @@ class CleaningPipeline:
                 for (url, _), digest, page, hit in zip(pages, digests, article.extracted, cached)
                 if hit is None
             ]
+            for url, *_ in item.cache:
+                self.cached_urls.add(url)
         if not item.blocks:
             stats.inc_value("healtharchive/empty_text")
             why = no_text(pages[0][1])

@@ -335,3 +335,43 @@ def test_records_are_written_in_response_order(crawled):
         )
     multi = [sorted(p) for p in pages.values() if len(p) > 1]
     assert multi and all([at for _, at in p] == sorted(at for _, at in p) for p in multi)
+
+
+def test_earlier_payloads_come_from_the_archive_and_from_this_crawl(tmp_path, monkeypatch):
+    """``WarcWriter.earlier`` asks the archive only about the URLs it has a payload of, listed when the crawl opens it,
+    and those this crawl met since: a URL met early in a long crawl (forgotten from the recent ones) is still found
+    in the archive once its article is recorded; a URL neither has is not asked about."""
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from archive import Archive
+    from crawler import warc
+    from crawler.items import ArticleItem, Page
+
+    db, base = tmp_path / "archive.db", "https://example.org/health/"
+
+    def record(archive, crawl, url, digest):
+        item = ArticleItem(url=url, spider="healthcenter", profile="generic", state="ok", title="T")
+        page = Page(url=url, number=1, status=200, fetched_at="2026-03-01T00:00:00Z")
+        page.warc = {"file": None, "offset": None, "length": None, "digest": digest}
+        item.pages, item.text = [page], f"The text of {url}."
+        archive.record(crawl, item, "x", "1")
+
+    monkeypatch.setattr(warc, "RECENT_URLS", 2)
+    with Archive(db) as archive:
+        record(archive, archive.start_crawl("healthcenter", "generic", {}, None), base + "old", "sha1:OLD")
+        crawl = archive.start_crawl("healthcenter", "generic", {}, None)
+        mw = warc.WarcWriter.from_crawler(get_crawler(Spider, {"ARCHIVE_DB": str(db), "WARC_DIR": str(tmp_path)}))
+        try:
+            assert mw.earlier(base + "old")[0] == "sha1:OLD"
+            assert mw.earlier(base + "new") is None and base + "new" not in mw.captured
+            mw._remember(base + "new", ("sha1:NEW", "<urn:uuid:1>", "2026-03-02T00:00:00Z"))
+            for n in range(3):  # ... then forgotten among the recent ones
+                mw._remember(f"{base}other-{n}", ("sha1:X", None, "2026-03-02T00:00:00Z"))
+            assert base + "new" not in mw.last_payload
+            record(archive, crawl, base + "new", "sha1:NEW")
+            assert mw.earlier(base + "new")[0] == "sha1:NEW"
+        finally:
+            mw.writer.shutdown()
+            if mw.archive is not None:
+                mw.archive.close()
