@@ -203,7 +203,7 @@ def _metadata(tree, url: str) -> dict:
         pass
     if not meta.title:
         meta.title = extract_title(tree)
-    if not meta.author and any(expr(tree) for expr in AUTHOR_XPATHS):
+    if not meta.author and any(expr(tree) for expr in _AUTHOR_XPATHS):
         # (no candidate in the whole page: none in the pruned copy that extract_author searches)
         meta.author = extract_author(tree)
     if not meta.url:
@@ -220,6 +220,42 @@ def _metadata(tree, url: str) -> dict:
         meta.sitename = m[1]
     meta.clean_and_trim()
     return {key: getattr(meta, key, None) or None for key in ("title", "author", "date", "description", "sitename")}
+
+
+def _without_regex(path: str) -> str:
+    """XPath ``path`` with each ``re:test(@attr, 'a|b')`` written as ``contains()`` tests: lxml runs a re:test as a
+    Python call on every candidate element, contains() in C (AUTHOR_XPATHS: 2-9 ms a page, now a tenth of that).
+    The patterns must be alternatives of plain text, letters in either case (``[Aa]``) and optional characters
+    (``-?``); another form stops the import: the XPath would not be trafilatura's."""
+
+    def tests(m) -> str:
+        return "(" + " or ".join(f"contains(@{m[1]}, '{text}')" for text in _literals(m[2])) + ")"
+
+    out = re.sub(r"re:test\(@([\w-]+),\s*'([^']*)'\)", tests, path)
+    if "re:" in out:
+        raise ValueError(f"trafilatura's XPath has a re:test that extract._without_regex does not read: {path!r}")
+    return out
+
+
+def _literals(pattern: str) -> list[str]:
+    """The texts one of which a regular expression ``pattern`` of ``_without_regex``'s forms finds."""
+    texts = []
+    for alternative in pattern.split("|"):
+        found, end = [""], 0
+        for m in re.finditer(r"\[(\w+)\]|([\w-])\?|([\w-])", alternative):
+            if m.start() != end:
+                break
+            end = m.end()
+            options = m[1] or (("", m[2]) if m[2] else (m[3],))
+            found = [text + option for text in found for option in options]
+        if end != len(alternative) or not alternative:
+            raise ValueError(f"a regular expression extract._literals does not read: {pattern!r}")
+        texts += found
+    return texts
+
+
+# trafilatura's author candidates (``extract_author``'s XPaths), for the test of whether the page has any
+_AUTHOR_XPATHS = [XPath(_without_regex(x.path)) for x in AUTHOR_XPATHS]
 
 
 _CARD_TAGS = ("div", "section", "article", "header", "footer", "figure", "p", "ul", "ol", "li", "dl", "table")

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from lxml.etree import XPath
 from trafilatura.utils import load_html
-from trafilatura.xpaths import BODY_XPATH
+from trafilatura.xpaths import AUTHOR_XPATHS, BODY_XPATH
 
 from pipelines.clean import blocks_to_text
-from pipelines.extract import _body_hits, _gap, extract_page
+from pipelines.extract import _AUTHOR_XPATHS, _body_hits, _gap, extract_page
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared/fixtures/health-dev"
 FILES = Path(__file__).parent / "files"
@@ -156,6 +156,26 @@ def test_container_patterns_read_in_python_select_what_the_xpaths_select():
         tree = load_html(html)
         assert list(_body_hits(tree)) == [el for x in every for el in x(tree)]
     assert len(list(_body_hits(load_html(made)))) == 13
+
+
+def test_author_patterns_without_regex_select_what_trafilaturas_select():
+    """``_AUTHOR_XPATHS`` (trafilatura's author XPaths with ``contains()`` for ``re:test``) select the same elements as
+    trafilatura's: on the real fixture pages and on a hand-made page of the cases their patterns decide (either case,
+    an optional hyphen, each alternative, near misses, other tags and attributes)."""
+    made = (
+        '<html><body><div class="authorname"></div><span class="author-name x"></span><p class="authorxname"></p>'
+        '<div class="AuthorName"></div><a class="post-authorName"></a><div class="AUTHOR"></div><h3 class="Author"></h3>'
+        '<h5 class="author"></h5><em id="xAuthor"></em><i id="author-box"></i><div id="bianji"></div>'
+        '<span class="xiaobian"></span><div class="channel-name"></div><p class="posted-by"></p><p class="posted_by"></p>'
+        '<b class="screenname"></b><b class="Writer"></b><b class="writer-x"></b><u class="Byline"></u>'
+        '<u class="byline x"></u><p class="BBL"></p><p class="bbl"></p><em data-component="xByline"></em>'
+        '<div data-testid="AuthorCard"></div><div itemprop="author name"></div><author>x</author></body></html>'
+    )
+    pages = [made.encode()] + [path.read_bytes() for path in sorted(FIXTURES.glob("*.html"))]
+    for html in pages:
+        tree = load_html(html)
+        assert [x(tree) for x in _AUTHOR_XPATHS] == [x(tree) for x in AUTHOR_XPATHS]
+    assert [len(x(load_html(made))) for x in _AUTHOR_XPATHS] == [7, 10, 15]
 
 
 def _wcxb(name: str) -> bytes:
