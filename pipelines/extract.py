@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import trafilatura
 from htmldate import find_date
 from lxml.etree import XPath
+from lxml.html import fromstring
 from trafilatura.metadata import (
     META_URL,
     examine_meta,
@@ -32,8 +33,10 @@ from trafilatura.metadata import (
     extract_url,
 )
 from trafilatura.settings import set_date_params
-from trafilatura.utils import load_html
+from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
 from trafilatura.xpaths import AUTHOR_XPATHS, BODY_XPATH
+
+from .parse import parser
 
 EXTRACTOR = "trafilatura"
 EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha13"  # the whole recipe: extraction and merge
@@ -164,6 +167,38 @@ def extract_page(html: str | bytes, url: str, prune_xpaths: tuple[str, ...] = ()
     if out["blocks"] and out["blocks"][0] == ("h", out["title"]):
         del out["blocks"][0]  # the title is metadata, not body text
     return out
+
+
+# trafilatura's parser (the options of ``trafilatura.utils.HTML_PARSER``), its element classes found in C
+_PARSER = parser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True, remove_pis=True)
+
+
+def load_html(html: str | bytes):
+    """The page's tree as ``trafilatura.utils.load_html`` makes it, by its steps in its order (decoding, repairs, a
+    str with an encoding declaration parsed as bytes, a tree that is not HTML refused: None), parsed by ``_PARSER``
+    (see ``pipelines.parse``)."""
+    text = decode_file(html)
+    beginning = text[:50].lower()
+    text = repair_faulty_html(text, beginning)
+    tree, as_bytes = None, False
+    try:
+        tree = fromstring(text, parser=_PARSER)
+    except ValueError:  # "Unicode strings with encoding declaration are not supported"
+        tree, as_bytes = _from_bytes(text), True
+    except Exception:  # lxml: "Document is empty"
+        tree = None
+    if (tree is None or len(tree) < 1) and not as_bytes:
+        tree = _from_bytes(text)
+    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
+        return None
+    return tree
+
+
+def _from_bytes(text: str):
+    try:
+        return fromstring(text.encode("utf8", "surrogatepass"), parser=_PARSER)
+    except Exception:  # (as trafilatura: no tree)
+        return None
 
 
 def _unsteer(found, container, undo, rerun):

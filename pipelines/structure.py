@@ -25,10 +25,13 @@ from __future__ import annotations
 
 from lxml import html as lxml_html
 
+from .parse import parser
+
 _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "dd", "dt", "tr"}
 _LEAF_TAGS = {"div", "span", "section", "figcaption", "caption", "a", "b", "strong", "em", "label"}
 _CANDIDATES = tuple(sorted(_BLOCK_TAGS | _LEAF_TAGS))
 _TEXT_STRUCTURES = {"ul", "ol", "dl", "table", "thead", "tbody", "blockquote", "pre"}
+_PARSER = parser()  # lxml.html's default parser, element classes found in C
 PREFIX = 48  # characters of a block's start that find it when its whole text does not
 MAIN = 0.8
 LINK_ONLY = 0.001
@@ -99,7 +102,7 @@ def locate(html: str | bytes, blocks) -> list:
     if not blocks:
         return []
     try:
-        tree = lxml_html.fromstring(html)
+        tree = lxml_html.fromstring(html, parser=_PARSER)
     except (ValueError, TypeError, lxml_html.etree.ParserError):
         return [None] * len(blocks)
     exact, prefix = _index(tree)

@@ -6,12 +6,15 @@ import re
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from lxml.etree import XPath
+from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 from trafilatura.xpaths import AUTHOR_XPATHS, BODY_XPATH
 
 from pipelines.clean import blocks_to_text
 from pipelines.extract import _AUTHOR_XPATHS, _body_hits, _gap, extract_page
+from pipelines.extract import load_html as parse_page
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared/fixtures/health-dev"
 FILES = Path(__file__).parent / "files"
@@ -176,6 +179,31 @@ def test_author_patterns_without_regex_select_what_trafilaturas_select():
         tree = load_html(html)
         assert [x(tree) for x in _AUTHOR_XPATHS] == [x(tree) for x in AUTHOR_XPATHS]
     assert [len(x(load_html(made))) for x in _AUTHOR_XPATHS] == [7, 10, 15]
+
+
+def test_the_page_tree_is_trafilaturas():
+    """``extract.load_html`` makes the tree trafilatura's ``load_html`` makes (only its element classes are found in
+    C): on the fixture pages as bytes and as text, and on the inputs its steps treat apart (empty or blank, not HTML,
+    a fragment, an XML declaration in a str, a self-closing <html/>, an XHTML doctype, Latin-1 bytes, invalid XML
+    characters)."""
+    odd = [
+        "",
+        "  ",
+        "plain text",
+        "<p>a fragment</p>",
+        '<?xml version="1.0" encoding="utf-8"?><html><body><p>x</p></body></html>',
+        "<html/>\n<body><p>a</p></body>",
+        '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "http://www.w3.org/TR/xhtml1/DTD/x.dtd">\n<html><body>a</body>',
+        b"<html><body><p>caf\xe9 cr\xe8me</p><!-- a comment --></body></html>",
+        "<html><body><p>te\x01xt\x0b</p></body></html>",
+    ]
+    pages = odd + [path.read_bytes() for path in sorted(FIXTURES.glob("*.html"))[:10]]
+    for html in pages + [p.decode("utf-8") for p in pages[len(odd) :]]:
+        theirs, ours = load_html(html), parse_page(html)
+        assert (ours is None) == (theirs is None), html[:60]
+        if ours is not None:
+            assert etree.tostring(ours.getroottree()) == etree.tostring(theirs.getroottree())
+            assert type(ours) is HtmlElement and ours.text_content() == theirs.text_content()
 
 
 def _wcxb(name: str) -> bytes:
