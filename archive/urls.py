@@ -121,11 +121,14 @@ class UrlSet:
     def add(self, url: str) -> None:
         self.added.add(hash(url))
         if len(self.added) >= self.MERGE:
-            self.sorted = array("q", sorted(self.added.union(self.sorted)))
-            self.added = set()
+            self._merge()
 
     def update(self, other: "UrlSet") -> None:
-        self.sorted = array("q", sorted(self.added.union(self.sorted, other.sorted, other.added)))
+        self.added.update(other.sorted, other.added)
+        self._merge()
+
+    def _merge(self) -> None:
+        self.sorted = array("q", sorted(self.added.union(self.sorted)))
         self.added = set()
 
     def __contains__(self, url: str) -> bool:
