@@ -87,10 +87,11 @@ class Recorder:
         source: str | None = None,
         run: tuple[str, str] | None = None,
         started_at: str | None = None,
+        pid: int | None = None,
     ) -> int:
         """Take the archive's lock (waiting, with a message, while another process writes it) and start a crawl
-        (``source``: the web archive a backfill reads), or for a distributed ``run`` (id, name) that has one already,
-        go on with it."""
+        (``source``: the web archive a backfill reads; ``pid``: the crawl's process, when not this one), or for a
+        distributed ``run`` (id, name) that has one already, go on with it."""
         if self.owns_lock:
             self.lock.acquire(
                 wait=True,
@@ -119,7 +120,7 @@ class Recorder:
                     self.flush(host)  # a writer killed while writing them: the chrome they wait for is known
             else:
                 self.crawl_id = self.archive.start_crawl(
-                    spider, profile, args, scope, started_at=started_at, source=source, run=run
+                    spider, profile, args, scope, started_at=started_at, pid=pid, source=source, run=run
                 )
             self.archive.drop_stale_held()
         except BaseException:
@@ -257,6 +258,34 @@ class Recorder:
             if self.owns_lock:
                 self.lock.release()
         return gone
+
+
+class Session:
+    """A ``Recorder`` driven from another process: the crawl's archive writer (``pipelines/archive.py``), which lives
+    in a process of its own. ``run(method, *args)`` calls the recorder's ``method`` and returns its result with the
+    articles recorded meanwhile (the one given, held ones written with it, those the books' close writes), each as
+    ``(url, outcome, held, why)``: ``why`` is ``no_text`` (incomplete: no text), ``invalid_pages`` (incomplete: a page
+    not the article's) or None. The crawl counts them. A call that fails carries them as ``recorded``."""
+
+    def __init__(self, *args, **kwargs):
+        self.recorded: list[tuple] = []
+        self.recorder = Recorder(*args, on_outcome=self._recorded, **kwargs)
+
+    def _recorded(self, item, outcome, held):
+        why = None
+        if item.state == "incomplete" and item.pages and (item.pages[0].error or "").startswith("no text"):
+            why = "no_text"
+        elif item.state == "incomplete" and any((page.error or "").endswith("not the article") for page in item.pages):
+            why = "invalid_pages"
+        self.recorded.append((item.url, outcome, held, why))
+
+    def run(self, method: str, *args, **kwargs):
+        self.recorded = []
+        try:
+            return getattr(self.recorder, method)(*args, **kwargs), self.recorded
+        except Exception as exc:
+            exc.recorded = self.recorded
+            raise
 
 
 def same_payloads(item, version) -> bool:

@@ -1,7 +1,8 @@
-"""Cleaning worker processes that live and die with the process that started them.
+"""Worker processes that live and die with the process that started them: the crawl's cleaning pool, and the
+writers that each keep one object in a child process of their own.
 
-``worker_pool(n, nice)`` is a ``ProcessPoolExecutor`` of ``n`` spawned workers (forking a process that runs a reactor
-and holds sockets is unsafe) whose workers:
+``worker_pool(n, nice, name)`` is a ``ProcessPoolExecutor`` of ``n`` spawned workers (forking a process that runs a
+reactor and holds sockets is unsafe) whose workers:
 
 - run ``nice`` steps below their parent's priority (the crawl's cleaning workers yield cores to its fetching; a
   negative ``nice`` is ignored);
@@ -10,12 +11,24 @@ and holds sockets is unsafe) whose workers:
   finishes cleaning what it has;
 - die with their parent, however it dies (``kill -9`` included): on Linux the kernel kills them
   (``prctl(PR_SET_PDEATHSIG, SIGKILL)``), elsewhere a watchdog thread sees them orphaned within a second. The
-  pool's resource tracker then sees its last writer gone and exits too.
+  pool's resource tracker then sees its last writer gone and exits too;
+- are named (``prctl(PR_SET_NAME)``, seen in ``/proc/PID/comm``, ``ps`` and ``top``): ``ha-clean`` for the cleaning
+  workers, ``ha-archive`` and ``ha-warc`` for the crawl's writers, so a benchmark tells them apart.
+
+``Resident(name, factory, *args, **kwargs)`` is an object that lives in a worker process of its own:
+``factory(*args, **kwargs)`` builds it there (the process starts at ``start()`` or the first call), and ``await
+resident.call(method, *args)`` runs ``method(*args)`` on it there, one call after the other in the order they were
+made, and returns its result (or raises its exception). What the object logs meanwhile is logged
+again in the calling process (with the caller's handlers, format and counts), after the call. Its arguments and
+results are pickled: plain data. A process that dies makes its call, and every later one, raise
+``BrokenProcessPool``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
+import logging
 import multiprocessing
 import os
 import signal
@@ -24,20 +37,23 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+PR_SET_NAME = 15
 PR_SET_PDEATHSIG = 1
 
 
-def worker_pool(workers: int, nice: int = 0) -> ProcessPoolExecutor:
+def worker_pool(workers: int, nice: int = 0, name: str = "ha-clean") -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=start_worker,
-        initargs=(os.getpid(), nice),
+        initargs=(os.getpid(), nice, name),
     )
 
 
-def start_worker(parent: int, nice: int = 0) -> None:
-    """A worker's first act: ignore Ctrl-C, arrange to die with ``parent``, lower its priority by ``nice``."""
+def start_worker(parent: int, nice: int = 0, name: str = "ha-clean") -> None:
+    """A worker's first act: take its name, ignore Ctrl-C, arrange to die with ``parent``, lower its priority by
+    ``nice``."""
+    _set_name(name)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if nice > 0:  # only ever lower: raising a priority needs privileges, and a worker failing here breaks the pool
         os.nice(nice)
@@ -45,6 +61,13 @@ def start_worker(parent: int, nice: int = 0) -> None:
         threading.Thread(target=_watch, args=(parent,), name="parent-watch", daemon=True).start()
     if os.getppid() != parent:  # the parent died before this worker was ready
         os._exit(1)
+
+
+def _set_name(name: str) -> None:
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_NAME, name.encode()[:15], 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the name only helps to tell processes apart
 
 
 def _kill_me_with_parent() -> bool:
@@ -59,3 +82,85 @@ def _watch(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(1.0)
     os._exit(1)
+
+
+class Resident:
+    """An object living in a worker process of its own, called in order (see the module doc)."""
+
+    def __init__(self, name: str, factory, *args, nice: int = 0, **kwargs):
+        self.name = name
+        self.factory, self.args, self.kwargs, self.nice = factory, args, kwargs, nice
+        self.pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        """Start the process (the first call does it otherwise): its start-up overlaps the caller's."""
+        if self.pool is None:
+            level = min((h.level for h in logging.getLogger().handlers), default=logging.WARNING)
+            self.pool = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_resident,
+                initargs=(os.getpid(), self.nice, self.name, level, self.factory, self.args, self.kwargs),
+            )
+            self.pool.submit(int)  # spawns the process now, not at the first real call
+
+    async def call(self, method: str, *args, **kwargs):
+        """``method(*args, **kwargs)`` on the object, in its process, after every call made before."""
+        self.start()
+        try:
+            result, records = await asyncio.wrap_future(self.pool.submit(_call, method, args, kwargs))
+        except Exception as exc:
+            _log_again(getattr(exc, "resident_logs", ()))
+            raise
+        _log_again(records)
+        return result
+
+    def shutdown(self, wait: bool = True) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
+def _log_again(records) -> None:
+    for record in records:
+        logging.getLogger(record.name).handle(record)
+
+
+# in the resident's process
+
+_resident = None
+_logged: list[logging.LogRecord] = []
+
+
+class _Keep(logging.Handler):
+    """Keeps what the object logs during a call, made picklable, for the caller to log."""
+
+    def emit(self, record):
+        record.msg, record.args = record.getMessage(), None
+        if record.exc_info:
+            record.exc_text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        _logged.append(record)
+
+
+def _start_resident(parent: int, nice: int, name: str, level: int, factory, args: tuple, kwargs: dict) -> None:
+    global _resident
+    start_worker(parent, nice, name)
+    root = logging.getLogger()
+    root.handlers[:] = [_Keep()]
+    root.setLevel(level)
+    _resident = factory(*args, **kwargs)
+
+
+def _call(method: str, args: tuple, kwargs: dict):
+    try:
+        result = getattr(_resident, method)(*args, **kwargs)
+    except Exception as exc:
+        exc.resident_logs = _drain()
+        raise
+    return result, _drain()
+
+
+def _drain() -> list[logging.LogRecord]:
+    records = _logged[:]
+    _logged.clear()
+    return records

@@ -67,8 +67,21 @@ def alive(pids) -> list[int]:
     return left
 
 
+def named(pid: int, name: str) -> list[int]:
+    """The descendants of ``pid`` named ``name`` (``pipelines/workers.py`` names its processes)."""
+    found = []
+    for p in children(pid):
+        try:
+            if Path(f"/proc/{p}/comm").read_text().strip() == name:
+                found.append(p)
+        except OSError:
+            pass  # gone meanwhile
+    return found
+
+
 def workers(pid: int) -> list[int]:
-    return [p for p in children(pid) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    """The crawl's cleaning workers."""
+    return named(pid, "ha-clean")
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +116,22 @@ def test_a_dead_cleaning_worker_is_replaced_and_its_article_cleaned_again(center
     assert "a cleaning worker died" in err and "'healtharchive/pool_rebuilt': 1" in err
     seen = outcomes(db)
     assert len(seen) == 40 and {outcome for outcome, _ in seen.values()} == {"new"}
+
+
+def test_a_dead_archive_writer_fails_the_crawl_with_one_clear_line(center, tmp_path):
+    """The archive's writer process (``ha-archive``) killed mid-crawl: an archive error, never a hang; the archive
+    keeps what it wrote, whole, and marks nothing it did not reach."""
+    db = tmp_path / "archive.db"
+    crawl = start_crawl("healthcenter", db, f"start_url={center.hub_url}", settings=BACKLOG)
+    wait_until(lambda: observed(db) >= 3 and named(crawl.pid, "ha-archive"), crawl)
+    os.kill(named(crawl.pid, "ha-archive")[0], signal.SIGKILL)
+    _, err = crawl.communicate(timeout=120)
+    assert crawl.returncode == 1, err[-3000:]
+    assert "the archive writer process (ha-archive) died" in err
+    assert "crawl failed: the archive could not be written" in err
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+    assert rows(db, "SELECT count(*) FROM articles WHERE status != 'live' OR missed != 0") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM versions v WHERE v.page_count != 3") == [(0,)]
 
 
 def test_kill_9_at_random_points_loses_and_falsifies_nothing(center, tmp_path):
