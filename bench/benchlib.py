@@ -38,12 +38,14 @@ class Run:
     wall: float  # seconds from spawn to exit
     log: str
     main_peak: int = 0  # bytes, VmHWM of the scrapy process
-    workers_peak: dict[int, int] = field(default_factory=dict)  # pid -> VmHWM of each extraction worker
+    workers_peak: dict[int, int] = field(default_factory=dict)  # pid -> VmHWM of each cleaning worker (ha-clean)
     others_peak: dict[int, int] = field(default_factory=dict)  # e.g. multiprocessing's resource tracker
     cpu: dict[int, float] = field(default_factory=dict)  # pid -> user+system CPU seconds (last sample)
     main_pid: int = 0
     rss: list[tuple[float, int, int]] = field(default_factory=list)  # (epoch time, VmRSS, VmHWM) of the scrapy process
     waited: dict[int, float] = field(default_factory=dict)  # pid -> seconds its threads were ready but not running
+    writers_peak: dict[int, int] = field(default_factory=dict)  # pid -> VmHWM of each writer process
+    kinds: dict[int, str] = field(default_factory=dict)  # child pid -> its kind (``KINDS``, or "other")
 
     def progress(self) -> list[tuple[float, int, int, int, int]]:
         """(seconds since the start, pages fetched, articles archived, VmRSS, VmHWM) at each progress line of the
@@ -64,6 +66,27 @@ class Run:
     @property
     def workers_cpu(self) -> float:
         return sum(v for pid, v in self.cpu.items() if pid in self.workers_peak)
+
+    def kind_cpu(self, kind: str) -> float:
+        """CPU seconds of the child processes of one kind (``KINDS``' values)."""
+        return sum(v for pid, v in self.cpu.items() if self.kinds.get(pid) == kind)
+
+    def kind_waited(self, kind: str) -> float:
+        return sum(v for pid, v in self.waited.items() if self.kinds.get(pid) == kind)
+
+    @property
+    def writers_cpu(self) -> float:
+        return sum(v for pid, v in self.cpu.items() if pid in self.writers_peak)
+
+    @property
+    def total_cpu(self) -> float:
+        """The whole pipeline's CPU: the crawl process and every process it started."""
+        return sum(self.cpu.values())
+
+    def kind_peak(self, kind: str) -> int:
+        """The largest peak RSS among the child processes of one kind."""
+        peaks = {**self.workers_peak, **self.writers_peak, **self.others_peak}
+        return max((v for pid, v in peaks.items() if self.kinds.get(pid) == kind), default=0)
 
     @property
     def main_waited(self) -> float:
@@ -161,6 +184,30 @@ def _waited(pid: int) -> float:
     return total / 1e9
 
 
+# The crawl's child processes by the name they give themselves (pipelines/workers.py, /proc/PID/comm).
+KINDS = {"ha-clean": "cleaning", "ha-archive": "archive writer", "ha-warc": "WARC writer"}
+WRITERS = ("archive writer", "WARC writer")
+
+
+def _comm(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def _kind(pid: int) -> str:
+    """What a child process of the crawl is: a cleaning worker, a writer, or another (a resource tracker)."""
+    comm = _comm(pid)
+    if comm in KINDS:
+        return KINDS[comm]
+    if "resource_tracker" in _cmdline(pid):
+        return "other"
+    # unnamed: a worker still starting (named in its first instant), or one of a release before the names
+    return "cleaning" if "spawn_main" in _cmdline(pid) else "other"
+
+
 def _cmdline(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
@@ -176,7 +223,8 @@ def run_scrapy(
 
     Peak RSS is the kernel's high-water mark (VmHWM) of each process, sampled every ``poll`` seconds until
     the process exits, so a short spike between samples is still counted. The scrapy process's current RSS is also
-    kept once a second (``Run.rss``, ``Run.progress()``).
+    kept once a second (``Run.rss``, ``Run.progress()``). Child processes are told apart by the name they give
+    themselves (``/proc/PID/comm``, ``KINDS``): cleaning workers, the archive and WARC writers, others.
     """
     command = [SCRAPY, *args]
     for key, value in {**CRAWL_SETTINGS, **(settings or {})}.items():
@@ -185,7 +233,7 @@ def run_scrapy(
     with tempfile.TemporaryFile("w+") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
-        main_peak, workers, others, cpu, rss, waited = 0, {}, {}, {}, [], {}
+        main_peak, peaks, cpu, rss, waited, kinds = 0, {}, {}, [], {}, {}
         deadline = start + timeout
         while proc.poll() is None:
             now, hwm = _status(proc.pid, "VmRSS", "VmHWM")
@@ -198,9 +246,9 @@ def run_scrapy(
             while stack:
                 pid = stack.pop()
                 stack += _children(pid)
-                cmd = _cmdline(pid)
-                bucket = others if "resource_tracker" in cmd else workers
-                bucket[pid] = max(bucket.get(pid, 0), _hwm(pid))
+                if kinds.get(pid, "cleaning") == "cleaning":  # (a worker names itself as it starts)
+                    kinds[pid] = _kind(pid)
+                peaks[pid] = max(peaks.get(pid, 0), _hwm(pid))
                 cpu[pid] = _cpu(pid) or cpu.get(pid, 0.0)
                 waited[pid] = max(_waited(pid), waited.get(pid, 0.0))
             if time.perf_counter() > deadline:
@@ -209,7 +257,12 @@ def run_scrapy(
         wall = time.perf_counter() - start
         log.seek(0)
         text = log.read()
-    return Run(command, proc.returncode, wall, text, main_peak, workers, others, cpu, proc.pid, rss, waited)
+    workers = {pid: v for pid, v in peaks.items() if kinds[pid] == "cleaning"}
+    writers = {pid: v for pid, v in peaks.items() if kinds[pid] in WRITERS}
+    others = {pid: v for pid, v in peaks.items() if kinds[pid] == "other"}
+    return Run(
+        command, proc.returncode, wall, text, main_peak, workers, others, cpu, proc.pid, rss, waited, writers, kinds
+    )
 
 
 def crawl_center(hub_url: str, db: Path, settings: dict | None = None, **kw) -> Run:

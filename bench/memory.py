@@ -4,8 +4,8 @@ Run: .venv/bin/python bench/memory.py [--sizes 500,2000] [--pages 3]
 
 For each size, serves a generated center of that many three-page articles on 127.0.0.1 and runs the real
 crawl (delays off, fresh archive) as a subprocess. Peak RSS is each process's kernel high-water mark
-(VmHWM from /proc, sampled every 0.1 s until it exits): the Scrapy process, each extraction worker, and
-multiprocessing's resource tracker, reported separately. "total" adds the peaks (an upper bound: they need
+(VmHWM from /proc, sampled every 0.1 s until it exits): the Scrapy process, each cleaning worker, the archive and
+WARC writer processes, and multiprocessing's resource tracker, reported separately. "total" adds the peaks (an upper bound: they need
 not coincide). Scrapy's own memusage/max is shown as a cross-check of the crawl process.
 Target: crawl process <= 300 MB, and flat (no growth proportional to the center) from the smallest size
 to the largest.
@@ -52,15 +52,27 @@ def main(argv=None):
                 mb(run.main_peak),
                 mb(run.stat("memusage/max")),
                 " + ".join(mb(w) for w in workers),
+                f"{mb(run.kind_peak('archive writer'))} / {mb(run.kind_peak('WARC writer'))}",
                 mb(sum(run.others_peak.values())),
-                mb(run.main_peak + run.workers_sum + sum(run.others_peak.values())),
+                mb(run.main_peak + run.workers_sum + sum(run.writers_peak.values()) + sum(run.others_peak.values())),
             ]
         )
         print(f"  {n} articles: crawl process {mb(run.main_peak)}", flush=True)
     print(f"Memory: peak RSS of `scrapy crawl healthcenter` ({args.pages} pages per article; {machine()})")
     print(
         table(
-            ["articles", "pages", "wall", "crawl process", "memusage/max", "workers", "resource tracker", "total"], rows
+            [
+                "articles",
+                "pages",
+                "wall",
+                "crawl process",
+                "memusage/max",
+                "cleaning workers",
+                "archive / WARC writer",
+                "resource tracker",
+                "total",
+            ],
+            rows,
         )
     )
     peaks = [r.main_peak for r in runs]

@@ -5,8 +5,8 @@ Run: .venv/bin/python bench/scale.py [--sizes 500,5000,50000] [--pages 3] [--sto
 For each size, serves a generated center of that many articles (``SampleSite(generated=N)``, three pages each, no
 server latency) on 127.0.0.1 and runs the real ``scrapy crawl healthcenter`` into a fresh archive, delays off (the
 project's concurrency), as fast as this machine goes. Printed per size: wall time (spawn to exit), pages per second,
-peak RSS of the crawl process and of each cleaning worker (the kernel's high-water mark, VmHWM, sampled every
-0.1 s), and the archive's bytes per article (``archive.db`` with its WAL, and the WARC files). The last lines compare
+peak RSS of the crawl process, of each cleaning worker and of the largest of each writer process (archive, WARC;
+told apart by ``/proc/PID/comm``) (the kernel's high-water mark, VmHWM, sampled every 0.1 s), and the archive's bytes per article (``archive.db`` with its WAL, and the WARC files). The last lines compare
 each size with the smallest: seconds per 1,000 pages and bytes per article should not grow (linear or better), and
 the crawl process should stay under 300 MB.
 
@@ -103,6 +103,7 @@ def main(argv=None):
                 f"{per['s_per_kpage']:.1f} s",
                 mb(run.main_peak),
                 " + ".join(mb(w) for w in sorted(run.workers_peak.values())),
+                f"{mb(run.kind_peak('archive writer'))} / {mb(run.kind_peak('WARC writer'))}",
                 f"{per['db']:,.0f}",
                 f"{per['warc']:,.0f}",
             ]
@@ -119,7 +120,8 @@ def main(argv=None):
                 "pages/s",
                 "wall per 1,000 pages",
                 "peak RSS crawl",
-                "peak RSS workers",
+                "peak RSS cleaning workers",
+                "peak RSS archive / WARC writer",
                 "archive.db B/article",
                 "WARC B/article",
             ],

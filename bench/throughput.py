@@ -16,8 +16,10 @@ per connection, each waiting out its own latency) with a listen backlog of 1,024
 connections is never dropped (Python's default backlog, 5, drops them and fakes latency). Wall time is spawn to
 exit (Python and Scrapy start-up included); the median run of each is compared (the machine is shared:
 runs vary). CPU seconds (user+system, from /proc)
-are given for the Scrapy process and the cleaning workers: unlike wall time they do not depend on what else the
-machine runs. The load average is printed at the start of each latency's runs. A third table says where the
+are given for each process kind, told apart by the name each child gives itself (``/proc/PID/comm``): the crawl
+process, the cleaning workers (``ha-clean``), the archive writer (``ha-archive``) and the WARC writer (``ha-warc``),
+and the pipeline's total (every process, the resource tracker included), so work moved from one process to another
+is never hidden: unlike wall time they do not depend on what else the machine runs. The load average is printed at the start of each latency's runs. A third table says where the
 wall time went: the CPU of each process and the time its threads were ready to run but waited for a core (the
 kernel's run-queue delay, ``/proc/PID/task/TID/schedstat``), beside the least wall time the pipeline's CPU needs on
 this machine's cores: a pipeline that waits for cores is held up by the load, not by its own waiting.
@@ -34,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import OUT, Site, bare_crawl, crawl_center, machine, table
+from benchlib import OUT, WRITERS, Site, bare_crawl, crawl_center, machine, table
 
 TARGETS = {0: 2.0, 40: 1.15}  # latency (ms) -> the most the pipeline may take, as a multiple of the bare wall time
 
@@ -112,6 +114,10 @@ def main(argv=None):
                 f"{pipe.main_cpu / bare.main_cpu * bare.pages / max(pipe.pages, 1):.2f}x",
                 f"{pipe.workers_cpu:.1f} s",
                 ms_per_page(pipe.workers_cpu, extracted),
+                f"{pipe.kind_cpu('archive writer'):.1f} s ({ms_per_page(pipe.kind_cpu('archive writer'), pipe.pages)})",
+                f"{pipe.kind_cpu('WARC writer'):.1f} s ({ms_per_page(pipe.kind_cpu('WARC writer'), pipe.pages)})",
+                f"{bare.total_cpu:.1f} / {pipe.total_cpu:.1f} s",
+                f"{ms_per_page(bare.total_cpu, bare.pages)} / {ms_per_page(pipe.total_cpu, pipe.pages)}",
                 pipe.stat("healtharchive/articles"),
             ]
         )
@@ -122,7 +128,8 @@ def main(argv=None):
                 f"{pipe.wall:.1f} s",
                 f"{pipe.main_cpu:.1f} / {pipe.main_waited:.1f} s",
                 f"{pipe.workers_cpu:.1f} / {pipe.workers_waited:.1f} s",
-                f"{(pipe.main_cpu + pipe.workers_cpu) / cores:.1f} s",
+                f"{pipe.writers_cpu:.1f} / {sum(pipe.kind_waited(k) for k in WRITERS):.1f} s",
+                f"{pipe.total_cpu / cores:.1f} s",
             ]
         )
         if res["latency"] in TARGETS:
@@ -152,6 +159,10 @@ def main(argv=None):
                 "crawl process vs bare",
                 "cleaning workers CPU",
                 "ms per page cleaned",
+                "archive writer CPU (ms per page)",
+                "WARC writer CPU (ms per page)",
+                "total CPU bare / pipeline",
+                "total ms per page bare / pipeline",
                 "articles archived",
             ],
             detail,
@@ -167,6 +178,7 @@ def main(argv=None):
                 "pipeline wall",
                 "crawl process CPU / waited",
                 "cleaning workers CPU / waited",
+                "writers CPU / waited",
                 f"pipeline CPU / {cores} cores",
             ],
             waits,

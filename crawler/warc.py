@@ -25,9 +25,15 @@ The location of each response's record is put in ``response.meta["warc"]`` as ``
 "length", "digest"}``; the archive stores it on the page's ``captures`` row. ``digest`` is the payload
 digest of the content the capture stands for (for a revisit: the original's).
 
-Records are made (digests, gzip) and appended on a writer thread of this middleware, one after the other in the
-order the responses came, so the reactor thread goes on fetching meanwhile; a response goes on to the spider once
-its record is written (its location is known).
+Records are made (digests, warcio records, gzip) and appended in a writer process of this middleware (``ha-warc``:
+``crawler/warcrecords.py``'s ``Records`` in a ``pipelines.workers.Resident``, which ignores Ctrl-C and dies with the
+crawl), one after the other in the order the responses came, so the crawl process goes on fetching meanwhile and
+none of that work holds its GIL. The crawl process sends plain data (URL, status, headers, body, the request's line
+and headers) and decides which earlier capture a response repeats (``earlier``: it reads the archive); a response
+goes on to the spider once its record is written (its location is known). The counts of each call come back with
+it. A writer process that dies (killed, out of memory) loses the records it was writing (``healtharchive/warc/errors``:
+their pages are archived without a record, as when a write fails) and another takes its place, in a new file
+(``healtharchive/warc/writer_restarted``).
 
 Responses served from Scrapy's HTTP cache (``HTTPCACHE_ENABLED``) were not fetched and are not written.
 The HTTP headers are written as Scrapy received them, except ``Transfer-Encoding`` (the body is stored
@@ -39,39 +45,26 @@ Settings: ``WARC_ENABLED`` (default True; False raises ``NotConfigured``), ``WAR
 (default 3), ``ARCHIVE_DB`` (earlier captures, read-only, through the spider's view of the archive when it has
 one: ``ArticleSpider.open_archive``).
 Stats: ``healtharchive/warc/records``, ``.../responses``, ``.../revisits``, ``.../requests``,
-``.../files``, ``.../bytes``, ``.../skipped_cached``, ``.../errors``.
+``.../files``, ``.../bytes``, ``.../skipped_cached``, ``.../errors``, ``.../writer_restarted``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import io
 import logging
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
-from http.client import responses as REASONS
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
 from archive import Archive, ArchiveError
 from archive.urls import UrlSet
-from archive.warc import (
-    EMPTY_DIGEST,
-    PROFILE_IDENTICAL,
-    PROFILE_NOT_MODIFIED,
-    WarcFiles,
-    default_warc_dir,
-    payload_digest,
-    read_headers,
-    resolve_warc_path,
-    warc_date,
-)
+from archive.warc import EMPTY_DIGEST, WarcFiles, default_warc_dir, read_headers, resolve_warc_path, warc_date
+from pipelines.workers import Resident
+
+from .warcrecords import Records, request_data, response_data
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +89,7 @@ class WarcWriter:
         # The URLs the archive has a payload of, and those this crawl met: earlier() asks the archive about these only
         # (on a first crawl, about none). None: the archive view cannot list them, every URL is asked about.
         self.captured: UrlSet | None = UrlSet()
-        self.writer = ThreadPoolExecutor(1, thread_name_prefix="warc-writer")
+        self.writer = Resident("ha-warc", Records, files)  # started when the spider opens
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -120,32 +113,42 @@ class WarcWriter:
             s.getint("WARC_GZIP_LEVEL", 3),
         )
         mw = cls(crawler, files, archive_db)
+        crawler.signals.connect(mw.writer.start, signal=signals.spider_opened)
         crawler.signals.connect(mw.close, signal=signals.spider_closed)
         return mw
 
-    def _write(self, record, counts: dict) -> tuple[str, int, int]:
-        """Append ``record`` (on the writer thread); what it adds to the stats goes in ``counts``."""
-        opened = self.files.opened
-        stored, offset, length = self.files.write(record)
-        for key, n in (("files", self.files.opened - opened), ("records", 1), ("bytes", length)):
-            counts[key] = counts.get(key, 0) + n
-        return stored, offset, length
-
-    def _count(self, counts: dict):
+    async def _on_writer(self, method: str, url: str, *args):
+        """``method(*args)`` of the writer process's ``Records``; the counts it returns go in the stats. None when it
+        failed (counted and said)."""
+        writer = self.writer
+        try:
+            result, counts = await writer.call(method, *args)
+        except OSError as exc:
+            self.stats.inc_value("healtharchive/warc/errors")
+            logger.error("cannot write WARC record for %s: %s", url, exc)
+            return None
+        except BrokenProcessPool:
+            self.stats.inc_value("healtharchive/warc/errors")
+            if writer is self.writer:  # the first record to find it dead starts another; those in flight are lost
+                logger.error(
+                    "cannot write WARC record for %s: the WARC writer process (ha-warc) died; another takes its place",
+                    url,
+                )
+                self.stats.inc_value("healtharchive/warc/writer_restarted")
+                writer.shutdown(wait=False)
+                self.writer = Resident("ha-warc", Records, self.files)
+                self.writer.start()
+            return None
         for key, n in counts.items():
             self.stats.inc_value(f"healtharchive/warc/{key}", n)
-
-    async def _on_writer(self, call, *args):
-        """``call(*args, counts)`` on the writer thread; its counts go in the stats (on the reactor's thread)."""
-        counts = {}
-        try:
-            return await asyncio.wrap_future(self.writer.submit(call, *args, counts))
-        finally:
-            self._count(counts)
+        return result
 
     async def close(self, spider=None, reason=None):
         try:
-            await asyncio.wrap_future(self.writer.submit(self.files.close))
+            if self.writer.pool is not None:  # (started when the spider opened)
+                await self.writer.call("close")
+        except BrokenProcessPool:
+            pass  # said when it died; what it wrote is flushed already
         finally:
             self.writer.shutdown(wait=True)
             if self.archive is not None:
@@ -208,12 +211,11 @@ class WarcWriter:
             self.stats.inc_value("healtharchive/warc/skipped_cached")
             request.meta.pop("warc", None)
             return response
-        try:
-            request.meta["warc"] = await self.record(request, response)
-        except OSError as exc:
-            self.stats.inc_value("healtharchive/warc/errors")
-            logger.error("cannot write WARC record for %s: %s", response.url, exc)
+        location = await self.record(request, response)
+        if location is None:
             request.meta.pop("warc", None)
+        else:
+            request.meta["warc"] = location
         return response
 
     def process_request(self, request):
@@ -226,118 +228,19 @@ class WarcWriter:
     async def process_exception(self, request, exception):
         if request.meta.get("_warc_sent") != id(request):
             return None  # refused before it was sent (robots.txt, IgnoreRequest): nothing went on the wire
-        try:
-            await self._on_writer(self._lone_request, request)
-        except OSError as exc:
-            self.stats.inc_value("healtharchive/warc/errors")
-            logger.error("cannot write WARC record for %s: %s", request.url, exc)
+        await self._on_writer("lone_request", request.url, request_data(request))
         return None
 
-    def _lone_request(self, request, counts: dict):
-        self._write(self._request_record(request, None), counts)
-        counts["requests"] = 1
-
-    async def record(self, request, response) -> dict:
-        """Write the response's record (and its request's); returns its location (see the module doc)."""
-        earlier = self.earlier(response.url)  # (reads the archive: here, on the reactor's thread)
-        location, payload = await self._on_writer(self._records, request, response, earlier)
+    async def record(self, request, response) -> dict | None:
+        """Write the response's record (and its request's); returns its location (see the module doc), None when it
+        could not be written."""
+        earlier = self.earlier(response.url)  # (reads the archive: here, in the crawl process)
+        written = await self._on_writer(
+            "response", response.url, response_data(response), request_data(request), earlier
+        )
+        if written is None:
+            return None
+        location, payload = written
         if payload is not None:  # only a page's content may be what a later revisit repeats
             self._remember(response.url, payload)
         return location
-
-    def _records(self, request, response, earlier, counts: dict):
-        """On the writer thread: the response's record, a revisit of ``earlier`` when it repeats it, and the request's;
-        returns (location, the URL's new last payload or None)."""
-        writer = WARCWriter(None)
-        url = response.url
-        body = response.body
-        date = warc_date()
-        http = self._http_headers(response, len(body))
-        extra = {"WARC-Date": date}
-        ip = getattr(response, "ip_address", None)
-        if ip is not None:
-            extra["WARC-IP-Address"] = str(ip)
-        if "dataloss" in response.flags:
-            extra["WARC-Truncated"] = "unspecified"
-        digest = payload_digest(body)
-        payload = None
-        if response.status == 304 and earlier:
-            digest = earlier[0]
-            record = self._revisit(writer, url, PROFILE_NOT_MODIFIED, earlier, http, extra, body)
-            counts["revisits"] = 1
-        elif response.status == 200 and body and earlier and earlier[0] == digest:
-            record = self._revisit(writer, url, PROFILE_IDENTICAL, earlier, http, extra, None)
-            counts["revisits"] = 1
-        else:
-            extra["WARC-Payload-Digest"] = digest
-            record = writer.create_warc_record(
-                url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http, warc_headers_dict=extra
-            )
-            counts["responses"] = 1
-            if response.status == 304:
-                digest = None  # a 304 with no earlier capture known: it stands for content we never saw
-            elif response.status == 200:
-                payload = (digest, record.rec_headers.get_header("WARC-Record-ID"), date)
-        stored, offset, length = self._write(record, counts)
-        self._write(self._request_record(request, record.rec_headers.get_header("WARC-Record-ID"), date), counts)
-        counts["requests"] = 1
-        return {"file": stored, "offset": offset, "length": length, "digest": digest}, payload
-
-    @staticmethod
-    def _revisit(writer, url, profile, earlier, http, extra, body):
-        digest, record_id, refers_date = earlier
-        headers = dict(extra)
-        headers["WARC-Profile"] = profile
-        if record_id:
-            headers["WARC-Refers-To"] = record_id
-        headers["WARC-Refers-To-Target-URI"] = url
-        headers["WARC-Refers-To-Date"] = refers_date
-        headers["WARC-Payload-Digest"] = digest
-        # A revisit record holds the HTTP headers only (the 304's empty body included).
-        return writer.create_warc_record(url, "revisit", http_headers=http, warc_headers_dict=headers)
-
-    @staticmethod
-    def _http_headers(response, body_length: int) -> StatusAndHeaders:
-        headers = []
-        has_length = False
-        for name, values in response.headers.items():
-            key = name.decode("latin-1")
-            lower = key.lower()
-            for value in values:
-                value = value.decode("latin-1")
-                if lower == "transfer-encoding":
-                    headers.append(("X-Archive-Orig-Transfer-Encoding", value))
-                    continue
-                if lower == "content-length":
-                    has_length = True
-                headers.append((key, value))
-        if not has_length and response.status not in (204, 304) and not 100 <= response.status < 200:
-            headers.append(("Content-Length", str(body_length)))
-        protocol = getattr(response, "protocol", None) or "HTTP/1.1"
-        statusline = f"{response.status} {REASONS.get(response.status, 'Unknown')}"
-        return StatusAndHeaders(statusline, headers, protocol=protocol)
-
-    @staticmethod
-    def _request_record(request, concurrent_to: str | None, date: str | None = None):
-        parts = urlsplit(request.url)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        headers = []
-        if b"Host" not in request.headers:
-            headers.append(("Host", parts.netloc))
-        for name, values in request.headers.items():
-            for value in values:
-                headers.append((name.decode("latin-1"), value.decode("latin-1")))
-        # StatusAndHeaders writes "protocol statusline": the request line "METHOD target HTTP/1.1".
-        http = StatusAndHeaders(f"{target} HTTP/1.1", headers, protocol=request.method)
-        extra = {"WARC-Date": date or warc_date()}
-        if concurrent_to:
-            extra["WARC-Concurrent-To"] = concurrent_to
-        body = request.body or b""
-        return WARCWriter(None).create_warc_record(
-            request.url,
-            "request",
-            payload=io.BytesIO(body),
-            length=len(body),
-            http_headers=http,
-            warc_headers_dict=extra,
-        )

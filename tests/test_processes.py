@@ -134,6 +134,25 @@ def test_a_dead_archive_writer_fails_the_crawl_with_one_clear_line(center, tmp_p
     assert rows(db, "SELECT count(*) FROM versions v WHERE v.page_count != 3") == [(0,)]
 
 
+def test_a_dead_warc_writer_is_replaced_and_the_crawl_goes_on(center, tmp_path):
+    """The WARC writer process (``ha-warc``) killed mid-crawl: the records in flight are lost (counted), another
+    writer takes its place in a new file, and every article is archived."""
+    db = tmp_path / "archive.db"
+    slow = {"DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}  # pages still to come when it dies
+    crawl = start_crawl("healthcenter", db, f"start_url={center.hub_url}", settings=slow)
+    wait_until(lambda: any((tmp_path / "warc").glob("*.warc.gz")) and named(crawl.pid, "ha-warc"), crawl)
+    os.kill(named(crawl.pid, "ha-warc")[0], signal.SIGKILL)
+    _, err = crawl.communicate(timeout=120)
+    assert crawl.returncode == 0, err[-3000:]
+    assert "the WARC writer process (ha-warc) died; another takes its place" in err
+    assert "'healtharchive/warc/writer_restarted': 1" in err
+    seen = outcomes(db)
+    assert len(seen) == 40 and {outcome for outcome, _ in seen.values()} == {"new"}
+    assert len(list((tmp_path / "warc").glob("*.warc.gz"))) == 2  # the first writer's file, and its successor's
+    lost = rows(db, "SELECT count(*) FROM captures WHERE warc_file IS NULL")[0][0]
+    assert lost <= 16  # at most the records in flight (CONCURRENT_REQUESTS): the later pages all have theirs
+
+
 def test_kill_9_at_random_points_loses_and_falsifies_nothing(center, tmp_path):
     db = tmp_path / "archive.db"
     rng = random.Random(11)
