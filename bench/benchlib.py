@@ -246,7 +246,7 @@ def run_scrapy(
             while stack:
                 pid = stack.pop()
                 stack += _children(pid)
-                if kinds.get(pid, "cleaning") == "cleaning":  # (a worker names itself as it starts)
+                if kinds.get(pid) not in KINDS.values():  # until it has named itself (it starts as its parent)
                     kinds[pid] = _kind(pid)
                 peaks[pid] = max(peaks.get(pid, 0), _hwm(pid))
                 cpu[pid] = _cpu(pid) or cpu.get(pid, 0.0)
