@@ -124,11 +124,27 @@ class UrlSet:
             self._merge()
 
     def update(self, other: "UrlSet") -> None:
-        self.added.update(other.sorted, other.added)
-        self._merge()
+        self.added.update(other.added)
+        self._merge(other.sorted)
 
-    def _merge(self) -> None:
-        self.sorted = array("q", sorted(self.added.union(self.sorted)))
+    def _merge(self, more: array | None = None) -> None:
+        """The additions (and the sorted ``more``) merged into the sorted array by slices of it, without a Python
+        int per URL: merging 150,000 URLs as a set took 10 MB for a moment, every ``MERGE`` additions."""
+        for keys in (more, array("q", sorted(self.added))):
+            if not keys:
+                continue
+            old, new, start = self.sorted, array("q"), 0
+            if not old:
+                self.sorted = array("q", keys)
+                continue
+            for key in keys:
+                i = bisect_left(old, key, start)
+                new.extend(old[start:i])
+                if i == len(old) or old[i] != key:
+                    new.append(key)
+                start = i
+            new.extend(old[start:])
+            self.sorted = new
         self.added = set()
 
     def __contains__(self, url: str) -> bool:

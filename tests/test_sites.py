@@ -27,7 +27,7 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from scrapy.utils.test import get_crawler
 
-from archive.urls import canonical_url, page_number, path_page
+from archive.urls import UrlSet, canonical_url, page_number, path_page
 from crawler import articles as article_spider
 from crawler import profiles
 from crawler.articles import NEXT_LINKS, Assembly, next_hrefs
@@ -840,3 +840,19 @@ def test_crawl_medlineplus_topic_xml(tmp_path, local_site):
     assert result.returncode == 0, result.stderr[-3000:]
     rows = archive(db).execute("SELECT a.url, v.reviewed_on FROM articles a JOIN versions v ON v.article_id = a.id")
     assert [(r["url"], r["reviewed_on"]) for r in rows] == [(f"{base}/abdominalpain.html", "2024-10-09")]
+
+
+def test_urlset_holds_what_was_added_across_merges():
+    """``UrlSet`` (what the archive's look-ups are filtered by) finds every URL added, through its merges into the
+    sorted array and a merge with another set, and nothing that was never added (at these sizes)."""
+    urls = [f"https://example.org/health/article-{i}?page={i % 3}" for i in range(3 * UrlSet.MERGE + 17)]
+    known = UrlSet(urls[:500])
+    met = UrlSet()
+    for url in urls[250:]:  # overlaps what the set started with; crosses MERGE three times
+        met.add(url)
+    met.add(urls[300])  # a URL added twice is kept once
+    known.update(met)
+    assert all(url in known for url in urls)
+    assert all(url in met for url in urls[250:])
+    assert not any(f"https://example.org/other-{i}" in known for i in range(2000))
+    assert list(known.sorted) == sorted({hash(url) for url in urls})  # sorted, each once
