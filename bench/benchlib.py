@@ -197,15 +197,16 @@ def _comm(pid: int) -> str:
         return ""
 
 
-def _kind(pid: int) -> str:
-    """What a child process of the crawl is: a cleaning worker, a writer, or another (a resource tracker)."""
+def _kind(pid: int) -> tuple[str, bool]:
+    """What a child process of the crawl is: a cleaning worker, a writer, or another (a resource tracker); and
+    whether that is settled (a process starts as a copy of its parent and names itself in its first instant)."""
     comm = _comm(pid)
     if comm in KINDS:
-        return KINDS[comm]
+        return KINDS[comm], True
     if "resource_tracker" in _cmdline(pid):
-        return "other"
-    # unnamed: a worker still starting (named in its first instant), or one of a release before the names
-    return "cleaning" if "spawn_main" in _cmdline(pid) else "other"
+        return "other", True
+    # unnamed: a worker still starting, or one of a release before the names
+    return ("cleaning" if "spawn_main" in _cmdline(pid) else "other"), False
 
 
 def _cmdline(pid: int) -> str:
@@ -233,7 +234,7 @@ def run_scrapy(
     with tempfile.TemporaryFile("w+") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
-        main_peak, peaks, cpu, rss, waited, kinds = 0, {}, {}, [], {}, {}
+        main_peak, peaks, cpu, rss, waited, kinds, settled = 0, {}, {}, [], {}, {}, set()
         deadline = start + timeout
         while proc.poll() is None:
             now, hwm = _status(proc.pid, "VmRSS", "VmHWM")
@@ -246,8 +247,10 @@ def run_scrapy(
             while stack:
                 pid = stack.pop()
                 stack += _children(pid)
-                if kinds.get(pid) not in KINDS.values():  # until it has named itself (it starts as its parent)
-                    kinds[pid] = _kind(pid)
+                if pid not in settled:
+                    kinds[pid], known = _kind(pid)
+                    if known:
+                        settled.add(pid)
                 peaks[pid] = max(peaks.get(pid, 0), _hwm(pid))
                 cpu[pid] = _cpu(pid) or cpu.get(pid, 0.0)
                 waited[pid] = max(_waited(pid), waited.get(pid, 0.0))
