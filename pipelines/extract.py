@@ -317,7 +317,7 @@ _DIALOGS = XPath(
 )
 
 
-def _drop_dialogs(tree) -> None:
+def _drop_dialogs(tree, texts) -> None:
     """Remove dialogs (<dialog>, role="dialog" or "alertdialog", aria-modal="true"): cookie
     banners, consent centres, sign-up pop-ups, app prompts. A dialog marked non-modal
     (aria-modal="false") stays: pages use such sheets for a product's description."""
@@ -325,7 +325,7 @@ def _drop_dialogs(tree) -> None:
     for el in _DIALOGS(tree):
         if el.tag not in ("html", "body") and not gone.intersection(el.iterancestors()):
             gone.add(el)
-            _drop(el)
+            texts.drop(el)
 
 
 def _title(title, tree):
@@ -567,7 +567,8 @@ def declutter(tree, host: str = ""):
         # structured data stays: trafilatura reads schema.org DiscussionForumPosting in it
         if el.tag != "script" or (el.get("type") or "").lower() != "application/ld+json":
             el.text = None
-    _keep_callouts(tree)
+    texts = _Texts(tree)
+    _keep_callouts(tree, texts)
     for summary in list(tree.iter("summary")):  # <details><summary>References</summary>
         parent = summary.getparent()
         if (
@@ -576,52 +577,48 @@ def declutter(tree, host: str = ""):
             and parent.getparent() is not None
             and _BACK.fullmatch(_WS.sub(" ", summary.text_content()).strip(" :"))
         ):
-            _drop(parent)
-    steer = _mark_main(tree)
-    _drop_skip_links(tree)
-    calls = list(_calls_to_action(tree))
+            texts.drop(parent)
+    steer = _mark_main(tree, texts)
+    _drop_skip_links(tree, texts)
+    calls = list(_calls_to_action(tree, texts))
     if len(calls) < CALLS:  # more are the page's own sections: a home page's banners, a list of offers
-        _drop_boxes(calls)
-    total = _p_len(tree) or 1
-    texts = _short_texts(tree)
+        _drop_boxes(calls, texts)
+    total = texts.paragraphs(tree) or 1
     hits = []
-    matches = {}
-    for el, raw in texts.items():
+    matches = {}  # text as it is -> the cues its squashed text matches (nested elements often hold the same text)
+    for el, raw in _short_texts(tree, texts).items():
         if el.tag in ("html", "body", "head", "title", "meta"):
             continue
-        text = " ".join(raw.split())
-        if text not in matches:
-            matches[text] = _cue_matches(text)
-        for i in matches[text]:
+        if raw not in matches:
+            matches[raw] = _cue_matches(" ".join(raw.split()))
+        for i in matches[raw]:
             cue, budget, only = _CUES[i]
             if only == "text" and el.tag in _HEADS:
                 continue
             hits.append((el, budget))
             break
-    hits += [(form, FORM_BOX) for form in _small_forms(tree)]
-    lengths = _Lengths()
+    hits += [(form, FORM_BOX) for form in _small_forms(tree, texts)]
     for el, budget in hits:
-        box = _container(el, budget, total, lengths)
+        box = _container(el, budget, total, texts)
         if box.getparent() is not None:
-            lengths.forget(box.iterancestors())  # their text shrinks
-            _drop(box)
-    _drop_dialogs(tree)
-    _drop_boxes([*_teaser_boxes(tree, host), *_link_boxes(tree, host)])
+            texts.drop(box)
+    _drop_dialogs(tree, texts)
+    _drop_boxes([*_teaser_boxes(tree, host, texts), *_link_boxes(tree, host, texts)], texts)
     return steer
 
 
-def _drop_boxes(boxes) -> None:
+def _drop_boxes(boxes, texts) -> None:
     """Remove each of ``boxes`` not already gone with an earlier one."""
     for box in boxes:
         if box.getparent() is not None:
-            _drop(box)
+            texts.drop(box)
 
 
 CALLS = 3  # call-to-action boxes on one page from which they are its sections
 FORM_BOX = 150  # non-link text a form's box may add: a title and a line of blurb
 
 
-def _drop_skip_links(tree) -> None:
+def _drop_skip_links(tree, texts) -> None:
     """Remove the in-page links ("#main") that come before any other text of the page:
     skip links for keyboard and screen-reader users, never content."""
     body = tree.find("body")
@@ -641,10 +638,10 @@ def _drop_skip_links(tree) -> None:
         if el.tail and el.tail.strip() and not (inside and link is not el):
             break
     for a in skips:
-        _drop(a)
+        texts.drop(a)
 
 
-def _calls_to_action(tree):
+def _calls_to_action(tree, texts):
     """Boxes of one short text and one button: a single link of one to three words, not a
     heading, beside (not inside) the box's paragraph or heading ("Get the latest news about
     our courses. [Subscribe]"). A box whose tag and class occur again on the page is a card
@@ -652,74 +649,70 @@ def _calls_to_action(tree):
     a series of such boxes is the page's sections (banners of a home page, each a title, a
     line and a "Learn more"), not a call to action beside its text."""
     shapes = Counter((el.tag, el.get("class")) for el in tree.iter("div", "section", "aside"))
-    sizes = {}  # element -> (words, squashed length) of its text: a list's text is read once, not once per link
-
-    def size(el):
-        if el not in sizes:
-            words = el.text_content().split()
-            sizes[el] = len(words), _joined_len(words)
-        return sizes[el]
-
-    for a in tree.iter("a"):
-        words = size(a)[0]
-        if not 1 <= words <= 3 or next(a.iterancestors(*_HEADS), None) is not None:
+    for a in tree.iter("a"):  # (the known measures first, then the walks)
+        words = texts.words(a)
+        if not 1 <= words <= 3:
             continue
         box = a.getparent()
-        while box is not None and size(box)[0] == words:
+        while box is not None and texts.words(box) == words:
             box = box.getparent()  # wrappers around the button
-        if box is None or box.tag not in ("div", "section", "aside"):
+        if box is None or box.tag not in ("div", "section", "aside") or shapes[(box.tag, box.get("class"))] != 1:
             continue
-        if size(box)[1] > 200 or sum(1 for _ in box.iter("a")) != 1:
+        if texts.squashed(box) > 200 or next(a.iterancestors(*_HEADS), None) is not None:
+            continue
+        if sum(1 for _ in box.iter("a")) != 1:
             continue
         ancestors = set(a.iterancestors())
-        if not any(el not in ancestors for el in box.iter("p", *_HEADS)):
-            continue
-        if shapes[(box.tag, box.get("class"))] == 1:
+        if any(el not in ancestors for el in box.iter("p", *_HEADS)):
             yield box
 
 
 _TEXT_PARTS = ("ul", "ol", "dl", "table", "pre", "blockquote", "form", "iframe", "video", "audio")
 
 
-def _teaser_boxes(tree, host: str):
+def _teaser_boxes(tree, host: str, texts):
     """In-body teaser and promo boxes ("Recommended ... [title] blurb [Read the article]",
     "[Video title] blurb"): among the paragraphs of an article, a box of another tag or
-    class than the paragraphs (prose siblings of one signature, see ``_prose``) that holds
+    class than the paragraphs (prose siblings of one signature, see ``_Texts.prose``) that holds
     a link of its own to one other page of the site (a link that is a whole line, not a link
     inside a sentence), little text besides (at most ``TEASER_TEXT`` characters outside the
     links) and none of the article's own structures (lists, tables, quotes, forms, media).
     Beside a single paragraph, only a card: a thumbnail link, or two links to the page."""
     for parent in {p.getparent() for p in tree.iter("p")} - {None}:
-        shapes = Counter((c.tag, c.get("class")) for c in parent if isinstance(c.tag, str) and _paragraph(c))
+        shapes = Counter((c.tag, c.get("class")) for c in parent if isinstance(c.tag, str) and _paragraph(c, texts))
         shape, count = max(shapes.items(), key=lambda kv: kv[1], default=(None, 0))
         if not count:
             continue
         for box in parent:
             if box.tag not in ("div", "section", "aside") or (box.tag, box.get("class")) == shape:
                 continue
-            text = _squashed_len(box.text_content())
+            text = texts.squashed(box)
             if not text or text > 2 * TEASER_TEXT or next(box.iterdescendants(*_TEXT_PARTS), None) is not None:
                 continue
             links = [a for a in box.iter("a") if _target(a.get("href"), host)]
             targets = {_target(a.get("href"), host) for a in links}
-            if len(targets) != 1 or text - _link_len(box) > TEASER_TEXT or not any(_whole_line(a) for a in links):
+            if (
+                len(targets) != 1
+                or text - texts.links(box) > TEASER_TEXT
+                or not any(_whole_line(a, texts) for a in links)
+            ):
                 continue
             # beside a single paragraph, only a card: a thumbnail link, or a title and a "read more" link
             if count >= 2 or len(links) >= 2 or any(next(a.iter("img"), None) is not None for a in links):
                 yield box
 
 
-def _link_boxes(tree, host: str):
+def _link_boxes(tree, host: str, texts):
     """Related-article boxes after the article: a heading over two or more lines that are
     each a link to another page of the site ("[Title] blurb" cards, a "most read" list),
     with no prose paragraph, after the element that holds the article's prose (the deepest
-    holding half of it, see ``_prose``), all of them together smaller than it. Listings and
+    holding half of it, see ``_Texts.prose``), all of them together smaller than it. Listings and
     forums are inside that element (their items are its prose) or larger than it, and stay."""
-    weight = _weights(tree, _prose_len)
+    weight = _weights(tree, texts.prose)
     main = _deepest(weight, 0.5 * weight.get(tree.find("body"), 0))
     if main is None or main.tag in ("body", "html"):
         return
-    size = _squashed_len(main.text_content())
+    size = texts.squashed(main)
     boxes, found, lines = [], 0, {}  # lines: link -> the page it points to, if it is a whole line
     # what follows ``main`` in document order, outside it: the later siblings of it and of its ancestors
     later = (el for x in [main, *main.iterancestors()] for sib in x.itersiblings() for el in sib.iter())
@@ -732,27 +725,16 @@ def _link_boxes(tree, host: str):
             continue
         for a in el.iter("a"):
             if a not in lines:
-                lines[a] = _target(a.get("href"), host) if _whole_line(a) else None
+                lines[a] = _target(a.get("href"), host) if _whole_line(a, texts) else None
         targets = {lines[a] for a in el.iter("a")} - {None}
         if len(targets) >= 2:
             boxes.append(el)
-            found += _squashed_len(el.text_content())
+            found += texts.squashed(el)
     if found <= size:  # more than the article: the page's own sections of links (a listing)
         yield from boxes
 
 
 TEASER_TEXT = 250  # characters outside links in a teaser box: a label, a title, a blurb
-
-
-def _prose(el) -> bool:
-    """True for a paragraph of prose: 80+ characters, under half of them link text."""
-    return _prose_len(el) > 0
-
-
-def _prose_len(el) -> int:
-    """Length of ``el``'s text if it is prose (see ``_prose``), else 0."""
-    text = _squashed_len(el.text_content())
-    return text if text >= 80 and text - _link_len(el) > 0.5 * text else 0
 
 
 def _weights(tree, measure) -> dict:
@@ -773,10 +755,10 @@ def _deepest(weight: dict, least: float):
     return max(deep, key=lambda el: sum(1 for _ in el.iterancestors()), default=None)
 
 
-def _paragraph(el) -> bool:
-    """True for a prose paragraph (see ``_prose``) with no block inside: not a box. (Blocks
-    first: a large box has one near its start, and its text is not read.)"""
-    return next(el.iterdescendants(*_BOXES), None) is None and _prose(el)
+def _paragraph(el, texts) -> bool:
+    """True for a prose paragraph (see ``_Texts.prose``) with no block inside: not a box. (Its measures first: they
+    are known, the search for a block is a walk.)"""
+    return texts.prose(el) > 0 and next(el.iterdescendants(*_BOXES), None) is None
 
 
 _BOXES = ("p", "div", "section", "aside", "article", "figure", *_HEADS, *_TEXT_PARTS)
@@ -791,10 +773,10 @@ def _target(href: str | None, host: str) -> str | None:
     return href
 
 
-def _whole_line(a) -> bool:
+def _whole_line(a, texts) -> bool:
     """True if link ``a`` has text and no text beside it in its line: a title or a "read
     more" line, not a link inside a sentence."""
-    if not a.text_content().strip():
+    if not texts.chars(a):
         return False
     el = a
     while True:
@@ -803,7 +785,7 @@ def _whole_line(a) -> bool:
             return True
         if (parent.text or "").strip() or any((c.tail or "").strip() for c in parent):
             return False
-        if any(c is not el and c.tag in _INLINE_TAGS and c.text_content().strip() for c in parent):
+        if any(c is not el and c.tag in _INLINE_TAGS and texts.chars(c) for c in parent):
             return False
         if parent.tag not in _INLINE_TAGS:
             return True
@@ -813,11 +795,11 @@ def _whole_line(a) -> bool:
 _INLINE_TAGS = ("a", "span", "b", "strong", "em", "i", "u", "small", "mark", "font", "abbr", "cite", "time", "label")
 
 
-def _small_forms(tree):
+def _small_forms(tree, texts):
     """Forms with a text field and little text: sign-up, search and login boxes."""
     for form in tree.iter("form"):
         fields = [i for i in form.iter("input") if (i.get("type") or "text").lower() in ("text", "email", "search")]
-        if fields and _squashed_len(form.text_content()) <= 200:
+        if fields and texts.squashed(form) <= 200:
             yield form
 
 
@@ -828,51 +810,152 @@ def _cue_matches(text: str) -> tuple:
     return tuple(i for i, (cue, _, _) in enumerate(_CUES) if cue.fullmatch(text))
 
 
-def _short_texts(tree, limit: int = 400) -> dict:
+def _short_texts(tree, texts) -> dict:
     """Element -> its text content, for the elements in document order whose text holds 1 to
-    ``limit`` non-whitespace characters (a cue's element): one pass from the leaves up, which
-    builds no text for larger containers."""
-    els = list(tree.iter())
-    dense, texts = {}, {}
-    for el in reversed(els):
-        if not isinstance(el.tag, str):
-            dense[el], texts[el] = 0, ""  # a comment's text is not content; its tail is
-            continue
-        text = el.text
-        n = len("".join(text.split())) if text else 0
-        parts = [text or ""]  # (each text and tail read once: lxml builds a new string on each read)
-        for child in el:
-            tail = child.tail
-            n += dense[child] + (len("".join(tail.split())) if tail else 0)
-            parts += (texts.get(child, ""), tail or "")  # (a child not in texts makes n too large to be kept)
-        dense[el] = n
-        if n <= limit:
-            texts[el] = "".join(parts)
-    return {el: texts[el] for el in els if 0 < dense[el] <= limit}
+    ``SHORT_TEXT`` non-whitespace characters (a cue's element), as ``texts`` built them."""
+    found = {}
+    for el in tree.iter():
+        text = texts.short(el)
+        if text is not None:
+            found[el] = text
+    return found
 
 
-class _Lengths(dict):
-    """Cache of ``_plain_len`` and ``_p_len`` per element while the tree does not change."""
+SHORT_TEXT = 400  # non-whitespace characters of the text of an element that may be a cue's
 
-    def plain(self, el) -> int:
-        key = (el, "plain")
-        if key not in self:
-            self[key] = _plain_len(el)
-        return self[key]
+
+class _Texts:
+    """Measures of each element's text as ``text_content()`` gives it, for ``declutter``'s questions: its length
+    squashed (whitespace runs as one space, stripped: ``_squashed_len``), stripped, in words, and the stripped
+    length of the links (``a``) and of the paragraphs (``p``) in it, self included; the text itself when it is short
+    (``SHORT_TEXT``). All are found in one pass from the leaves up (each text and tail read and split once), not by
+    building and splitting an element's text once per question (several hundred times a page, most of them long
+    texts). Exact while the tree changes only through ``drop``: it forgets the removed element's ancestors, measured
+    again from their children when next asked."""
+
+    def __init__(self, tree):
+        self._of = of = {}  # element -> (measures of its text (see _piece), links, paragraphs, short text or None)
+        for el in reversed(list(tree.iter())):  # children first
+            of[el] = _measure(el, of)
+
+    def _get(self, el) -> tuple:
+        found = self._of.get(el)
+        if found is None:  # an ancestor of a removed element
+            for child in el:
+                self._get(child)
+            found = self._of[el] = _measure(el, self._of)
+        return found
+
+    def squashed(self, el) -> int:
+        """``_squashed_len(el.text_content())``."""
+        _, solid, words, _, _ = self._get(el)[0]
+        return solid + words - 1 if words else 0
+
+    def chars(self, el) -> int:
+        """Non-whitespace characters in ``el``'s text."""
+        return self._get(el)[0][1]
+
+    def words(self, el) -> int:
+        """``len(el.text_content().split())``."""
+        return self._get(el)[0][2]
+
+    def links(self, el) -> int:
+        """Length of the link text in ``el``: ``len(a.text_content().strip())`` summed over ``el.iter("a")``."""
+        return self._get(el)[1]
 
     def paragraphs(self, el) -> int:
-        key = (el, "p")
-        if key not in self:
-            self[key] = _p_len(el)
-        return self[key]
+        """Length of the paragraph text in ``el`` (the article's bulk), as ``links`` for ``p``."""
+        return self._get(el)[2]
 
-    def forget(self, elements) -> None:
-        for el in elements:
-            self.pop((el, "plain"), None)
-            self.pop((el, "p"), None)
+    def short(self, el) -> str | None:
+        """``el.text_content()`` if it holds 1 to ``SHORT_TEXT`` non-whitespace characters, else None."""
+        text, _, _, short = self._get(el)
+        return short if text[1] else None
+
+    def plain(self, el) -> int:
+        """Length of the non-link text in ``el``."""
+        return self.squashed(el) - self.links(el)
+
+    def prose(self, el) -> int:
+        """Length of ``el``'s text if it is a paragraph of prose (80+ characters, under half of them link text),
+        else 0."""
+        text = self.squashed(el)
+        return text if text >= 80 and text - self.links(el) > 0.5 * text else 0
+
+    def drop(self, el) -> None:
+        """``_drop(el)``; its ancestors' texts shrink."""
+        for up in el.iterancestors():
+            self._of.pop(up, None)
+        _drop(el)
 
 
-def _mark_main(tree):
+def _measure(el, of: dict) -> tuple:
+    """``_Texts``' measures of ``el`` from those of its children in ``of``."""
+    if not isinstance(el.tag, str):  # a comment: its text is not content (its tail is)
+        return _NO_TEXT, 0, 0, ""
+    own = el.text  # (each text and tail read once: lxml builds a new string on each read)
+    text = _piece(own)
+    parts = [own or ""]  # of the short text; None once a child's is too long (then so is this one)
+    links = paras = 0
+    for child in el:
+        inner, child_links, child_paras, short = of[child]
+        tail = child.tail
+        if inner[0]:
+            text = _join(text, inner)
+        if tail:
+            text = _join(text, _piece(tail))
+        links += child_links
+        paras += child_paras
+        if short is None:
+            parts = None
+        elif parts is not None:
+            parts += (short, tail or "")
+    if el.tag == "a":
+        links += _stripped(text)
+    elif el.tag == "p":
+        paras += _stripped(text)
+    return text, links, paras, "".join(parts) if parts is not None and text[1] <= SHORT_TEXT else None
+
+
+_NO_TEXT = (0, 0, 0, 0, 0)
+
+
+def _piece(text: str | None) -> tuple:
+    """(length, non-space characters, words, leading space, trailing space) of a text: str.split's and str.strip's
+    whitespace (str.isspace)."""
+    if not text:
+        return _NO_TEXT
+    size = len(text)
+    words = text.split()
+    if not words:
+        return size, 0, 0, size, size
+    return size, len("".join(words)), len(words), size - len(text.lstrip()), size - len(text.rstrip())
+
+
+def _join(a: tuple, b: tuple) -> tuple:
+    """The measures (see ``_piece``) of text ``a`` followed by text ``b``."""
+    if not b[0]:
+        return a
+    if not a[0]:
+        return b
+    size, solid, words, lead, trail = a
+    n, s, w, ld, tr = b
+    return (
+        size + n,
+        solid + s,
+        words + w - (not trail and not ld),  # one word across the two ends
+        lead if solid else size + ld,
+        tr if s else trail + n,
+    )
+
+
+def _stripped(text: tuple) -> int:
+    """``len(text.strip())`` of a text's measures."""
+    size, solid, _, lead, trail = text
+    return size - lead - trail if solid else 0
+
+
+def _mark_main(tree, texts):
     """Point trafilatura at the article container.
 
     trafilatura takes the first element matching its container patterns (BODY_XPATH);
@@ -888,7 +971,7 @@ def _mark_main(tree):
     comments). Returns (the container trafilatura is now pointed at, [(element, tag,
     attributes) as they were]) when it stripped or named anything, else None.
     """
-    weight = _weights(tree, lambda p: _squashed_len(p.text_content()))
+    weight = _weights(tree, texts.squashed)
     total = weight.get(tree.find("body"), 0)
     if not total:
         return None
@@ -914,7 +997,7 @@ def _mark_main(tree):
             el.attrib.update(attrib)
         return None
     best = _deepest(weight, 0.7 * total)
-    if best is not None and _before(tree, best) >= 0.1 * total:
+    if best is not None and _before(tree, best, texts) >= 0.1 * total:
         best = None  # the text starts before it: a post above its comments
     if best is not None and best.tag in ("div", "section", "main", "td"):
         undo.append((best, best.tag, {}))
@@ -930,14 +1013,14 @@ def _series(hit, stripped, weight) -> bool:
     return any((tag, attrib.get("class")) == sig and weight.get(el, 0) >= 80 for el, tag, attrib in stripped)
 
 
-def _before(tree, el) -> int:
+def _before(tree, el, texts) -> int:
     """Length of the paragraph text before ``el`` in document order."""
     inside = set(el.iterdescendants("p"))
     n = 0
     for p in tree.iter("p"):
         if p in inside:
             break
-        n += _squashed_len(p.text_content())
+        n += texts.squashed(p)
     return n
 
 
@@ -977,52 +1060,71 @@ _PART = re.compile(
 
 def _body_test(path: str) -> tuple:
     """(tags, test of a key (tag, *``_BODY_ATTRS``)) of one BODY_XPATH expression, read as
-    XPath reads it (an absent attribute is "", re:test is lxml's ``re.search``). An
+    XPath reads it (an absent attribute is "", re:test is lxml's ``re.search``): the tests of
+    one attribute are one regular expression (see ``_atom``), searched once. An
     expression of another form stops the import: the Python would not be the XPath."""
-    parts, pos = [], 0
+    parts, pos = [], 0  # (tags, None for any element or [(attribute's index in a key, its test, absent passes)])
     while pos < len(path.strip()):
         m = _PART.match(path, pos)
         if m is None:
             raise ValueError(f"trafilatura's BODY_XPATH has a form extract._body_test does not read: {path[pos:]!r}")
         pos = m.end()
         if m["tag"]:
-            parts.append(({m["tag"]}, lambda key: True))
+            parts.append(({m["tag"]}, None))
             continue
-        atoms = [_atom(a) for a in re.finditer(_ATOM + "(?:or|$)", m["test"])]
-        parts.append((set(re.findall(r"self::(\w+)", m["tags"])), lambda key, atoms=atoms: any(a(key) for a in atoms)))
-    tags = set().union(*(t for t, _ in parts))
-    return tags, lambda key: any(key[0] in t and test(key) for t, test in parts)
+        by_attr = {}  # index -> ([patterns], absent passes)
+        for atom in re.finditer(_ATOM + "(?:or|$)", m["test"]):
+            i, pattern = _atom(atom)
+            absent = not atom["eq"] and re.search(pattern, "") is not None  # (an absent attribute equals no value)
+            patterns, before = by_attr.get(i, ([], False))
+            by_attr[i] = [*patterns, pattern], before or absent
+        tests = [(i, re.compile("|".join(ps)), absent) for i, (ps, absent) in by_attr.items()]
+        parts.append((set(re.findall(r"self::(\w+)", m["tags"])), tests))
+
+    def test(key) -> bool:
+        for tags, tests in parts:
+            if key[0] in tags:
+                if tests is None:
+                    return True
+                for i, rx, absent in tests:
+                    value = key[i]
+                    if absent if value is None else rx.search(value) is not None:
+                        return True
+        return False
+
+    return set().union(*(t for t, _ in parts)), test
 
 
-def _atom(m):
-    """The test of one ``_ATOM`` match, on a key (tag, *``_BODY_ATTRS``)."""
+def _atom(m) -> tuple:
+    """(index in a key (tag, *``_BODY_ATTRS``), regular expression) of one ``_ATOM`` match: a
+    value ``\\A<value>\\Z``, a start ``\\A<start>``, a translated part a class of the
+    characters that translate to each of its characters, a regular expression itself
+    (its case flag inline)."""
     i = _BODY_ATTRS.index(m["eq"] or m["re"] or m["sw"] or m["tr"]) + 1
     if m["eq"]:
-        value = m["eqv"]
-        return lambda key: key[i] == value
+        return i, rf"\A{re.escape(m['eqv'])}\Z"
     if m["re"]:
-        rx = re.compile(m["rev"], re.I if m["ref"] else 0)
-        return lambda key: rx.search(key[i] or "") is not None
+        return i, f"(?{'i' if m['ref'] else ''}:{m['rev']})"
     if m["sw"]:
-        start = m["swv"]
-        return lambda key: (key[i] or "").startswith(start)
-    table, part = str.maketrans(m["tra"], m["trb"]), m["trv"]
-    return lambda key: part in (key[i] or "").translate(table)
+        return i, rf"\A{re.escape(m['swv'])}"
+    table = str.maketrans(m["tra"], m["trb"])
+    sources = ({c for c in (ch, *m["tra"]) if c.translate(table) == ch} for ch in m["trv"])
+    return i, "".join(f"[{''.join(map(re.escape, sorted(cs)))}]" if len(cs) > 1 else re.escape(*cs) for cs in sources)
 
 
 _BODY_TESTS = [_body_test(expr.path) for expr in BODY_XPATH]
 _BODY_TAGS = tuple(set().union(*(tags for tags, _ in _BODY_TESTS)))
 
 
-def _keep_callouts(tree) -> None:
+def _keep_callouts(tree, texts) -> None:
     """Turn an <aside> that sits among the article's paragraphs and is mostly plain
     text (a callout box, "Don't just sit there!") into a <div>: trafilatura drops asides."""
     for aside in list(tree.iter("aside")):
         parent = aside.getparent()
         if parent is None or len(parent.findall("p")) < 3:
             continue
-        text = _squashed_len(aside.text_content())
-        if text and text - _link_len(aside) > 0.7 * text:
+        text = texts.squashed(aside)
+        if text and text - texts.links(aside) > 0.7 * text:
             aside.tag = "div"
 
 
@@ -1037,17 +1139,17 @@ def _drop(el) -> None:
     parent.remove(el)
 
 
-def _container(el, budget: int, total: int, lengths: _Lengths):
+def _container(el, budget: int, total: int, texts: _Texts):
     """Largest ancestor-or-self of ``el`` that adds at most ``budget`` non-link chars."""
-    base = lengths.plain(el)
+    base = texts.plain(el)
     box = el
     while True:
         parent = box.getparent()
         if parent is None or parent.tag in ("body", "html", "main", "article"):
             return box
-        if lengths.plain(parent) - base > budget:
+        if texts.plain(parent) - base > budget:
             return box
-        if lengths.paragraphs(parent) > 0.3 * total or _is_body(parent, box, lengths):
+        if texts.paragraphs(parent) > 0.3 * total or _is_body(parent, box, texts):
             return box
         box = parent
 
@@ -1055,25 +1157,11 @@ def _container(el, budget: int, total: int, lengths: _Lengths):
 def _squashed_len(text: str) -> int:
     """``len(_WS.sub(" ", text).strip())`` without building that string (str.split's
     whitespace is the regex's \\s: str.isspace)."""
-    return _joined_len(text.split())
-
-
-def _joined_len(words: list[str]) -> int:
-    """Length of ``words`` joined by single spaces, without building that string."""
+    words = text.split()
     return sum(map(len, words)) + len(words) - 1 if words else 0
 
 
-def _plain_len(el) -> int:
-    """Length of the non-link text in ``el``."""
-    return _squashed_len(el.text_content()) - _link_len(el)
-
-
-def _link_len(el) -> int:
-    """Length of the link text in ``el``."""
-    return sum(len(a.text_content().strip()) for a in el.iter("a"))
-
-
-def _is_body(parent, box, lengths: _Lengths) -> bool:
+def _is_body(parent, box, texts: _Texts) -> bool:
     """True if ``parent`` holds article body besides ``box``: two prose paragraphs (60+
     chars of non-link text), or a heading that is not a link plus one prose paragraph. A
     widget holds at most a title and one blurb."""
@@ -1083,17 +1171,12 @@ def _is_body(parent, box, lengths: _Lengths) -> bool:
         if el in inside:
             continue
         if el.tag == "p":
-            prose += lengths.plain(el) >= 60
+            prose += texts.plain(el) >= 60
         else:
-            heads += lengths.plain(el) > 0
+            heads += texts.plain(el) > 0
         if prose >= 2 or (prose >= 1 and heads >= 1):
             return True
     return False
-
-
-def _p_len(el) -> int:
-    """Length of the paragraph text in ``el`` (the article's bulk)."""
-    return sum(len(p.text_content().strip()) for p in el.iter("p"))
 
 
 # --- trafilatura XML -> blocks --------------------------------------------------------
