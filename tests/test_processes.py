@@ -225,3 +225,25 @@ def test_a_crawl_waiting_for_the_archive_says_so_and_ctrl_c_stops_it(tmp_path):
     finally:
         lock.release()
     assert crawl.returncode == 3 and "crawl stopped: stopped before it started" in err
+
+
+def test_workers_and_writers_do_not_run_the_main_script_again(tmp_path):
+    """A spawned worker or writer starts without running its parent's main script (``scrapy``'s would import all of
+    Scrapy into each): a script that refuses to run twice still gets its answers from both kinds."""
+    script = tmp_path / "main.py"
+    script.write_text(
+        "import sys\n"
+        "if __name__ != '__main__':\n"
+        "    raise SystemExit('the main script ran again in a child process')\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "import asyncio\n"
+        "from pipelines.workers import Resident, worker_pool\n"
+        "with worker_pool(2) as pool:\n"
+        "    print(sorted(pool.map(abs, [-3, -4, -5])))\n"
+        "resident = Resident('ha-test', dict, a=1)\n"
+        "print(asyncio.run(resident.call('get', 'a')))\n"
+        "resident.shutdown()\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[:2] == ["[3, 4, 5]", "1"]
