@@ -17,11 +17,13 @@ are kept as they are.
 
 import re
 from collections import Counter
+from contextvars import ContextVar
 from urllib.parse import urlsplit
 
 import trafilatura
+import trafilatura.core
 from htmldate import find_date
-from lxml.etree import XPath
+from lxml.etree import XPath, tostring
 from lxml.html import fromstring
 from trafilatura.metadata import (
     META_URL,
@@ -408,20 +410,64 @@ def _run(tree, url, prune_xpaths, **mode) -> list:
     the lines after its first <lb/>. Output "xml": the body alone, without the plain text
     that the default ("python") renders from it and nothing here reads.
     """
-    doc = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        output_format="xml",
-        with_metadata=False,
-        include_comments=False,
-        include_tables=True,
-        include_formatting=False,
-        include_links=False,
-        include_images=False,
-        prune_xpath=list(prune_xpaths) or None,
-        **mode,
-    )
+    ours = _OURS.set(True)
+    try:
+        doc = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            output_format="xml",
+            with_metadata=False,
+            include_comments=False,
+            include_tables=True,
+            include_formatting=False,
+            include_links=False,
+            include_images=False,
+            prune_xpath=list(prune_xpaths) or None,
+            **mode,
+        )
+    finally:
+        _OURS.reset(ours)
     return [] if doc is None else list(_blocks(doc.body))
+
+
+# trafilatura compares its extraction with readability's on every page (a tenth of a generated page's cleaning) and
+# takes readability's only by the rules of ``trafilatura.external._prefer_readability``. In ``_run``, readability is
+# given an empty page where no text it could find passes those rules: the same result, without readability's run.
+_OURS = ContextVar("ours", default=False)  # in ``_run``: other callers of trafilatura get it as it is
+_compare_extraction = trafilatura.core.compare_extraction
+
+
+def _compare(cleaned_tree, raw_tree, body, text, options):
+    """``trafilatura.core.compare_extraction``, with an empty page for readability in ``_run`` where
+    ``_readability_loses``."""
+    if _OURS.get() and _readability_loses(raw_tree, body, len(text), options):
+        raw_tree = fromstring("<html><body></body></html>")  # (readability's text: "", which never wins)
+    return _compare_extraction(cleaned_tree, raw_tree, body, text, options)
+
+
+trafilatura.core.compare_extraction = _compare
+
+
+def _readability_loses(raw_tree, body, length: int, options) -> bool:
+    """True when ``_prefer_readability`` (balanced mode) rejects readability's text whatever it is, for an extraction
+    ``body`` of ``length`` characters. Readability's text is at most ``raw_tree``'s outside the scripts, styles and
+    fencedframes that it drops first, plus "VIDEO" in an iframe (the one text it writes), so it is never more than
+    twice ``length``; and it cannot win by a fault of ``body`` (no paragraph text, more tables than paragraphs)
+    when it is at most twice the least extraction size or ``body`` has neither fault."""
+    if options.focus != "balanced" or not length:
+        return False
+    most = len(tostring(raw_tree, method="text", encoding=str)) + 5 * sum(1 for _ in raw_tree.iter("iframe"))
+    for el in raw_tree.iter(*_DROPPED_FIRST):
+        if next(el.iterancestors(*_DROPPED_FIRST), None) is None:
+            most -= len(tostring(el, method="text", encoding=str, with_tail=False))
+    if most > 2 * length:
+        return False
+    return most <= 2 * options.min_extracted_size or (
+        bool(body.xpath(".//p//text()")) and len(body.findall(".//table")) <= len(body.findall(".//p"))
+    )
+
+
+_DROPPED_FIRST = ("script", "style", "fencedframe")  # readability's first step drops them, text and all
 
 
 def _gap(tree, blocks) -> float:

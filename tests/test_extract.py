@@ -9,9 +9,11 @@ import pytest
 from lxml import etree
 from lxml.etree import XPath
 from lxml.html import HtmlElement
-from trafilatura.utils import load_html
+from trafilatura.external import _prefer_readability, try_readability
+from trafilatura.utils import load_html, trim
 from trafilatura.xpaths import AUTHOR_XPATHS, BODY_XPATH
 
+from pipelines import extract
 from pipelines.clean import blocks_to_text
 from pipelines.extract import _AUTHOR_XPATHS, _body_hits, _gap, _load, _may_name_author, extract_page
 from pipelines.extract import load_html as parse_page
@@ -179,6 +181,49 @@ def test_author_patterns_without_regex_select_what_trafilaturas_select():
         tree = load_html(html)
         assert [x(tree) for x in _AUTHOR_XPATHS] == [x(tree) for x in AUTHOR_XPATHS]
     assert [len(x(load_html(made))) for x in _AUTHOR_XPATHS] == [7, 10, 15]
+
+
+def test_readability_is_passed_over_only_where_its_text_cannot_win(monkeypatch):
+    """Where ``_readability_loses`` passes readability over, readability's real text on that page is one that
+    trafilatura's own rule (``_prefer_readability``) rejects: on the real pages (fixtures, saved WCXB and site pages)
+    and on hand-made ones that exercise the bound's parts (a video iframe, whose "VIDEO" readability writes; scripts
+    in a fencedframe; a body of tables; text twice the extraction's). Both answers come up."""
+    made = [
+        "<html><body><article><p>" + "Short words here. " * 20 + "</p>"
+        '<iframe src="https://www.youtube.com/embed/x"></iframe></article></body></html>',
+        "<html><body><article><p>"
+        + "Some article text. " * 30
+        + "</p></article><fencedframe><script>"
+        + "var x = 1; " * 40
+        + "</script><style>p {}</style></fencedframe></body></html>",
+        "<html><body><main><table>"
+        + "<tr><td>Dose</td><td>Twice a day with food</td></tr>" * 15
+        + "</table><p>Notes.</p></main></body></html>",
+        "<html><body><article><p>"
+        + "Main text of the page. " * 15
+        + "</p></article><aside><p>"
+        + "A long aside that readability may take instead. " * 30
+        + "</p></aside></body></html>",
+    ]
+    real = [path.read_bytes() for path in sorted(FIXTURES.glob("*.html"))]
+    real += [path.read_bytes() for path in sorted(FILES.glob("*/*.html"))]
+    real += [_wcxb(path.name) for path in sorted((FILES / "wcxb").glob("*.html.gz"))]
+    loses = extract._readability_loses
+    answers = []
+
+    def checked(raw_tree, body, length, options):
+        answer = loses(raw_tree, body, length, options)
+        if answer:
+            found = try_readability(raw_tree.__copy__())
+            text = trim(etree.tostring(found, method="text", encoding="utf-8").decode("utf-8"))
+            assert not _prefer_readability(body, found, text, length, len(text), options)
+        answers.append(answer)
+        return answer
+
+    monkeypatch.setattr(extract, "_readability_loses", checked)
+    for html in made + real:
+        extract_page(html, URL)
+    assert True in answers and False in answers
 
 
 def test_a_page_without_the_author_patterns_words_has_no_author_candidate():
