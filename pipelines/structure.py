@@ -23,6 +23,7 @@ structure. Pure and picklable: it runs in the cleaning workers, once per page.
 
 from __future__ import annotations
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from .parse import parser
@@ -44,6 +45,12 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()  # (str.split's whitespace is the regex \s's, and faster than a regex)
 
 
+def _text(el) -> str:
+    """``el.text_content()``: the same text (libxml2's content of the element) from lxml's serialiser, in half the
+    time (no XPath evaluation set up for each call)."""
+    return etree.tostring(el, method="text", encoding=str, with_tail=False)
+
+
 def _chars(text: str) -> int:
     """Characters that are not whitespace."""
     return sum(map(len, text.split()))
@@ -62,7 +69,7 @@ def _index(tree):
     for el in tree.iter(*_CANDIDATES):  # (the tag test in lxml: most of a page's elements are never candidates)
         if el.tag not in _BLOCK_TAGS and not _own_text(el):
             continue
-        text = _norm(el.text_content())
+        text = _norm(_text(el))
         if not text:
             continue
         exact.setdefault(text, []).append(el)
@@ -90,10 +97,10 @@ def _find(block_text: str, exact, prefix, used: set):
 
 def _link_share(el) -> float:
     links = [a for a in el.iter("a") if a.get("href")]
-    total = _chars(el.text_content())
+    total = _chars(_text(el))
     if not links or not total:
         return LINK_ONLY if links else 0.0
-    inside = sum(_chars(a.text_content()) for a in links)
+    inside = sum(_chars(_text(a)) for a in links)
     return max(LINK_ONLY, min(1.0, inside / total))
 
 
@@ -139,7 +146,7 @@ def locate(html: str | bytes, blocks) -> list:
         if outside or box.tag in _TEXT_STRUCTURES:
             box = el
         if box not in boxes:
-            boxes[box] = (len(boxes), _link_share(box), len(_norm(box.text_content())) / max(total, 1))
+            boxes[box] = (len(boxes), _link_share(box), len(_norm(_text(box))) / max(total, 1))
         number, box_links, share = boxes[box]
         sig = ("~" if outside else main_sig + ">") + (signature(box) if box is el else signature(box) + ">*")
         slots.append([sig, number, box is el, outside, _link_share(el), round(box_links, 3), round(min(share, 1.0), 3)])
