@@ -149,7 +149,8 @@ def locate(html: str | bytes, blocks) -> list:
             boxes[box] = (len(boxes), _link_share(box), len(_norm(_text(box))) / max(total, 1))
         number, box_links, share = boxes[box]
         sig = ("~" if outside else main_sig + ">") + (signature(box) if box is el else signature(box) + ">*")
-        slots.append([sig, number, box is el, outside, _link_share(el), round(box_links, 3), round(min(share, 1.0), 3)])
+        links = box_links if box is el else _link_share(el)
+        slots.append([sig, number, box is el, outside, links, round(box_links, 3), round(min(share, 1.0), 3)])
     return slots
 
 
