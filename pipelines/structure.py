@@ -96,9 +96,10 @@ def _find(block_text: str, exact, prefix, used: set):
     return None
 
 
-def _link_share(el) -> float:
+def _link_share(el, text: str) -> float:
+    """The share of ``text``, ``el``'s, that is link text."""
     links = [a for a in el.iter("a") if a.get("href")]
-    total = _chars(_text(el))
+    total = _chars(text)
     if not links or not total:
         return LINK_ONLY if links else 0.0
     inside = sum(_chars(_text(a)) for a in links)
@@ -147,10 +148,11 @@ def locate(html: str | bytes, blocks) -> list:
         if outside or box.tag in _TEXT_STRUCTURES:
             box = el
         if box not in boxes:
-            boxes[box] = (len(boxes), _link_share(box), len(_norm(_text(box))) / max(total, 1))
+            text = _text(box)
+            boxes[box] = (len(boxes), _link_share(box, text), len(_norm(text)) / max(total, 1))
         number, box_links, share = boxes[box]
         sig = ("~" if outside else main_sig + ">") + (signature(box) if box is el else signature(box) + ">*")
-        links = box_links if box is el else _link_share(el)
+        links = box_links if box is el else _link_share(el, _text(el))
         slots.append([sig, number, box is el, outside, links, round(box_links, 3), round(min(share, 1.0), 3)])
     return slots
 
