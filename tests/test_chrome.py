@@ -4,6 +4,7 @@ the crawl tests in tests/test_rotating_chrome.py run the generated centers)."""
 
 from pipelines.chrome import SiteChrome
 from pipelines.clean import Cleaned, clean_pages, without_chrome
+from pipelines.structure import locate
 from pipelines.volatile import only_volatile, volatile_pair
 
 CALL = "Call 911 if you have chest pain that lasts more than a few minutes, even at night."
@@ -125,3 +126,14 @@ def test_chrome_learned_later_takes_nothing_from_the_current_version():
     kept = without_chrome(article, Chrome(), "h", version)
     assert kept.text == version and kept.pages == [1, 1, 2]
     assert without_chrome(article, Chrome(), "h").text == "Body."
+
+
+def test_a_block_is_found_by_all_the_text_under_its_element():
+    """Inline elements, the text after a comment and entities are the element's text as the extraction reads it;
+    the link text inside is the block's link share (8 of its 27 characters that are not whitespace)."""
+    html = (
+        "<html><body><main class='m'><p>Angina <!-- ad slot --> is <b>chest</b> pain &amp; "
+        "<a href='/p'>pressure</a>.</p><p>Rest helps.</p></main></body></html>"
+    )
+    first, second = locate(html, [("p", "Angina is chest pain & pressure."), ("p", "Rest helps.")])
+    assert first[:5] == ["main.m>p", 0, True, False, 8 / 27] and second[:2] == ["main.m>p", 1]
