@@ -79,7 +79,16 @@ def _index(tree):
 
 
 def _own_text(el) -> bool:
-    return bool((el.text or "").strip()) or any((child.tail or "").strip() for child in el)
+    """Whether ``el`` holds text that is not whitespace outside its children (a loop: no generator to set up, no
+    stripped copies)."""
+    text = el.text
+    if text and not text.isspace():
+        return True
+    for child in el:
+        text = child.tail
+        if text and not text.isspace():
+            return True
+    return False
 
 
 def _find(block_text: str, exact, prefix, used: set):
