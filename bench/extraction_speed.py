@@ -9,8 +9,8 @@ Pages: the generated benchmark center's (60 articles x 3 pages, as ``bench/throu
 and the real fixture pages in ``../shared/fixtures/health-dev/``. Each extractor runs over every page,
 ``--rounds`` times, alternating with the others so that a slower minute of a shared machine hits them
 all; the table gives the best round (``time.process_time``, one process, no pool). ``--against DIR``
-adds the pipeline of another checkout (for example ``git worktree add /tmp/before HEAD~1``), to measure a
-change before and after in the same run.
+adds the pipeline and the crawl's recipe of another checkout (for example ``git worktree add /tmp/before HEAD~1``),
+to measure a change before and after in the same run.
 """
 
 import argparse
@@ -50,12 +50,16 @@ def fixture_pages() -> list[tuple[bytes, str, bool]]:
     return [(e["html"], e["url"], True) for _, e in sorted(load_fixtures().items())]
 
 
-def load_extract_page(checkout: Path):
-    """``extract_page`` of another checkout's pipelines/extract.py (imported under another name)."""
-    spec = importlib.util.spec_from_file_location("extract_other", checkout / "pipelines/extract.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.extract_page, module.EXTRACTOR_VERSION
+def load_pipelines(checkout: Path):
+    """Another checkout's ``pipelines`` package, imported as ``pipelines_other`` (its modules' own imports resolve
+    inside it): (its ``extract``, its ``clean``)."""
+    spec = importlib.util.spec_from_file_location(
+        "pipelines_other", checkout / "pipelines/__init__.py", submodule_search_locations=[str(checkout / "pipelines")]
+    )
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["pipelines_other"] = package
+    spec.loader.exec_module(package)
+    return importlib.import_module("pipelines_other.extract"), importlib.import_module("pipelines_other.clean")
 
 
 def cpu_ms_per_page(extract, pages) -> float:
@@ -86,10 +90,16 @@ def main(argv=None) -> None:
         ),
     }
     if args.against:
-        other, version = load_extract_page(args.against.resolve())
-        extractors[f"pipeline {version} ({args.against})"] = lambda html, url, first: other(html, url, (), first)
-        extractors[f"pipeline {version} ({args.against}), no metadata"] = lambda html, url, first: other(
+        other, other_clean = load_pipelines(args.against.resolve())
+        version = other.EXTRACTOR_VERSION
+        extractors[f"pipeline {version} ({args.against})"] = lambda html, url, first: other.extract_page(
+            html, url, (), first
+        )
+        extractors[f"pipeline {version} ({args.against}), no metadata"] = lambda html, url, first: other.extract_page(
             html, url, (), False
+        )
+        extractors[f"crawl's recipe {version} ({args.against})"] = lambda html, url, first: other_clean.extract_one(
+            url, html.decode("utf-8") if isinstance(html, bytes) else html, (), None, first
         )
     generated = generated_pages()
     sets = {f"generated center ({len(generated)} pages)": generated}
