@@ -1,7 +1,8 @@
 """The archive's schema and its migrations: the only place that defines its tables, views, indexes and triggers.
 
 ``PRAGMA user_version`` holds the schema version. Each migration upgrades one version to the next in
-place, inside one transaction, so an archive made by an older release opens without losing a row.
+place, inside one transaction, so an archive made by an older release opens without losing a row; a new archive
+is made by all of them in one transaction.
 
 Public names (CONTRACT): ``crawls``, ``articles``, ``versions``, ``observations``, ``captures``. From
 version 2 on, ``versions``, ``observations`` and ``captures`` are views over compact tables:
@@ -438,19 +439,25 @@ LATEST = len(MIGRATIONS)
 
 
 def migrate(conn) -> int:
-    """Bring the database up to ``LATEST``; returns the version it had before."""
+    """Bring the database up to ``LATEST``; returns the version it had before. A new archive (a database without
+    tables) is made in one transaction, whole or not at all: a crawl killed while making it leaves no half-made
+    archive (the Python steps, which rewrite rows, have none to rewrite there). An older one moves a version at a
+    time, each step in one transaction."""
     before = conn.execute("PRAGMA user_version").fetchone()[0]
     if before > LATEST:
         raise RuntimeError(
             f"archive schema version {before} is newer than this healtharchive ({LATEST}): upgrade healtharchive"
         )
-    for number in range(before + 1, LATEST + 1):
+    empty = before == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+    steps = [range(1, LATEST + 1)] if empty else [[number] for number in range(before + 1, LATEST + 1)]
+    for numbers in steps:
         # executescript commits first; BEGIN/COMMIT make each step all-or-nothing.
         try:
-            conn.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[number - 1]}")  # left open: one transaction a step
-            if number in PYTHON_STEPS:
-                PYTHON_STEPS[number](conn)
-            conn.execute(f"PRAGMA user_version = {number}")
+            conn.executescript("BEGIN IMMEDIATE;\n" + ";\n".join(MIGRATIONS[n - 1] for n in numbers))  # left open
+            for number in numbers:
+                if number in PYTHON_STEPS and not empty:
+                    PYTHON_STEPS[number](conn)
+            conn.execute(f"PRAGMA user_version = {numbers[-1]}")
             conn.execute("COMMIT")
         except Exception:
             if conn.in_transaction:

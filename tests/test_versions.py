@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import Archive
+from archive import Archive, ArchiveError, schema
 from archive.schema import V1
 from archive.text import blocks as text_blocks
 from samplesite import SampleSite
@@ -214,6 +214,28 @@ def test_upgrade_from_schema_1_keeps_every_row(tmp_path):
     assert conn.execute("SELECT version_count, last_changed FROM articles").fetchone() == (2, "2026-03-08T10:01:00Z")
     assert conn.execute("SELECT words FROM versions ORDER BY id").fetchall() == [(2,), (2,)]
     assert conn.execute("SELECT page_starts FROM versions").fetchall() == [(None,), (None,)]
+
+
+def test_a_new_archive_is_made_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A new archive's schema is made in one transaction: when its making fails at the last step (a kill, a full
+    disk), the file holds no table at all, and the next open makes all of it, the same schema as the steps one by
+    one make."""
+    db = tmp_path / "archive.db"
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS[:-1], "CREATE TABLE broken (;"])
+    with pytest.raises(ArchiveError, match="cannot open archive"):
+        Archive(str(db))
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+    assert conn.execute("PRAGMA user_version").fetchone() == (0,)
+    conn.close()
+    monkeypatch.undo()
+    Archive(str(db)).close()
+    stepwise = sqlite3.connect(tmp_path / "stepwise.db")
+    for number, script in enumerate(schema.MIGRATIONS, start=1):
+        stepwise.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+    shape = "SELECT type, name, sql FROM sqlite_master ORDER BY type, name"
+    assert sqlite3.connect(db).execute(shape).fetchall() == stepwise.execute(shape).fetchall()
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone() == (schema.LATEST,)
 
 
 def test_article_missing_from_its_center_is_gone_after_n_crawls(tmp_path):
