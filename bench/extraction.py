@@ -49,7 +49,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.metrics import f1, overall, page_scores  # noqa: E402
 from pipelines.clean import blocks_to_text  # noqa: E402
-from pipelines.extract import EXTRACTOR_VERSION, extract_page  # noqa: E402
+from pipelines.extract import extract_page  # noqa: E402
+from pipelines.extractor import EXTRACTOR_VERSION  # noqa: E402
 from pipelines.merge import merge_pages  # noqa: E402
 
 DATA = ROOT.parent / "staging/data"

@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 from bench.benchlib import machine, table  # noqa: E402
 from bench.extraction import FIXTURES, load_fixtures  # noqa: E402
 from pipelines.clean import extract_one  # noqa: E402
-from pipelines.extract import EXTRACTOR_VERSION, extract_page  # noqa: E402
+from pipelines.extract import extract_page  # noqa: E402
+from pipelines.extractor import EXTRACTOR_VERSION  # noqa: E402
 from samplesite.center import Center, page_path  # noqa: E402
 
 
@@ -91,7 +92,7 @@ def main(argv=None) -> None:
     }
     if args.against:
         other, other_clean = load_pipelines(args.against.resolve())
-        version = other.EXTRACTOR_VERSION
+        version = other_clean.recipe().split("/")[0]  # (its extractor version, wherever that checkout keeps it)
         extractors[f"pipeline {version} ({args.against})"] = lambda html, url, first: other.extract_page(
             html, url, (), first
         )

@@ -88,7 +88,7 @@ def generate(path: Path, n_articles: int, n_crawls: int, seed: int = 7) -> dict:
     from archive import Archive
     from archive.schema import OUTCOME_CODE
     from archive.text import content_hash
-    from pipelines.extract import EXTRACTOR, EXTRACTOR_VERSION
+    from pipelines.extractor import EXTRACTOR, EXTRACTOR_VERSION
 
     path.parent.mkdir(parents=True, exist_ok=True)
     for p in path.parent.glob(path.name + "*"):

@@ -26,6 +26,8 @@ Every setting here can be overridden with ``-s NAME=VALUE``. The project's own s
   ``HOST_DELAY``, ``HOST_CONCURRENCY``, ``HOST_AUTOTHROTTLE`` (per-host politeness over the whole run).
 """
 
+from scrapy.settings import default_settings
+
 BOT_NAME = "healtharchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -78,6 +80,13 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.extensions.Progress": 500,
     "crawler.extensions.FrozenStartup": 510,
+}
+# Scrapy's own extensions but the telnet console and the remote control: off (above), and not even imported (Scrapy
+# imports a component set to None; the remote control's module imports aiohttp, a quarter second of start-up).
+EXTENSIONS_BASE = {
+    name: order
+    for name, order in default_settings.EXTENSIONS_BASE.items()
+    if name not in ("scrapy.extensions.telnet.TelnetConsole", "scrapy.extensions.remote_control.RemoteControl")
 }
 
 ARCHIVE_DB = "archive.db"

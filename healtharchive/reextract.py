@@ -88,11 +88,11 @@ def reextract(
 ) -> Report:
     """Re-derive every version's text with the current extractor; see the module doc."""
     from crawler.profiles import UnknownProfile, load_profile
-    from pipelines import extract
+    from pipelines import extractor
     from pipelines.chrome import SiteChrome
     from pipelines.clean import clean_pages, without_chrome
 
-    version_now = extract.EXTRACTOR_VERSION
+    version_now = extractor.EXTRACTOR_VERSION
     report = Report(extractor_version=version_now)
     prunes: dict[str | None, tuple] = {}
     chromes: dict[int, SiteChrome] = {}

@@ -10,7 +10,9 @@
    in its archive pipeline, where the site's chrome is learned across articles.
 
 ``clean_article`` is both steps for callers that have all pages at hand. ``extract`` is read through the module
-at call time, so a replaced extractor (a test's, or an upgrade's) is the one used.
+at call time, so a replaced extractor (a test's, or an upgrade's) is the one used. The extraction's modules (and
+trafilatura with them) are imported by the first call that extracts: the crawl process and the archive writer use
+this module's other parts, and that import was a third of their start-up.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from dataclasses import dataclass, field
 from archive.text import blocks as text_blocks
 from archive.text import content_hash
 
-from . import extract, structure
+from . import extractor
 from .chrome import SiteChrome
-from .merge import merge_pages
 from .reviewed import ReviewRules, reviewed_on
 
 STRUCTURE_VERSION = "s2"  # bump when structure.locate changes what it returns
+# the modules extracting imports at its first call (see the module doc): a cleaning worker imports them as it starts
+EXTRACTION = tuple(f"{__package__}.{name}" for name in ("extract", "structure", "merge"))
 
 
 @dataclass
@@ -73,12 +76,14 @@ def blocks_to_text(blocks) -> str:
 
 def recipe(prune: tuple[str, ...] = (), review: ReviewRules | None = None) -> str:
     """What a page's extraction depends on besides its body: the extractor, ``structure``, the profile's rules."""
-    return f"{extract.EXTRACTOR_VERSION}/{STRUCTURE_VERSION}/{content_hash(repr((tuple(prune), review)))[:16]}"
+    return f"{extractor.EXTRACTOR_VERSION}/{STRUCTURE_VERSION}/{content_hash(repr((tuple(prune), review)))[:16]}"
 
 
 def extract_one(url: str, html: str, prune: tuple[str, ...] = (), review: ReviewRules | None = None, first=True):
     """One page's extraction: ``extract.extract_page``'s dict plus ``slots`` and, for an article's first page,
     ``page_reviewed_on``. Plain data (JSON as it is): the cleaning cache stores it."""
+    from . import extract, structure  # (see the module doc)
+
     page = extract.extract_page(html, url, tuple(prune), first)
     page["blocks"] = [list(block) for block in page["blocks"]]
     page["slots"] = structure.locate(html, page["blocks"])
@@ -91,6 +96,8 @@ def clean_pages(pages, prune: tuple[str, ...] = (), review: ReviewRules | None =
     """``pages``: [(url, html)] of one article in page order -> the merged article, chrome not yet removed.
     ``review``: the site's places for its review date (its profile's ``review_date``); the generic ones when None.
     ``cached``: per page, its earlier ``extract_one`` under the same ``recipe`` (None: extract it)."""
+    from .merge import merge_pages  # (see the module doc)
+
     cached = cached or [None] * len(pages)
     extracted = [
         cached[i] if cached[i] is not None else extract_one(url, html, prune, review, i == 0)

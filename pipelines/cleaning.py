@@ -13,7 +13,7 @@ from lxml import html as lxml_html
 from archive import Archive, ArchiveError
 from archive.urls import UrlSet
 
-from .clean import clean_pages, recipe
+from .clean import EXTRACTION, clean_pages, recipe
 from .reviewed import ReviewRules
 from .workers import worker_pool
 
@@ -63,7 +63,7 @@ class CleaningPipeline:
         return cls(crawler, workers, s.get("ARCHIVE_DB") if cache else None, s.getint("EXTRACT_NICE"))
 
     def open_spider(self):
-        self.pool = worker_pool(self.workers, self.nice)
+        self.pool = worker_pool(self.workers, self.nice, preload=EXTRACTION)
 
     def close_spider(self):
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -151,7 +151,7 @@ class CleaningPipeline:
                     self.crawler.stats.inc_value("healtharchive/pool_rebuilt")
                     logger.warning("a cleaning worker died (cleaning %s among others): the pool is rebuilt", url)
                     pool.shutdown(wait=False, cancel_futures=True)
-                    self.pool = worker_pool(self.workers, self.nice)
+                    self.pool = worker_pool(self.workers, self.nice, preload=EXTRACTION)
                 if attempt == 2:
                     raise
 

@@ -40,9 +40,6 @@ from trafilatura.xpaths import AUTHOR_XPATHS, BODY_XPATH
 
 from .parse import parser
 
-EXTRACTOR = "trafilatura"
-EXTRACTOR_VERSION = f"{trafilatura.__version__}+ha13"  # the whole recipe: extraction and merge
-
 _WS = re.compile(r"\s+")
 _KIND = {"head": "h", "p": "p", "quote": "quote", "code": "code"}
 _BLOCK = {"head", "p", "quote", "code", "list", "table", "row", "div"}  # block tags in trafilatura XML

@@ -38,7 +38,7 @@ from archive.urls import host_of
 
 from .chrome import SiteChrome
 from .clean import Cleaned, without_chrome
-from .extract import EXTRACTOR, EXTRACTOR_VERSION
+from .extractor import EXTRACTOR, EXTRACTOR_VERSION
 from .validity import problem
 from .volatile import only_volatile
 

@@ -1,8 +1,8 @@
 """Worker processes that live and die with the process that started them: the crawl's cleaning pool, and the
 writers that each keep one object in a child process of their own.
 
-``worker_pool(n, nice, name)`` is a ``ProcessPoolExecutor`` of ``n`` spawned workers (forking a process that runs a
-reactor and holds sockets is unsafe) whose workers:
+``worker_pool(n, nice, name, preload)`` is a ``ProcessPoolExecutor`` of ``n`` spawned workers (forking a process that
+runs a reactor and holds sockets is unsafe) whose workers:
 
 - run ``nice`` steps below their parent's priority (the crawl's cleaning workers yield cores to its fetching; a
   negative ``nice`` is ignored);
@@ -14,6 +14,8 @@ reactor and holds sockets is unsafe) whose workers:
   pool's resource tracker then sees its last writer gone and exits too;
 - start without running their parent's main script again (``spawn`` does, and ``scrapy``'s imports all of
   Scrapy: 0.25 s of CPU and 23-32 MB of RSS less for each worker and writer);
+- with ``preload`` (module names), start at once and import those modules first, while their parent is still
+  starting: the crawl's first pages find its cleaning workers ready, not importing trafilatura;
 - are named (``prctl(PR_SET_NAME)``, seen in ``/proc/PID/comm``, ``ps`` and ``top``): ``ha-clean`` for the cleaning
   workers, ``ha-archive`` and ``ha-warc`` for the crawl's writers, so a benchmark tells them apart.
 
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import importlib
 import logging
 import os
 import signal
@@ -73,18 +76,24 @@ class _LeanSpawn(SpawnContext):
 SPAWN = _LeanSpawn()
 
 
-def worker_pool(workers: int, nice: int = 0, name: str = "ha-clean") -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(
+def worker_pool(
+    workers: int, nice: int = 0, name: str = "ha-clean", preload: tuple[str, ...] = ()
+) -> ProcessPoolExecutor:
+    pool = ProcessPoolExecutor(
         workers,
         mp_context=SPAWN,
         initializer=start_worker,
-        initargs=(os.getpid(), nice, name),
+        initargs=(os.getpid(), nice, name, preload),
     )
+    if preload:
+        for _ in range(workers):  # (each task finding no idle worker spawns one: all of them start now)
+            pool.submit(int)
+    return pool
 
 
-def start_worker(parent: int, nice: int = 0, name: str = "ha-clean") -> None:
+def start_worker(parent: int, nice: int = 0, name: str = "ha-clean", preload: tuple[str, ...] = ()) -> None:
     """A worker's first act: take its name, ignore Ctrl-C, arrange to die with ``parent``, lower its priority by
-    ``nice``."""
+    ``nice``, import the modules ``preload``."""
     _set_name(name)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if nice > 0:  # only ever lower: raising a priority needs privileges, and a worker failing here breaks the pool
@@ -93,6 +102,8 @@ def start_worker(parent: int, nice: int = 0, name: str = "ha-clean") -> None:
         threading.Thread(target=_watch, args=(parent,), name="parent-watch", daemon=True).start()
     if os.getppid() != parent:  # the parent died before this worker was ready
         os._exit(1)
+    for module in preload:
+        importlib.import_module(module)
 
 
 def _set_name(name: str) -> None:

@@ -251,3 +251,31 @@ def test_workers_and_writers_do_not_run_the_main_script_again(tmp_path):
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split("\n")[:2] == ["[3, 4, 5]", "1"]
+
+
+def test_the_crawl_process_leaves_extraction_to_its_workers(center, tmp_path):
+    """The crawl process fetches and the workers extract: trafilatura and its kin load in the workers only, and redis
+    only in a distributed worker (each was part of every crawl's start-up, before its first request). The articles
+    are archived all the same, and a worker started with ``preload`` has its modules before its first task."""
+    result = run_crawl(
+        "healthcenter",
+        tmp_path / "archive.db",
+        f"start_url={center.hub_url}",
+        settings={"EXTENSIONS": '{"tests.loaded.Loaded": 0}'},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    line = next(line for line in result.stderr.splitlines() if "loaded packages: " in line)
+    loaded = set(line.partition("loaded packages: ")[2].split())
+    assert {"scrapy", "lxml", "archive", "pipelines"} <= loaded  # (the probe sees the crawl's own imports)
+    assert not loaded & {"trafilatura", "htmldate", "justext", "courlan", "redis", "scrapy_redis", "aiohttp"}
+    assert rows(tmp_path / "archive.db", "SELECT count(*) FROM articles WHERE status = 'live'")[0][0] == 40
+
+    script = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "from pipelines.workers import worker_pool\n"
+        "for preload in ((), ('pipelines.extract',)):\n"
+        "    with worker_pool(1, preload=preload) as pool:\n"
+        "        print(pool.submit(eval, \"'trafilatura' in __import__('sys').modules\").result())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["False", "True"], done.stderr[-2000:]

@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 
 from healtharchive.reextract import reextract
-from pipelines import extract
+from pipelines import extract, extractor
 from samplesite import SampleSite
 
 from .conftest import ROOT, SCRAPY, TEST_SETTINGS, crawl_center
 
 OUTLINE = '''
 import pipelines.extract as _extract
+import pipelines.extractor as _extractor
 
 _original = _extract.extract_page
 
@@ -33,7 +34,7 @@ def extract_page(html, url, prune_xpaths=(), metadata=True):
 
 
 _extract.extract_page = extract_page
-_extract.EXTRACTOR_VERSION = _extract.EXTRACTOR_VERSION + "+outline"
+_extractor.EXTRACTOR_VERSION = _extractor.EXTRACTOR_VERSION + "+outline"
 '''
 
 
@@ -75,13 +76,13 @@ def outline(monkeypatch):
     namespace = {}
     exec(
         OUTLINE.replace("_extract.extract_page = extract_page", "").replace(
-            '_extract.EXTRACTOR_VERSION = _extract.EXTRACTOR_VERSION + "+outline"', ""
+            '_extractor.EXTRACTOR_VERSION = _extractor.EXTRACTOR_VERSION + "+outline"', ""
         ),
         namespace,
     )
     monkeypatch.setattr(extract, "extract_page", namespace["extract_page"])
-    monkeypatch.setattr(extract, "EXTRACTOR_VERSION", extract.EXTRACTOR_VERSION + "+outline")
-    return extract.EXTRACTOR_VERSION
+    monkeypatch.setattr(extractor, "EXTRACTOR_VERSION", extractor.EXTRACTOR_VERSION + "+outline")
+    return extractor.EXTRACTOR_VERSION
 
 
 def test_same_extractor_leaves_every_version_alone(two_rounds, tmp_path):

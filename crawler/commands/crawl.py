@@ -14,14 +14,11 @@ the worker that did not fetch the hub itself did not fail. A Redis that does not
 
 import sys
 
-from redis.exceptions import RedisError
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 from archive import ArchiveError
 from archive.store import check_file
-from crawler.distributed.run import check_worker
-from crawler.distributed.scheduler import judged
 from pipelines.verdict import FAILED, verdict
 
 
@@ -34,15 +31,11 @@ class Command(ScrapyCrawl):
         try:
             spider = self.crawler_process.spider_loader.load(args[0])(**opts.spargs)
             check_file(self.settings.get("ARCHIVE_DB"))
-            if self.settings.get("REDIS_URL"):
-                check_worker(self.settings, spider)
+            if self.settings.get("REDIS_URL") and not self.worker_ready(spider):
+                return
         except (ValueError, TypeError, ArchiveError) as exc:
             print(f"Error: {exc}", file=sys.stderr)
             self.exitcode = 2
-            return
-        except RedisError as exc:
-            print(f"Error: cannot reach Redis at {self.settings.get('REDIS_URL')}: {exc}", file=sys.stderr)
-            self.exitcode = FAILED
             return
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
@@ -50,7 +43,27 @@ class Command(ScrapyCrawl):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = FAILED
             return
-        ending = verdict(judged(crawler.stats.get_stats()))
+        stats = crawler.stats.get_stats()
+        if self.settings.get("REDIS_URL"):
+            from crawler.distributed.scheduler import judged
+
+            stats = judged(stats)
+        ending = verdict(stats)
         if ending.exit_code:
             crawler.spider.logger.error("crawl %s: %s", ending.status, ending.message)
             self.exitcode = ending.exit_code
+
+    def worker_ready(self, spider) -> bool:
+        """A distributed worker's checks (``check_worker``): False, with the exit status set, when Redis does not
+        answer. (redis is imported for a worker only: an ordinary crawl starts without it.)"""
+        from redis.exceptions import RedisError
+
+        from crawler.distributed.run import check_worker
+
+        try:
+            check_worker(self.settings, spider)
+        except RedisError as exc:
+            print(f"Error: cannot reach Redis at {self.settings.get('REDIS_URL')}: {exc}", file=sys.stderr)
+            self.exitcode = FAILED
+            return False
+        return True

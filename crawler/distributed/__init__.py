@@ -22,13 +22,6 @@ from __future__ import annotations
 
 from scrapy.exceptions import NotConfigured
 
-from pipelines.archive import ArchivePipeline
-
-from .pipeline import PushArticles
-from .politeness import SharedPoliteness
-from .run import run_name
-from .seeding import SeedOnce
-
 
 class Distributed:
     """Scrapy add-on: with ``REDIS_URL``, this crawl is a worker of the run ``CRAWL_RUN`` (see the module doc).
@@ -45,6 +38,14 @@ class Distributed:
     def update_settings(self, settings):
         if not settings.get("REDIS_URL"):
             raise NotConfigured
+        # (imported here: redis and scrapy-redis load only in a worker, not in every crawl's start-up)
+        from pipelines.archive import ArchivePipeline
+
+        from .pipeline import PushArticles
+        from .politeness import SharedPoliteness
+        from .run import run_name
+        from .seeding import SeedOnce
+
         run_name(settings)
         settings.set("SCHEDULER", "crawler.distributed.scheduler.LeaseScheduler", "addon")
         settings.set("DUPEFILTER_CLASS", "crawler.distributed.dupefilter.RunDupeFilter", "addon")
