@@ -82,7 +82,8 @@ EXTENSIONS = {
     "crawler.extensions.FrozenStartup": 510,
 }
 # Scrapy's own extensions but the telnet console and the remote control: off (above), and not even imported (Scrapy
-# imports a component set to None; the remote control's module imports aiohttp, a quarter second of start-up).
+# imports a component set to None; the remote control's module imports aiohttp, a quarter second of start-up). To
+# use one anyway, list it in EXTENSIONS as well as turning it on.
 EXTENSIONS_BASE = {
     name: order
     for name, order in default_settings.EXTENSIONS_BASE.items()
