@@ -40,7 +40,9 @@ class CleaningPipeline:
     The workers run at a lower priority than the crawl (``EXTRACT_NICE``): on a machine with fewer spare cores than
     workers, the reactor thread, which paces the fetching, gets a core as soon as it has work, and the workers take
     the rest; cleaning still gets every core fetching leaves idle (on Linux, ``nice`` only weighs processes of the
-    same session against each other: other users' work is not given the workers' share).
+    same session against each other: other users' work is not given the workers' share). They import the extraction
+    as they start; on a crawl without an archive yet they start with the spider, on a recrawl with its first page
+    to clean.
 
     Settings: ``EXTRACT_WORKERS`` (default: the number of cores), ``EXTRACT_NICE`` (default 10; 0 or less: the
     crawl's priority), ``CLEANING_CACHE``, ``ARCHIVE_DB``.
@@ -64,6 +66,11 @@ class CleaningPipeline:
 
     def open_spider(self):
         self.pool = worker_pool(self.workers, self.nice, preload=EXTRACTION)
+        if not (self.cache_db and os.path.exists(self.cache_db)):
+            # A first crawl cleans every page: its workers start now and import the extraction while the crawl fetches
+            # its robots.txt and hub. A recrawl may clean none (the cache): its workers start with its first miss.
+            for _ in range(self.workers):  # (a task finding no idle worker spawns one)
+                self.pool.submit(int)
 
     def close_spider(self):
         self.pool.shutdown(wait=True, cancel_futures=True)

@@ -14,8 +14,7 @@ runs a reactor and holds sockets is unsafe) whose workers:
   pool's resource tracker then sees its last writer gone and exits too;
 - start without running their parent's main script again (``spawn`` does, and ``scrapy``'s imports all of
   Scrapy: 0.25 s of CPU and 23-32 MB of RSS less for each worker and writer);
-- with ``preload`` (module names), start at once and import those modules first, while their parent is still
-  starting: the crawl's first pages find its cleaning workers ready, not importing trafilatura;
+- import the modules ``preload`` as they start, before their first task;
 - are named (``prctl(PR_SET_NAME)``, seen in ``/proc/PID/comm``, ``ps`` and ``top``): ``ha-clean`` for the cleaning
   workers, ``ha-archive`` and ``ha-warc`` for the crawl's writers, so a benchmark tells them apart.
 
@@ -79,16 +78,12 @@ SPAWN = _LeanSpawn()
 def worker_pool(
     workers: int, nice: int = 0, name: str = "ha-clean", preload: tuple[str, ...] = ()
 ) -> ProcessPoolExecutor:
-    pool = ProcessPoolExecutor(
+    return ProcessPoolExecutor(
         workers,
         mp_context=SPAWN,
         initializer=start_worker,
         initargs=(os.getpid(), nice, name, preload),
     )
-    if preload:
-        for _ in range(workers):  # (each task finding no idle worker spawns one: all of them start now)
-            pool.submit(int)
-    return pool
 
 
 def start_worker(parent: int, nice: int = 0, name: str = "ha-clean", preload: tuple[str, ...] = ()) -> None:
