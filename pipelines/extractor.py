@@ -2,8 +2,8 @@
 looks like a change of the page) and part of the cleaning cache's key (``clean.recipe``).
 
 Read from the installed package's metadata, not from ``trafilatura`` itself: the crawl process and the archive writer
-need the version but never extract, and importing trafilatura (with htmldate, justext, courlan) is a third of their
-start-up.
+need the version but never extract, and importing trafilatura (with htmldate, justext, courlan) costs each of them
+0.13-0.17 s of start-up (the development machine).
 """
 
 from importlib.metadata import version
