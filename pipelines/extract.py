@@ -25,6 +25,7 @@ import trafilatura.core
 from htmldate import find_date
 from lxml.etree import XPath, tostring
 from lxml.html import fromstring
+from trafilatura.baseline import _BLOCK_ELEMS
 from trafilatura.metadata import (
     META_URL,
     examine_meta,
@@ -408,6 +409,7 @@ def _run(tree, url, prune_xpaths, **mode) -> list:
     that the default ("python") renders from it and nothing here reads.
     """
     ours = _OURS.set(True)
+    _compared.set(None)
     try:
         doc = trafilatura.bare_extraction(
             tree,
@@ -439,10 +441,47 @@ def _compare(cleaned_tree, raw_tree, body, text, options):
     ``_readability_loses``."""
     if _OURS.get() and _readability_loses(raw_tree, body, len(text), options):
         raw_tree = fromstring("<html><body></body></html>")  # (readability's text: "", which never wins)
-    return _compare_extraction(cleaned_tree, raw_tree, body, text, options)
+    found = _compare_extraction(cleaned_tree, raw_tree, body, text, options)
+    if _OURS.get():
+        # (below trafilatura's least size its baseline may replace the text before the page is measured)
+        _compared.set(len(found[1]) if len(found[1]) >= options.min_extracted_size else None)
+    return found
 
 
 trafilatura.core.compare_extraction = _compare
+
+# trafilatura measures the whole page (``html2txt``: a copy of it cleaned and spaced, about 4% of a generated page's
+# cleaning) after each extraction under ``ESCALATION_MAX_LENGTH`` characters, only to retry in recall mode when the
+# extraction is under ``ESCALATION_PAGE_SHARE`` of the page. In ``_run`` that measure is skipped where a bound on the
+# page's text shows the retry cannot happen.
+_compared = ContextVar("compared", default=None)  # the length of the text ``_compare`` just returned in ``_run``
+_html2txt = trafilatura.core.html2txt
+
+
+def _page_text(tree, clean: bool = True) -> str:
+    """``trafilatura.core.html2txt``, which trafilatura's cascade calls only for the test ``len(text) <
+    ESCALATION_PAGE_SHARE * len(html2txt(tree))`` (``text``: the extraction ``_compare`` returned); "" (the test
+    fails, as it would) in ``_run`` when ``text`` is at least that share of ``_page_bound(tree)``."""
+    length = _compared.get()
+    _compared.set(None)
+    if _OURS.get() and length is not None and length >= trafilatura.core.ESCALATION_PAGE_SHARE * _page_bound(tree):
+        return ""
+    return _html2txt(tree, clean)
+
+
+trafilatura.core.html2txt = _page_text
+
+
+def _page_bound(tree) -> int:
+    """At least ``len(html2txt(tree))``: html2txt's text is the body's with elements removed and a space written before
+    the text and the tail of each block element, whitespace runs made one space. Removing text never adds a word or a
+    character, and each space splits at most one word: at most the body's characters and words (``str.split``'s),
+    plus two words for each block element."""
+    body = tree.find(".//body")
+    if body is None:
+        body = tree
+    words = tostring(body, method="text", encoding=str, with_tail=False).split()
+    return sum(map(len, words)) + len(words) + 2 * sum(1 for _ in body.iter(*_BLOCK_ELEMS))
 
 
 def _readability_loses(raw_tree, body, length: int, options) -> bool:

@@ -226,6 +226,48 @@ def test_readability_is_passed_over_only_where_its_text_cannot_win(monkeypatch):
     assert True in answers and False in answers
 
 
+def test_the_page_measure_is_skipped_only_where_trafilatura_would_not_retry(monkeypatch):
+    """trafilatura measures the whole page (``html2txt``) after a short extraction, to retry in recall mode when the
+    extraction is under a fifth of the page. ``_page_text`` skips the measure where ``_page_bound`` shows the retry
+    cannot happen. The bound is never under the measure: on the real pages (fixtures, saved site and WCXB pages) and on
+    hand-made ones that exercise its parts (minified blocks whose words the measure splits, line breaks, control
+    characters it drops). Both answers come up, and every page's extraction is the one trafilatura's own measure
+    gives: two of the saved WCXB pages are retried (a consulting firm's page, a Stack Overflow thread), and a
+    skip there would lose most of their text."""
+    made = [
+        "<html><body><article><p>"
+        + "Some article text that runs on. " * 12
+        + "</p></article>"
+        + "<div>ab</div><div>cd</div><span>e<br>f</span>" * 40
+        + "</body></html>",
+        "<html><body><main><p>" + "Text\x07with\x01control characters. " * 12 + "</p></main></body></html>",
+    ]
+    real = [path.read_bytes() for path in sorted(FIXTURES.glob("*.html"))]
+    real += [path.read_bytes() for path in sorted(FILES.glob("*/*.html"))]
+    real += [_wcxb(path.name) for path in sorted((FILES / "wcxb").glob("*.html.gz"))]
+    bound, measure = extract._page_bound, extract._html2txt
+    events = []
+
+    def checked(tree):
+        found = bound(tree)
+        assert found >= len(measure(tree))
+        events.append("bound")
+        return found
+
+    def counted(tree, clean=True):
+        events.append("measure")
+        return measure(tree, clean)
+
+    monkeypatch.setattr(extract, "_page_bound", checked)
+    monkeypatch.setattr(extract, "_html2txt", counted)
+    ours = [extract_page(html, URL) for html in made + real]
+    after = list(zip(events, events[1:] + [None]))
+    assert ("bound", "measure") in after  # measured: the bound could not rule the retry out
+    assert sum(1 for one, then in after if one == "bound" and then != "measure") > 0  # skipped
+    monkeypatch.setattr("trafilatura.core.html2txt", measure)
+    assert [extract_page(html, URL) for html in made + real] == ours
+
+
 def test_a_page_without_the_author_patterns_words_has_no_author_candidate():
     """``_may_name_author`` (the test of the page's text before the author XPaths) is False only where the XPaths select
     nothing: on the real fixture pages, and on hand-made pages whose one candidate hides another way (a value or part
