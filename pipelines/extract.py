@@ -476,12 +476,12 @@ def _page_bound(tree) -> int:
     """At least ``len(html2txt(tree))``: html2txt's text is the body's with elements removed and a space written before
     the text and the tail of each block element, whitespace runs made one space. Removing text never adds a word or a
     character, and each space splits at most one word: at most the body's characters and words (``str.split``'s),
-    plus two words for each block element."""
+    plus two words for each block element (``_piece``'s measures of the body's text)."""
     body = tree.find(".//body")
     if body is None:
         body = tree
-    words = tostring(body, method="text", encoding=str, with_tail=False).split()
-    return sum(map(len, words)) + len(words) + 2 * sum(1 for _ in body.iter(*_BLOCK_ELEMS))
+    _, chars, words, _, _ = _piece(tostring(body, method="text", encoding=str, with_tail=False))
+    return chars + words + 2 * sum(1 for _ in body.iter(*_BLOCK_ELEMS))
 
 
 def _readability_loses(raw_tree, body, length: int, options) -> bool:
