@@ -6,6 +6,14 @@ and reads, ``queries`` holds the read queries on a plain connection, ``schema`` 
 its hash) and ``clock`` (UTC times) are the small utilities every layer shares.
 """
 
-from .store import Archive, ArchiveError
-
 __all__ = ["Archive", "ArchiveError"]
+
+
+def __getattr__(name: str):
+    # ``store`` (and sqlite_utils under it) is imported on first use: the processes that only need the small modules
+    # (a cleaning worker's ``text``, the WARC writer's ``warc``) start without it
+    if name in __all__:
+        from . import store
+
+        return getattr(store, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

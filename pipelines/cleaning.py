@@ -9,6 +9,7 @@ import sqlite3
 from concurrent.futures.process import BrokenProcessPool
 
 from lxml import html as lxml_html
+from scrapy import signals
 
 from archive import Archive, ArchiveError
 from archive.urls import UrlSet
@@ -41,8 +42,8 @@ class CleaningPipeline:
     workers, the reactor thread, which paces the fetching, gets a core as soon as it has work, and the workers take
     the rest; cleaning still gets every core fetching leaves idle (on Linux, ``nice`` only weighs processes of the
     same session against each other: other users' work is not given the workers' share). They import the extraction
-    as they start; on a crawl without an archive yet they start with the spider, on a recrawl with its first page
-    to clean.
+    as they start; on a crawl without an archive yet they start with its first response (robots.txt), on a recrawl
+    with its first page to clean.
 
     Settings: ``EXTRACT_WORKERS`` (default: the number of cores), ``EXTRACT_NICE`` (default 10; 0 or less: the
     crawl's priority), ``CLEANING_CACHE``, ``ARCHIVE_DB``.
@@ -67,10 +68,16 @@ class CleaningPipeline:
     def open_spider(self):
         self.pool = worker_pool(self.workers, self.nice, preload=EXTRACTION)
         if not (self.cache_db and os.path.exists(self.cache_db)):
-            # A first crawl cleans every page: its workers start now and import the extraction while the crawl fetches
-            # its robots.txt and hub. A recrawl may clean none (the cache): its workers start with its first miss.
-            for _ in range(self.workers):  # (a task finding no idle worker spawns one)
-                self.pool.submit(int)
+            # A first crawl cleans every page: its workers start with its first response (robots.txt) and import the
+            # extraction while it fetches the hub and the first articles; before it, their imports would slow the
+            # start of the processes that first response waits for (the WARC writer). A recrawl may clean none (the
+            # cache): its workers start with its first miss.
+            self.crawler.signals.connect(self.prestart, signal=signals.response_received)
+
+    def prestart(self):
+        self.crawler.signals.disconnect(self.prestart, signal=signals.response_received)
+        for _ in range(self.workers):  # (a task finding no idle worker spawns one)
+            self.pool.submit(int)
 
     def close_spider(self):
         self.pool.shutdown(wait=True, cancel_futures=True)

@@ -279,3 +279,12 @@ def test_the_crawl_process_leaves_extraction_to_its_workers(center, tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["False", "True"], done.stderr[-2000:]
+
+    # The WARC writer and the cleaning workers use the archive's small modules only (warc, text): not its store and
+    # sqlite_utils under it, which the archive package loads when its Archive is first asked for.
+    for module in ("crawler.warcrecords", "pipelines.clean"):
+        script = f"import sys; sys.path.insert(0, {str(ROOT)!r}); import {module}; print(sorted(sys.modules))"
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "archive" in done.stdout and "sqlite_utils" not in done.stdout, module
+    assert __import__("archive").Archive.__name__ == "Archive"
